@@ -1,0 +1,125 @@
+import { randomUUID } from "node:crypto";
+import { canonicalJson, type NewEvent, type RecordedEvent, type ValidatedEvent, validateEvent } from "@revgraph/events";
+import { IdempotencyConflictError, PartialReplayError, WrongExpectedRevisionError } from "./errors.ts";
+import { hashEnvelope } from "./hashing.ts";
+import type { ExpectedRevision } from "./port.ts";
+
+/** A validated event with its id settled (client-supplied or freshly generated). */
+export type PreparedEvent = ValidatedEvent & { readonly id: string };
+
+/** Validates a whole batch before any I/O; the first invalid event aborts the append. */
+export function prepareEvents(events: readonly NewEvent[]): PreparedEvent[] {
+  const prepared = events.map((event, index) => {
+    const validated = validateEvent(event, index);
+    return { ...validated, id: validated.id ?? randomUUID() };
+  });
+  const seen = new Set<string>();
+  for (const event of prepared) {
+    if (seen.has(event.id)) throw new IdempotencyConflictError(event.id, "the same id appears twice in one append");
+    seen.add(event.id);
+  }
+  return prepared;
+}
+
+/** What an adapter knows, inside its write lock, about the stream and the log. */
+export interface AppendContext {
+  readonly streamId: string;
+  readonly expected: ExpectedRevision;
+  /** -1 when the stream does not exist. */
+  readonly streamRevision: number;
+  readonly streamHeadHash: string | null;
+  readonly headPosition: number;
+  readonly lastRecordedAt: string | null;
+  /** Stored events among the incoming ids. */
+  readonly stored: ReadonlyMap<string, RecordedEvent>;
+  readonly now: Date;
+}
+
+/** Either the batch was already stored (an idempotent retry), or these sealed events must be written. */
+export type AppendPlan =
+  | { readonly kind: "replay"; readonly events: readonly RecordedEvent[] }
+  | { readonly kind: "write"; readonly events: readonly RecordedEvent[] };
+
+function sameContent(stored: RecordedEvent, incoming: PreparedEvent, streamId: string): string | null {
+  if (stored.streamId !== streamId) return `stored in stream ${JSON.stringify(stored.streamId)}, not ${JSON.stringify(streamId)}`;
+  if (stored.type !== incoming.type) return `stored as ${stored.type}, not ${incoming.type}`;
+  if (stored.occurredAt !== incoming.occurredAt) return `stored with occurredAt ${stored.occurredAt}, not ${incoming.occurredAt}`;
+  if (canonicalJson(stored.data) !== canonicalJson(incoming.data)) return "stored with different data";
+  return null;
+}
+
+function checkExpected(context: AppendContext): void {
+  const { expected, streamRevision, streamId } = context;
+  const ok =
+    expected === "any" ||
+    (expected === "no_stream" && streamRevision === -1) ||
+    (expected === "stream_exists" && streamRevision >= 0) ||
+    expected === streamRevision;
+  if (!ok) throw new WrongExpectedRevisionError(streamId, expected, streamRevision);
+}
+
+/**
+ * Decides an append inside the adapter's write lock: detects idempotent retries, checks the
+ * expected revision, then assigns revisions, positions, record time and the hash chain.
+ */
+export function planAppend(events: readonly PreparedEvent[], context: AppendContext): AppendPlan {
+  const storedIds: string[] = [];
+  const newIds: string[] = [];
+  for (const event of events) {
+    const stored = context.stored.get(event.id);
+    if (!stored) {
+      newIds.push(event.id);
+      continue;
+    }
+    const difference = sameContent(stored, event, context.streamId);
+    if (difference) throw new IdempotencyConflictError(event.id, difference);
+    storedIds.push(event.id);
+  }
+  if (storedIds.length > 0 && newIds.length > 0) throw new PartialReplayError(storedIds, newIds);
+  if (storedIds.length > 0) {
+    return { kind: "replay", events: events.map((event) => context.stored.get(event.id) as RecordedEvent) };
+  }
+  checkExpected(context);
+  const nowIso = context.now.toISOString();
+  const recordedAt = context.lastRecordedAt && context.lastRecordedAt > nowIso ? context.lastRecordedAt : nowIso;
+  let prevHash = context.streamHeadHash;
+  const sealed = events.map((event, index) => {
+    const envelope = {
+      id: event.id,
+      type: event.type,
+      schemaVersion: event.schemaVersion,
+      streamId: context.streamId,
+      streamRevision: context.streamRevision + 1 + index,
+      globalPosition: context.headPosition + 1 + index,
+      occurredAt: event.occurredAt,
+      recordedAt,
+      actor: event.actor,
+      source: event.source,
+      causationId: event.causationId,
+      correlationId: event.correlationId,
+      data: event.data,
+      prevHash,
+    } as Omit<RecordedEvent, "hash">;
+    const hash = hashEnvelope(envelope);
+    prevHash = hash;
+    return { ...envelope, hash } as RecordedEvent;
+  });
+  return { kind: "write", events: sealed };
+}
+
+/** Builds the {@link AppendResult} shape shared by all adapters. */
+export function appendResult(plan: AppendPlan, streamRevisionAfter: number) {
+  return {
+    nextExpectedRevision: streamRevisionAfter,
+    positions: plan.events.map((event) => event.globalPosition),
+    events: plan.events,
+    idempotentReplay: plan.kind === "replay",
+  };
+}
+
+/** True when an event passes a readAll/subscribe filter. */
+export function matchesFilter(event: RecordedEvent, filter: { types?: readonly string[]; streamPrefix?: string }): boolean {
+  if (filter.types && !filter.types.includes(event.type)) return false;
+  if (filter.streamPrefix !== undefined && !event.streamId.startsWith(filter.streamPrefix)) return false;
+  return true;
+}

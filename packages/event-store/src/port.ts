@@ -1,0 +1,75 @@
+import type { NewEvent, RecordedEvent } from "@revgraph/events";
+
+/** What the caller believes about the stream's current state when appending. */
+export type ExpectedRevision = "any" | "no_stream" | "stream_exists" | number;
+
+/** Outcome of a successful append. */
+export interface AppendResult {
+  /** The stream's revision after the append: pass it as `expectedRevision` next time. */
+  readonly nextExpectedRevision: number;
+  /** Global positions of the appended events, in order. */
+  readonly positions: readonly number[];
+  /** The stored events (for a no-op retry, the ones stored earlier). */
+  readonly events: readonly RecordedEvent[];
+  /** True when every event id was already stored with the same content, so nothing was written. */
+  readonly idempotentReplay: boolean;
+}
+
+/** Options for {@link EventStore.append}. */
+export interface AppendOptions {
+  readonly expectedRevision?: ExpectedRevision;
+}
+
+/** Options for {@link EventStore.readStream}. */
+export interface ReadStreamOptions {
+  readonly direction?: "forwards" | "backwards";
+  /** First revision to return (inclusive); default the start (forwards) or the end (backwards). */
+  readonly fromRevision?: number;
+  readonly maxCount?: number;
+}
+
+/** Filter shared by {@link EventStore.readAll} and {@link EventStore.subscribeToAll}. */
+export interface AllFilter {
+  readonly types?: readonly string[];
+  readonly streamPrefix?: string;
+}
+
+/** Options for {@link EventStore.readAll}. */
+export interface ReadAllOptions extends AllFilter {
+  /** Return events with a global position strictly after this one (default 0: from the start). */
+  readonly after?: number;
+  readonly maxCount?: number;
+  /** Events are read from the store in pages of this size (default 5,000). */
+  readonly batchSize?: number;
+}
+
+/** Options for {@link EventStore.subscribeToAll}. */
+export interface SubscribeOptions extends AllFilter {
+  /** Deliver events strictly after this global position (default 0). */
+  readonly after?: number;
+}
+
+/** A live subscription: iterate it for events (catch-up, then live); `close` ends the iteration. */
+export interface Subscription extends AsyncIterable<RecordedEvent> {
+  close(): Promise<void>;
+}
+
+/**
+ * The one port every event store adapter implements: memory, SQLite, PostgreSQL, KurrentDB.
+ * Appends are atomic per call and idempotent by event id; reads return events in order.
+ */
+export interface EventStore {
+  /** Human-readable name of the adapter, for logs and errors. */
+  readonly kind: string;
+  append(streamId: string, events: readonly NewEvent[], options?: AppendOptions): Promise<AppendResult>;
+  readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
+  /** Current revision of a stream, or -1 when it does not exist. */
+  streamRevision(streamId: string): Promise<number>;
+  /** Reads the global log in position order, paging through the store. */
+  readAll(options?: ReadAllOptions): AsyncIterable<RecordedEvent>;
+  /** Global position of the newest event, 0 when empty. */
+  headPosition(): Promise<number>;
+  /** Catch-up then live subscription to the global log: every event once, in order, no gaps. */
+  subscribeToAll(options?: SubscribeOptions): Subscription;
+  close(): Promise<void>;
+}
