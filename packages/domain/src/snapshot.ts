@@ -1,0 +1,219 @@
+import { type RevenueConfig, segmentOf, stageProbability } from "./config.ts";
+import type { DealFacts, GraphState, Stamp } from "./graph.ts";
+
+/** Which facts a question may see: business time up to `asOf`, log positions up to `maxPosition` (from knownAt). */
+export interface TimeSlice {
+  readonly asOf: string;
+  readonly maxPosition: number;
+}
+
+/** The end of time, for "as of whatever is recorded". */
+export const END_OF_TIME = "9999-12-31T23:59:59.999Z";
+
+/** Builds a slice: `asOf` filters by occurredAt, `knownAt` by recordedAt (through the graph's record log). */
+export function timeSlice(
+  state: GraphState,
+  options: { asOf?: string | undefined; knownAt?: string | undefined } = {},
+): TimeSlice {
+  let maxPosition = state.position;
+  if (options.knownAt !== undefined) {
+    const knownAt = new Date(options.knownAt).toISOString();
+    const log = state.recordLog;
+    let low = 0;
+    let high = log.length - 1;
+    maxPosition = 0;
+    while (low <= high) {
+      const middle = (low + high) >> 1;
+      const entry = log[middle] as [string, number];
+      if (entry[0] <= knownAt) {
+        maxPosition = entry[1];
+        low = middle + 1;
+      } else high = middle - 1;
+    }
+  }
+  return { asOf: options.asOf === undefined ? END_OF_TIME : new Date(options.asOf).toISOString(), maxPosition };
+}
+
+/** True when a fact is visible in the slice. */
+export function visible(stamp: Stamp, slice: TimeSlice): boolean {
+  return stamp.at <= slice.asOf && stamp.pos <= slice.maxPosition;
+}
+
+function lastVisible<T extends Stamp>(list: readonly T[], slice: TimeSlice): T | undefined {
+  for (let index = list.length - 1; index >= 0; index--) {
+    const entry = list[index] as T;
+    if (visible(entry, slice)) return entry;
+  }
+  return undefined;
+}
+
+/** One stay of a deal in a stage. `leftAt` is null while the deal is still there. */
+export interface StageStay {
+  readonly stage: string;
+  readonly enteredAt: string;
+  readonly leftAt: string | null;
+  readonly enteredEventId: string;
+  readonly leftEventId: string | null;
+}
+
+/** A deal as it stood in a time slice, derived from its facts. */
+export interface DealSnapshot {
+  readonly id: string;
+  readonly accountId: string;
+  readonly ownerRepId: string;
+  readonly name: string;
+  readonly amount: number;
+  readonly currency: string;
+  /** The event that set the current amount (creation, amount change, or the win). */
+  readonly amountEventId: string;
+  readonly stage: string;
+  readonly status: "open" | "won" | "lost";
+  readonly createdAt: string;
+  readonly createdEventId: string;
+  /** The event that closed the deal (won or lost) and when, while it stays closed. */
+  readonly closed: (Stamp & { kind: "won" | "lost"; reason?: string; competitor?: string; amount?: number }) | null;
+  readonly expectedCloseDate: string;
+  /** Every expected close date the deal had, oldest first, with the event that set it. */
+  readonly closeDateHistory: readonly (Stamp & { date: string })[];
+  readonly pushes: number;
+  readonly probability: number;
+  /** Event that set the explicit probability, or null when it comes from the stage default. */
+  readonly probabilityEventId: string | null;
+  readonly forecastCategory: string;
+  readonly product: string | undefined;
+  readonly leadSource: string | undefined;
+  readonly segment: string;
+  readonly stays: readonly StageStay[];
+  /** Current roles by contact. */
+  readonly roles: ReadonlyMap<string, readonly string[]>;
+  /** Contacts who appeared in an interaction or hold a buying role. */
+  readonly engagedContactIds: readonly string[];
+  readonly interactionIds: readonly string[];
+  readonly lastInteractionAt: string | null;
+  readonly gates: ReadonlyMap<string, string>;
+  readonly facts: DealFacts;
+}
+
+/** Derives a deal's state in a slice; null when the deal did not exist in it. */
+export function dealAt(state: GraphState, facts: DealFacts, slice: TimeSlice, config: RevenueConfig): DealSnapshot | null {
+  const created = facts.created;
+  if (!created || !visible(created, slice)) return null;
+  const amountFact = lastVisible(facts.amounts, slice);
+  const closeDates: (Stamp & { date: string })[] = [
+    { at: created.at, pos: created.pos, eventId: created.eventId, date: created.expectedCloseDate },
+  ];
+  let pushes = 0;
+  for (const change of facts.closeDates) {
+    if (!visible(change, slice)) continue;
+    if (change.date > (closeDates.at(-1) as { date: string }).date) pushes++;
+    closeDates.push(change);
+  }
+  const timeline: (Stamp & {
+    stage: string;
+    kind: "stage" | "won" | "lost" | "reopened";
+    outcome?: DealFacts["outcomes"][number];
+  })[] = [];
+  for (const change of facts.stages) if (visible(change, slice)) timeline.push({ ...change, stage: change.to, kind: "stage" });
+  for (const outcome of facts.outcomes) {
+    if (!visible(outcome, slice)) continue;
+    const stage =
+      outcome.kind === "won" ? config.wonStage : outcome.kind === "lost" ? config.lostStage : (outcome.stage ?? created.stage);
+    timeline.push({ ...outcome, stage, kind: outcome.kind, outcome });
+  }
+  timeline.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.pos - b.pos));
+  const stays: StageStay[] = [];
+  let current: { stage: string; enteredAt: string; enteredEventId: string } = {
+    stage: created.stage,
+    enteredAt: created.at,
+    enteredEventId: created.eventId,
+  };
+  let closed: DealSnapshot["closed"] = null;
+  for (const step of timeline) {
+    if (step.kind === "won" || step.kind === "lost") {
+      closed = {
+        at: step.at,
+        pos: step.pos,
+        eventId: step.eventId,
+        kind: step.kind,
+        ...(step.outcome?.reason ? { reason: step.outcome.reason } : {}),
+        ...(step.outcome?.competitor ? { competitor: step.outcome.competitor } : {}),
+        ...(step.outcome?.amount !== undefined ? { amount: step.outcome.amount } : {}),
+      };
+    } else if (step.kind === "reopened") closed = null;
+    if (step.stage === current.stage && step.kind === "stage") continue;
+    stays.push({ ...current, leftAt: step.at, leftEventId: step.eventId });
+    current = { stage: step.stage, enteredAt: step.at, enteredEventId: step.eventId };
+  }
+  stays.push({ ...current, leftAt: null, leftEventId: null });
+
+  const roleState = new Map<string, Set<string>>();
+  for (const change of facts.roles) {
+    if (!visible(change, slice)) continue;
+    const roles = roleState.get(change.contactId) ?? new Set<string>();
+    if (change.assigned) roles.add(change.role);
+    else roles.delete(change.role);
+    roleState.set(change.contactId, roles);
+  }
+  const roles = new Map<string, string[]>();
+  for (const [contactId, set] of roleState) if (set.size > 0) roles.set(contactId, [...set].sort());
+  const engaged = new Set<string>(roles.keys());
+  const interactionIds: string[] = [];
+  let lastInteractionAt: string | null = null;
+  for (const entry of facts.interactions) {
+    if (!visible(entry, slice)) continue;
+    interactionIds.push(entry.interactionId);
+    lastInteractionAt = entry.at;
+    for (const contactId of state.interactions[entry.interactionId]?.contactIds ?? []) engaged.add(contactId);
+  }
+  const gates = new Map<string, string>();
+  for (const entry of facts.evidence) if (visible(entry, slice)) gates.set(entry.gate, entry.eventId);
+  const probabilityFact = lastVisible(facts.probabilities, slice);
+  const explicitProbability = probabilityFact && probabilityFact.at >= current.enteredAt ? probabilityFact : undefined;
+  const amount = closed?.kind === "won" && closed.amount !== undefined ? closed.amount : (amountFact?.amount ?? created.amount);
+  return {
+    id: facts.id,
+    accountId: created.accountId,
+    ownerRepId: lastVisible(facts.owners, slice)?.repId ?? created.ownerRepId,
+    name: created.name,
+    amount,
+    currency: amountFact?.currency ?? created.currency,
+    amountEventId:
+      closed?.kind === "won" && closed.amount !== undefined ? closed.eventId : (amountFact?.eventId ?? created.eventId),
+    stage: current.stage,
+    status: closed ? closed.kind : "open",
+    createdAt: created.at,
+    createdEventId: created.eventId,
+    closed,
+    expectedCloseDate: (closeDates.at(-1) as { date: string }).date,
+    closeDateHistory: closeDates,
+    pushes,
+    probability: explicitProbability?.probability ?? stageProbability(config, current.stage),
+    probabilityEventId: explicitProbability?.eventId ?? null,
+    forecastCategory: lastVisible(facts.categories, slice)?.category ?? "pipeline",
+    product: created.product,
+    leadSource: created.leadSource,
+    segment: segmentOf(config, amount),
+    stays,
+    roles,
+    engagedContactIds: [...engaged].sort(),
+    interactionIds,
+    lastInteractionAt,
+    gates,
+    facts,
+  };
+}
+
+/** The team a rep belonged to in a slice (at `at`, default the slice's asOf). */
+export function repTeamAt(state: GraphState, repId: string, slice: TimeSlice, at: string = slice.asOf): string | undefined {
+  const rep = state.reps[repId];
+  if (!rep) return undefined;
+  let teamId: string | undefined;
+  for (const entry of rep.teams) if (entry.at <= at && visible(entry, slice)) teamId = entry.teamId;
+  return teamId;
+}
+
+/** The manager of a team in a slice. */
+export function teamManagerAt(state: GraphState, teamId: string, slice: TimeSlice): string | undefined {
+  const team = state.teams[teamId];
+  return team ? lastVisible(team.managers, slice)?.repId : undefined;
+}

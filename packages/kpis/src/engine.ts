@@ -1,0 +1,418 @@
+import {
+  type GraphState,
+  type Period,
+  PeriodError,
+  parsePeriod,
+  type RevenueConfig,
+  stageIndex,
+  timeSlice,
+} from "@revgraph/domain";
+import { z } from "zod";
+import { formulaText, type KpiBand, type KpiDefinition, kpiDefinitions } from "./definitions.ts";
+import { evaluateExpression, expressionInputs } from "./expression.ts";
+import { type MeasureResult, measures } from "./measures.ts";
+import {
+  buildScope,
+  type DealUniverse,
+  type Dimension,
+  type DimensionFilter,
+  dealDimension,
+  dealUniverse,
+  derivedSlices,
+  dimensions,
+  type KpiScope,
+  repDimension,
+} from "./scope.ts";
+
+/** A KPI query as callers send it (GraphQL, CLI). */
+export interface KpiQuery {
+  readonly kpis: readonly string[];
+  /** `2026-Q1`, `2026-03`, `trailing-90d`, `2026-01-01..2026-04-01`, … */
+  readonly period: string;
+  readonly timeZone?: string;
+  readonly filter?: DimensionFilter;
+  readonly groupBy?: Dimension;
+  /** Business time: only events that occurred at or before this instant. */
+  readonly asOf?: string;
+  /** Record time: only events recorded at or before this instant. */
+  readonly knownAt?: string;
+  /** Definition version per KPI id (default: the newest). */
+  readonly versions?: Readonly<Record<string, number>>;
+  /** When the forecast is read for forecast accuracy (default: period start). */
+  readonly forecastKnownAt?: string;
+}
+
+/** A query the engine cannot answer, naming the argument and the reason. */
+export class KpiQueryError extends Error {
+  override readonly name = "KpiQueryError";
+  readonly argument: string;
+  constructor(argument: string, message: string) {
+    super(`${argument}: ${message}`);
+    this.argument = argument;
+  }
+}
+
+/** One input of a derivation: its name, its role in the formula and its value. */
+export interface DerivationInput {
+  readonly name: string;
+  readonly role: "numerator" | "denominator" | "value" | "operand" | "context";
+  readonly value: number | null;
+  readonly description: string;
+  readonly eventCount: number;
+  readonly detail?: Readonly<Record<string, unknown>>;
+}
+
+/** How a value was computed: the formula, its inputs, and every event that contributed. */
+export interface Derivation {
+  readonly formula: string;
+  readonly inputs: readonly DerivationInput[];
+  /** Every contributing event id, deduplicated, in a deterministic order (by deal id, then input). */
+  readonly eventIds: readonly string[];
+  readonly warnings: readonly string[];
+}
+
+/** One computed KPI value (for one group, when grouped). */
+export interface KpiResult {
+  readonly definition: KpiDefinition;
+  readonly group: { readonly dimension: Dimension; readonly key: string } | null;
+  readonly value: number | null;
+  readonly nullReason: string | null;
+  readonly band: KpiBand | null;
+  readonly period: Period;
+  readonly asOf: string | null;
+  readonly knownAt: string | null;
+  readonly derivation: Derivation;
+}
+
+const isoInstant = z.iso.datetime({ offset: true }).or(z.iso.date());
+const querySchema = z.object({
+  kpis: z.array(z.string().min(1)).min(1, "name at least one KPI"),
+  period: z.string().min(1),
+  timeZone: z.string().default("UTC"),
+  filter: z.partialRecord(z.enum(dimensions), z.array(z.string())).optional(),
+  groupBy: z.enum(dimensions).optional(),
+  asOf: isoInstant.optional(),
+  knownAt: isoInstant.optional(),
+  versions: z.record(z.string(), z.number().int().positive()).optional(),
+  forecastKnownAt: isoInstant.optional(),
+});
+
+function toInstant(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  return new Date(value.length === 10 ? `${value}T00:00:00Z` : value).toISOString();
+}
+
+/** Looks up a KPI definition by id and optional version (default: newest). */
+export function findDefinition(id: string, version?: number): KpiDefinition {
+  const candidates = kpiDefinitions.filter((definition) => definition.id === id);
+  if (candidates.length === 0) {
+    throw new KpiQueryError(
+      "kpi",
+      `unknown KPI ${JSON.stringify(id)}; known: ${[...new Set(kpiDefinitions.map((definition) => definition.id))].join(", ")}`,
+    );
+  }
+  const active = candidates.filter((definition) => definition.status === "active");
+  const found =
+    version === undefined
+      ? active.reduce((a, b) => (b.version > a.version ? b : a), active[0] ?? (candidates[0] as KpiDefinition))
+      : candidates.find((definition) => definition.version === version);
+  if (!found)
+    throw new KpiQueryError(
+      "version",
+      `KPI ${id} has no version ${version}; versions: ${candidates.map((c) => c.version).join(", ")}`,
+    );
+  return found;
+}
+
+function bandOf(definition: KpiDefinition, value: number | null): KpiBand | null {
+  if (value === null || !definition.bands) return null;
+  return (
+    definition.bands.find(
+      (band) => (band.min === undefined || value >= band.min) && (band.max === undefined || value < band.max),
+    ) ?? null
+  );
+}
+
+function measure(scope: KpiScope, name: string): MeasureResult {
+  const found = measures[name];
+  if (!found) throw new Error(`KPI formula names unknown measure ${name}`);
+  const key = `measure:${name}`;
+  if (!scope.memo.has(key)) scope.memo.set(key, found.compute(scope));
+  return scope.memo.get(key) as MeasureResult;
+}
+
+function input(scope: KpiScope, name: string, role: DerivationInput["role"]): { input: DerivationInput; result: MeasureResult } {
+  const result = measure(scope, name);
+  return {
+    result,
+    input: {
+      name,
+      role,
+      value: result.value,
+      description: measures[name]?.description ?? name,
+      eventCount: result.eventIds.length,
+      ...(result.detail ? { detail: result.detail } : {}),
+    },
+  };
+}
+
+/** Stage conversion: deals entering `fromStage` in the period, and those that later reached `toStage` or beyond. */
+export function conversion(
+  scope: KpiScope,
+  fromStage: string,
+  toStage: string,
+): { entered: number; converted: number; eventIds: string[] } {
+  const target = stageIndex(scope.config, toStage);
+  if (target === undefined) throw new KpiQueryError("toStage", `unknown stage ${JSON.stringify(toStage)}`);
+  if (stageIndex(scope.config, fromStage) === undefined)
+    throw new KpiQueryError("fromStage", `unknown stage ${JSON.stringify(fromStage)}`);
+  let entered = 0;
+  let converted = 0;
+  const eventIds: string[] = [];
+  for (const deal of scope.deals) {
+    const entry = deal.stays.find((stay) => stay.stage === fromStage);
+    if (!entry || entry.enteredAt < scope.period.fromInstant || entry.enteredAt >= scope.period.toInstant) continue;
+    entered++;
+    eventIds.push(entry.enteredEventId);
+    const reached = deal.stays.find(
+      (stay) => stay.enteredAt >= entry.enteredAt && (stageIndex(scope.config, stay.stage) ?? -1) >= target && stay !== entry,
+    );
+    if (reached) {
+      converted++;
+      eventIds.push(reached.enteredEventId);
+    }
+  }
+  return { entered, converted, eventIds };
+}
+
+function compute(
+  definition: KpiDefinition,
+  scope: KpiScope,
+): { value: number | null; nullReason: string | null; derivation: Derivation } {
+  const formula = definition.formula;
+  const inputs: DerivationInput[] = [];
+  const eventIds = new Set<string>();
+  const warnings: string[] = [];
+  const use = (name: string, role: DerivationInput["role"]) => {
+    const { input: entry, result } = input(scope, name, role);
+    inputs.push(entry);
+    for (const id of result.eventIds) eventIds.add(id);
+    warnings.push(...(result.warnings ?? []));
+    return result;
+  };
+  let value: number | null;
+  let nullReason: string | null = null;
+  if (formula.kind === "simple") {
+    const result = use(formula.measure, "value");
+    value = result.value;
+    nullReason = result.nullReason ?? (value === null ? "no data" : null);
+  } else if (formula.kind === "ratio") {
+    const numerator = use(formula.numerator, "numerator");
+    const denominator = use(formula.denominator, "denominator");
+    if (denominator.value === null) {
+      value = null;
+      nullReason = denominator.nullReason ?? `${formula.denominator} is unknown`;
+    } else if (denominator.value === 0) {
+      value = null;
+      nullReason = `${formula.denominator} is zero`;
+    } else if (numerator.value === null) {
+      value = null;
+      nullReason = numerator.nullReason ?? `${formula.numerator} is unknown`;
+    } else value = numerator.value / denominator.value;
+  } else if (formula.kind === "derived") {
+    const values: Record<string, number | null> = {};
+    for (const name of expressionInputs(formula.expression)) values[name] = use(name, "operand").value;
+    value = evaluateExpression(formula.expression, values);
+    if (value === null) {
+      const missing = inputs.find((entry) => entry.value === null);
+      nullReason = missing ? `${missing.name} is unknown` : "a denominator is zero";
+    }
+  } else {
+    const result = conversion(scope, formula.fromStage, formula.toStage);
+    inputs.push(
+      {
+        name: `reached_${formula.toStage}`,
+        role: "numerator",
+        value: result.converted,
+        description: `deals that reached ${formula.toStage} or a later stage`,
+        eventCount: result.converted,
+      },
+      {
+        name: `entered_${formula.fromStage}`,
+        role: "denominator",
+        value: result.entered,
+        description: `deals that entered ${formula.fromStage} in the period`,
+        eventCount: result.entered,
+      },
+    );
+    for (const id of result.eventIds) eventIds.add(id);
+    value = result.entered === 0 ? null : result.converted / result.entered;
+    if (value === null) nullReason = `no deal entered ${formula.fromStage} in the period`;
+  }
+  for (const name of definition.context ?? []) use(name, "context");
+  if (value !== null && !Number.isFinite(value)) {
+    nullReason = "not a finite number";
+    value = null;
+  }
+  return {
+    value,
+    nullReason,
+    derivation: { formula: formulaText(formula), inputs, eventIds: [...eventIds], warnings: [...new Set(warnings)] },
+  };
+}
+
+/** A prepared query: validated arguments, period, slice and deal universe, ready to compute KPIs. */
+export interface PreparedQuery {
+  readonly query: KpiQuery;
+  readonly definitions: readonly KpiDefinition[];
+  readonly period: Period;
+  readonly scopes: readonly { group: KpiResult["group"]; scope: KpiScope }[];
+}
+
+/** Validates a query and builds the scopes (one per group) it will be computed over. */
+export function prepareQuery(
+  state: GraphState,
+  config: RevenueConfig,
+  rawQuery: KpiQuery,
+  now: Date,
+  universeCache?: Map<string, DealUniverse>,
+): PreparedQuery {
+  const parsed = querySchema.safeParse(rawQuery);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new KpiQueryError(issue?.path.join(".") || "query", issue?.message ?? "invalid query");
+  }
+  const query = parsed.data;
+  let period: Period;
+  try {
+    period = parsePeriod(query.period, query.timeZone, now);
+  } catch (error) {
+    if (error instanceof PeriodError)
+      throw new KpiQueryError(error.message.startsWith("unknown time zone") ? "timeZone" : "period", error.message);
+    throw error;
+  }
+  const definitions = query.kpis.map((id) => findDefinition(id, query.versions?.[id]));
+  const asOf = toInstant(query.asOf);
+  const knownAt = toInstant(query.knownAt);
+  const slice = timeSlice(state, { asOf, knownAt });
+  const { current, atPeriodEnd } = derivedSlices(slice, period, now);
+  const cacheKey = `${state.position}|${current.asOf}|${atPeriodEnd.asOf}|${current.maxPosition}`;
+  let universe = universeCache?.get(cacheKey);
+  if (!universe) {
+    universe = dealUniverse(state, config, current, atPeriodEnd);
+    universeCache?.clear();
+    universeCache?.set(cacheKey, universe);
+  }
+  const filter = (query.filter ?? {}) as DimensionFilter;
+  const base = { state, config, period, now, slice, universe, forecastKnownAt: toInstant(query.forecastKnownAt) };
+  const scopes: { group: KpiResult["group"]; scope: KpiScope }[] = [];
+  if (query.groupBy) {
+    const dimension = query.groupBy;
+    const keys = new Set<string>();
+    for (const deal of universe.current) keys.add(dealDimension(state, current, deal, dimension));
+    for (const repId of Object.keys(state.reps)) {
+      const key = repDimension(state, current, repId, dimension);
+      if (key !== undefined) keys.add(key);
+    }
+    for (const key of [...keys].sort()) {
+      if (filter[dimension] && !filter[dimension]?.includes(key)) continue;
+      scopes.push({ group: { dimension, key }, scope: buildScope({ ...base, filter: { ...filter, [dimension]: [key] } }) });
+    }
+  } else scopes.push({ group: null, scope: buildScope({ ...base, filter }) });
+  return { query: { ...rawQuery, timeZone: query.timeZone }, definitions, period, scopes };
+}
+
+/**
+ * Computes KPIs: a pure function of the graph, the configuration, the query and `now`.
+ * Each result carries its band and full derivation (formula, inputs, every contributing event id).
+ */
+export function computeKpis(
+  state: GraphState,
+  config: RevenueConfig,
+  query: KpiQuery,
+  now: Date,
+  universeCache?: Map<string, DealUniverse>,
+): KpiResult[] {
+  const prepared = prepareQuery(state, config, query, now, universeCache);
+  const results: KpiResult[] = [];
+  for (const { group, scope } of prepared.scopes) {
+    for (const definition of prepared.definitions) {
+      const { value, nullReason, derivation } = compute(definition, scope);
+      results.push({
+        definition,
+        group,
+        value,
+        nullReason,
+        band: bandOf(definition, value),
+        period: prepared.period,
+        asOf: toInstant(query.asOf) ?? null,
+        knownAt: toInstant(query.knownAt) ?? null,
+        derivation,
+      });
+    }
+  }
+  return results;
+}
+
+/** A change between two record times: the values and the events that appeared or vanished from the derivation. */
+export interface Restatement {
+  readonly kpi: string;
+  readonly group: KpiResult["group"];
+  readonly before: KpiResult;
+  readonly after: KpiResult;
+  readonly changed: boolean;
+  readonly addedEventIds: readonly string[];
+  readonly removedEventIds: readonly string[];
+}
+
+/** Compares a query as known at `knownAtA` with the same query as known at `knownAtB`. */
+export function restatements(
+  state: GraphState,
+  config: RevenueConfig,
+  query: Omit<KpiQuery, "knownAt">,
+  knownAtA: string,
+  knownAtB: string,
+  now: Date,
+): Restatement[] {
+  const before = computeKpis(state, config, { ...query, knownAt: knownAtA }, now);
+  const after = computeKpis(state, config, { ...query, knownAt: knownAtB }, now);
+  return after.map((result, index) => {
+    const earlier = before[index] as KpiResult;
+    const a = new Set(earlier.derivation.eventIds);
+    const b = new Set(result.derivation.eventIds);
+    return {
+      kpi: result.definition.id,
+      group: result.group,
+      before: earlier,
+      after: result,
+      changed: earlier.value !== result.value,
+      addedEventIds: [...b].filter((id) => !a.has(id)),
+      removedEventIds: [...a].filter((id) => !b.has(id)),
+    };
+  });
+}
+
+/** Stage-to-stage conversion across the whole configured process, with counts. */
+export function funnel(state: GraphState, config: RevenueConfig, query: Omit<KpiQuery, "kpis">, now: Date) {
+  const prepared = prepareQuery(state, config, { ...query, kpis: ["stage_conversion"] }, now);
+  const stages = [...config.stages.map((stage) => stage.id), config.wonStage];
+  return prepared.scopes.map(({ group, scope }) => {
+    const timeInStage = measure(scope, "stage_time_days_mean").detail?.perStage as unknown[];
+    return {
+      group,
+      steps: stages.slice(0, -1).map((from, index) => {
+        const to = stages[index + 1] as string;
+        const result = conversion(scope, from, to);
+        return {
+          from,
+          to,
+          entered: result.entered,
+          converted: result.converted,
+          rate: result.entered ? result.converted / result.entered : null,
+          eventIds: result.eventIds,
+        };
+      }),
+      timeInStage,
+    };
+  });
+}

@@ -1,0 +1,189 @@
+import {
+  type DealSnapshot,
+  dealAt,
+  type GraphState,
+  type Period,
+  type RevenueConfig,
+  repTeamAt,
+  type TimeSlice,
+  teamManagerAt,
+} from "@revgraph/domain";
+
+/** Dimensions KPIs can be filtered and grouped by. */
+export const dimensions = [
+  "rep",
+  "team",
+  "manager",
+  "region",
+  "segment",
+  "product",
+  "leadSource",
+  "competitor",
+  "dealSizeBand",
+  "account",
+] as const;
+/** One dimension name. */
+export type Dimension = (typeof dimensions)[number];
+/** Filters: dimension → accepted values. */
+export type DimensionFilter = Partial<Record<Dimension, readonly string[]>>;
+
+/** Everything a measure may look at: the graph, the period, the time slice and the deals/reps/accounts in scope. */
+export interface KpiScope {
+  readonly state: GraphState;
+  readonly config: RevenueConfig;
+  readonly period: Period;
+  readonly now: Date;
+  /** The slice the caller asked for (asOf / knownAt). */
+  readonly slice: TimeSlice;
+  /** The slice capped at `now`: "as things stand". */
+  readonly current: TimeSlice;
+  /** The slice capped at the end of the period. */
+  readonly atPeriodEnd: TimeSlice;
+  /** Deals in scope as things stand. */
+  readonly deals: readonly DealSnapshot[];
+  /** The same deals as they stood at the end of the period (deals created later are absent). */
+  readonly dealsAtPeriodEnd: readonly DealSnapshot[];
+  readonly repIds: readonly string[];
+  readonly accountIds: readonly string[];
+  readonly filter: DimensionFilter;
+  /** Forecast snapshot time for forecast accuracy (default: period start). */
+  readonly forecastKnownAt: string;
+  /** Memo for measures shared by several KPIs. */
+  readonly memo: Map<string, unknown>;
+}
+
+/** Snapshots of every deal in two slices, computed once per query and shared by its groups. */
+export interface DealUniverse {
+  readonly current: readonly DealSnapshot[];
+  readonly atPeriodEnd: ReadonlyMap<string, DealSnapshot>;
+}
+
+function minIso(a: string, b: string): string {
+  return a < b ? a : b;
+}
+
+/** The current and period-end slices for a query. */
+export function derivedSlices(slice: TimeSlice, period: Period, now: Date) {
+  const current: TimeSlice = { asOf: minIso(slice.asOf, now.toISOString()), maxPosition: slice.maxPosition };
+  const endOfPeriod = new Date(Date.parse(period.toInstant) - 1).toISOString();
+  const atPeriodEnd: TimeSlice = { asOf: minIso(current.asOf, endOfPeriod), maxPosition: slice.maxPosition };
+  return { current, atPeriodEnd };
+}
+
+/** Builds the deal universe for a query. */
+export function dealUniverse(state: GraphState, config: RevenueConfig, current: TimeSlice, atPeriodEnd: TimeSlice): DealUniverse {
+  const now: DealSnapshot[] = [];
+  const end = new Map<string, DealSnapshot>();
+  for (const facts of Object.values(state.deals)) {
+    const snapshot = dealAt(state, facts, current, config);
+    if (!snapshot) continue;
+    now.push(snapshot);
+    const atEnd = current.asOf === atPeriodEnd.asOf ? snapshot : dealAt(state, facts, atPeriodEnd, config);
+    if (atEnd) end.set(atEnd.id, atEnd);
+  }
+  now.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return { current: now, atPeriodEnd: end };
+}
+
+/** The value of a dimension for a deal. */
+export function dealDimension(state: GraphState, slice: TimeSlice, deal: DealSnapshot, dimension: Dimension): string {
+  const account = state.accounts[deal.accountId];
+  const team = () => repTeamAt(state, deal.ownerRepId, slice) ?? "unassigned";
+  const table: Record<Dimension, () => string> = {
+    rep: () => deal.ownerRepId,
+    team,
+    manager: () => teamManagerAt(state, team(), slice) ?? "unassigned",
+    region: () => account?.region ?? "unknown",
+    segment: () => account?.segment ?? deal.segment,
+    product: () => deal.product ?? "unknown",
+    leadSource: () => deal.leadSource ?? "unknown",
+    competitor: () => deal.closed?.competitor ?? "none",
+    dealSizeBand: () => deal.segment,
+    account: () => deal.accountId,
+  };
+  return table[dimension]();
+}
+
+/** The value of a dimension for a rep; undefined when the dimension does not apply to reps. */
+export function repDimension(state: GraphState, slice: TimeSlice, repId: string, dimension: Dimension): string | undefined {
+  const team = () => repTeamAt(state, repId, slice) ?? "unassigned";
+  const table: Partial<Record<Dimension, () => string>> = {
+    rep: () => repId,
+    team,
+    manager: () => teamManagerAt(state, team(), slice) ?? "unassigned",
+    region: () => state.reps[repId]?.region ?? "unknown",
+  };
+  return table[dimension]?.();
+}
+
+function accountDimension(state: GraphState, slice: TimeSlice, accountId: string, dimension: Dimension): string | undefined {
+  const account = state.accounts[accountId];
+  const owner = account?.owners.at(-1)?.repId;
+  const table: Partial<Record<Dimension, () => string | undefined>> = {
+    account: () => accountId,
+    region: () => account?.region ?? "unknown",
+    segment: () => account?.segment ?? "unknown",
+    rep: () => owner,
+    team: () => (owner ? repTeamAt(state, owner, slice) : undefined),
+  };
+  return table[dimension]?.();
+}
+
+function passes(filter: DimensionFilter, dimensionValue: (dimension: Dimension) => string | undefined): boolean {
+  for (const [dimension, accepted] of Object.entries(filter) as [Dimension, readonly string[]][]) {
+    const value = dimensionValue(dimension);
+    if (value !== undefined && !accepted.includes(value)) return false;
+  }
+  return true;
+}
+
+/** Builds a scope: the deals, reps and accounts that pass the filter. */
+export function buildScope(args: {
+  state: GraphState;
+  config: RevenueConfig;
+  period: Period;
+  now: Date;
+  slice: TimeSlice;
+  universe: DealUniverse;
+  filter: DimensionFilter;
+  forecastKnownAt?: string | undefined;
+}): KpiScope {
+  const { state, config, period, now, slice, universe, filter } = args;
+  const { current, atPeriodEnd } = derivedSlices(slice, period, now);
+  const deals = universe.current.filter((deal) => passes(filter, (dimension) => dealDimension(state, current, deal, dimension)));
+  const dealsAtPeriodEnd: DealSnapshot[] = [];
+  for (const deal of deals) {
+    const atEnd = universe.atPeriodEnd.get(deal.id);
+    if (atEnd) dealsAtPeriodEnd.push(atEnd);
+  }
+  const repIds = Object.keys(state.reps)
+    .filter((repId) => {
+      const rep = state.reps[repId];
+      return rep && rep.pos <= current.maxPosition && rep.at <= current.asOf;
+    })
+    .filter((repId) => passes(filter, (dimension) => repDimension(state, current, repId, dimension)))
+    .sort();
+  const accountIds = Object.keys(state.accounts)
+    .filter((accountId) => {
+      const account = state.accounts[accountId];
+      return account && account.pos <= current.maxPosition && account.at <= current.asOf;
+    })
+    .filter((accountId) => passes(filter, (dimension) => accountDimension(state, current, accountId, dimension)))
+    .sort();
+  return {
+    state,
+    config,
+    period,
+    now,
+    slice,
+    current,
+    atPeriodEnd,
+    deals,
+    dealsAtPeriodEnd,
+    repIds,
+    accountIds,
+    filter,
+    forecastKnownAt: args.forecastKnownAt ?? period.fromInstant,
+    memo: new Map(),
+  };
+}
