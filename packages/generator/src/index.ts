@@ -1,0 +1,3 @@
+export * from "./archetypes.ts";
+export * from "./history.ts";
+export * from "./random.ts";

@@ -1,0 +1,40 @@
+/** A seeded pseudo-random source (mulberry32): the same seed always yields the same history. */
+export class SeededRandom {
+  #state: number;
+  constructor(seed: number) {
+    this.#state = seed >>> 0 || 0x9e3779b9;
+  }
+  /** Uniform in [0, 1). */
+  next(): number {
+    this.#state = (this.#state + 0x6d2b79f5) >>> 0;
+    let t = this.#state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  }
+  /** Integer in [min, max]. */
+  int(min: number, max: number): number {
+    return min + Math.floor(this.next() * (max - min + 1));
+  }
+  /** Uniform in [min, max). */
+  between(min: number, max: number): number {
+    return min + this.next() * (max - min);
+  }
+  /** Log-uniform in [min, max): deal sizes cluster low within a band, as real ones do. */
+  logBetween(min: number, max: number): number {
+    return Math.exp(this.between(Math.log(min), Math.log(max)));
+  }
+  chance(probability: number): boolean {
+    return this.next() < probability;
+  }
+  pick<T>(items: readonly T[]): T {
+    return items[Math.floor(this.next() * items.length)] as T;
+  }
+  /** A version-4-shaped UUID drawn from this source. */
+  uuid(): string {
+    const word = () => Math.floor(this.next() * 4_294_967_296).toString(16).padStart(8, "0");
+    const s = word() + word() + word() + word();
+    const variant = "89ab"[Number.parseInt(s[16] as string, 16) % 4] as string;
+    return `${s.slice(0, 8)}-${s.slice(8, 12)}-4${s.slice(13, 16)}-${variant}${s.slice(17, 20)}-${s.slice(20)}`;
+  }
+}
