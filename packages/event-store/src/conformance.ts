@@ -245,6 +245,30 @@ export function describeEventStoreConformance(name: string, makeHarness: () => C
       expect(await store.headPosition()).toBe(batchSize + 1);
     }, 120_000);
 
+    it("appends to several streams atomically: all requests land, or none", async () => {
+      await store.append("deal-m1", [amountChanged("m1", 1)]);
+      const results = await store.appendMany([
+        { streamId: "deal-m1", events: [amountChanged("m1", 2)], expectedRevision: 0 },
+        { streamId: "deal-m2", events: [amountChanged("m2", 1), amountChanged("m2", 2)], expectedRevision: "no_stream" },
+        { streamId: "deal-m1", events: [amountChanged("m1", 3)], expectedRevision: 1 },
+      ]);
+      expect(results.map((result) => result.positions)).toEqual([[2], [3, 4], [5]]);
+      expect(results.map((result) => result.nextExpectedRevision)).toEqual([1, 1, 2]);
+      const conflicting = store.appendMany([
+        { streamId: "deal-m3", events: [amountChanged("m3", 1)] },
+        { streamId: "deal-m1", events: [amountChanged("m1", 4)], expectedRevision: 0 },
+      ]);
+      await expect(conflicting).rejects.toThrow(WrongExpectedRevisionError);
+      const invalid = store.appendMany([
+        { streamId: "deal-m3", events: [amountChanged("m3", 1)] },
+        { streamId: "deal-m4", events: [{ type: "DealWon", occurredAt: "2026-01-01T00:00:00Z", data: {} }] },
+      ]);
+      await expect(invalid).rejects.toThrow(InvalidEventError);
+      expect(await store.headPosition()).toBe(5);
+      expect(await store.streamRevision("deal-m3")).toBe(-1);
+      expect((await verifyEvents(store.readAll())).firstViolation).toBeNull();
+    });
+
     it("reads all with filters, paging and a start position", async () => {
       await store.append("deal-a", [
         amountChanged("a", 1),

@@ -1,8 +1,9 @@
 import type { NewEvent, RecordedEvent } from "@revgraph/events";
-import { type AppendPlan, appendResult, matchesFilter, planAppend, prepareEvents } from "./append-plan.ts";
+import { type AppendPlan, appendResult, matchesFilter, type PreparedEvent, planAppend, prepareEvents } from "./append-plan.ts";
 import { StoreClosedError } from "./errors.ts";
 import type {
   AppendOptions,
+  AppendRequest,
   AppendResult,
   EventStore,
   ReadAllOptions,
@@ -42,37 +43,53 @@ export function createMemoryEventStore(options: MemoryEventStoreOptions = {}): E
     }
   }
 
-  return {
+  const store: EventStore = {
     kind: "memory",
     async append(streamId: string, events: readonly NewEvent[], options: AppendOptions = {}): Promise<AppendResult> {
+      return (await store.appendMany([{ streamId, events, ...options }]))[0] as AppendResult;
+    },
+    async appendMany(requests: readonly AppendRequest[]): Promise<AppendResult[]> {
       ensureOpen();
-      const prepared = prepareEvents(events);
-      const stream = streams.get(streamId) ?? [];
-      const stored = new Map<string, RecordedEvent>();
-      for (const event of prepared) {
-        const existing = byId.get(event.id);
-        if (existing) stored.set(event.id, existing);
-      }
-      const plan: AppendPlan = planAppend(prepared, {
-        streamId,
-        expected: options.expectedRevision ?? "any",
-        streamRevision: stream.length - 1,
-        streamHeadHash: stream.at(-1)?.hash ?? null,
-        headPosition: log.length,
-        lastRecordedAt: log.at(-1)?.recordedAt ?? null,
-        stored,
-        now: clock(),
-      });
-      if (plan.kind === "write") {
-        for (const event of plan.events) {
-          log.push(event);
-          stream.push(event);
-          byId.set(event.id, event);
+      const prepared = requests.map((request) => prepareEvents(request.events));
+      const pending: RecordedEvent[] = [];
+      const pendingByStream = new Map<string, RecordedEvent[]>();
+      const pendingById = new Map<string, RecordedEvent>();
+      const results = requests.map((request, index) => {
+        const events = prepared[index] as PreparedEvent[];
+        const stream = [...(streams.get(request.streamId) ?? []), ...(pendingByStream.get(request.streamId) ?? [])];
+        const stored = new Map<string, RecordedEvent>();
+        for (const event of events) {
+          const existing = byId.get(event.id) ?? pendingById.get(event.id);
+          if (existing) stored.set(event.id, existing);
         }
-        streams.set(streamId, stream);
-        signal.notify();
+        const plan: AppendPlan = planAppend(events, {
+          streamId: request.streamId,
+          expected: request.expectedRevision ?? "any",
+          streamRevision: stream.length - 1,
+          streamHeadHash: stream.at(-1)?.hash ?? null,
+          headPosition: log.length + pending.length,
+          lastRecordedAt: (pending.at(-1) ?? log.at(-1))?.recordedAt ?? null,
+          stored,
+          now: clock(),
+        });
+        if (plan.kind === "write") {
+          for (const event of plan.events) {
+            pending.push(event);
+            pendingByStream.set(request.streamId, [...(pendingByStream.get(request.streamId) ?? []), event]);
+            pendingById.set(event.id, event);
+          }
+        }
+        return appendResult(plan, plan.events.at(-1)?.streamRevision ?? stream.length - 1);
+      });
+      for (const event of pending) {
+        log.push(event);
+        const stream = streams.get(event.streamId) ?? [];
+        stream.push(event);
+        streams.set(event.streamId, stream);
+        byId.set(event.id, event);
       }
-      return appendResult(plan, plan.events.at(-1)?.streamRevision ?? stream.length - 1);
+      if (pending.length) signal.notify();
+      return results;
     },
     async readStream(streamId: string, options: ReadStreamOptions = {}) {
       ensureOpen();
@@ -96,4 +113,5 @@ export function createMemoryEventStore(options: MemoryEventStoreOptions = {}): E
       signal.notify();
     },
   };
+  return store;
 }

@@ -20,6 +20,12 @@ export interface AppendOptions {
   readonly expectedRevision?: ExpectedRevision;
 }
 
+/** One stream's part of an {@link EventStore.appendMany} call. */
+export interface AppendRequest extends AppendOptions {
+  readonly streamId: string;
+  readonly events: readonly NewEvent[];
+}
+
 /** Options for {@link EventStore.readStream}. */
 export interface ReadStreamOptions {
   readonly direction?: "forwards" | "backwards";
@@ -62,6 +68,11 @@ export interface EventStore {
   /** Human-readable name of the adapter, for logs and errors. */
   readonly kind: string;
   append(streamId: string, events: readonly NewEvent[], options?: AppendOptions): Promise<AppendResult>;
+  /**
+   * Appends to several streams in one atomic step: every request lands, or none does (for imports and
+   * bulk loads). Each request is checked like `append`; results come back in request order.
+   */
+  appendMany(requests: readonly AppendRequest[]): Promise<AppendResult[]>;
   readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
   /** Current revision of a stream, or -1 when it does not exist. */
   streamRevision(streamId: string): Promise<number>;

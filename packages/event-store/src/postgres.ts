@@ -1,8 +1,16 @@
 import type { NewEvent, RecordedEvent } from "@revgraph/events";
 import pg from "pg";
-import { appendResult, matchesFilter, planAppend, prepareEvents } from "./append-plan.ts";
+import { appendResult, matchesFilter, type PreparedEvent, planAppend, prepareEvents } from "./append-plan.ts";
 import { StoreClosedError } from "./errors.ts";
-import type { AppendOptions, EventStore, ReadAllOptions, ReadStreamOptions, SubscribeOptions } from "./port.ts";
+import type {
+  AppendOptions,
+  AppendRequest,
+  AppendResult,
+  EventStore,
+  ReadAllOptions,
+  ReadStreamOptions,
+  SubscribeOptions,
+} from "./port.ts";
 import { ChangeSignal, pollingSubscription } from "./subscription.ts";
 
 /** Options for {@link openPostgresEventStore}. */
@@ -63,62 +71,68 @@ export async function openPostgresEventStore(options: PostgresEventStoreOptions)
     return listening;
   }
 
-  async function append(streamId: string, events: readonly NewEvent[], appendOptions: AppendOptions = {}) {
+  async function appendMany(requests: readonly AppendRequest[]): Promise<AppendResult[]> {
     ensureOpen();
-    const prepared = prepareEvents(events);
+    const prepared = requests.map((request) => prepareEvents(request.events));
     const client = await pool.connect();
     try {
-      // One round trip each for: begin + lock, the whole lookup, the insert with its NOTIFY, commit.
+      // Per request, one round trip for the whole lookup and one for the insert (with its NOTIFY).
       await client.query(`BEGIN; SELECT pg_advisory_xact_lock(${APPEND_LOCK_KEY})`);
-      const lookup = await client.query<{
-        stored: RecordedEvent[] | null;
-        stream_head: { revision: number; hash: string } | null;
-        log_head: { position: number; recorded_at: string } | null;
-      }>(
-        `SELECT
-           (SELECT json_agg(envelope) FROM ${table} WHERE event_id = ANY($1::uuid[])) AS stored,
-           (SELECT row_to_json(h) FROM (SELECT stream_revision AS revision, hash FROM ${table}
-              WHERE stream_id = $2 ORDER BY stream_revision DESC LIMIT 1) h) AS stream_head,
-           (SELECT row_to_json(l) FROM (SELECT position, recorded_at FROM ${table} ORDER BY position DESC LIMIT 1) l) AS log_head`,
-        [prepared.map((event) => event.id), streamId],
-      );
-      const { stored: storedEvents, stream_head: streamHead, log_head: logHead } = lookup.rows[0] ?? {};
-      const stored = new Map((storedEvents ?? []).map((event) => [event.id, event]));
-      const streamRevision = streamHead ? Number(streamHead.revision) : -1;
-      const plan = planAppend(prepared, {
-        streamId,
-        expected: appendOptions.expectedRevision ?? "any",
-        streamRevision,
-        streamHeadHash: streamHead?.hash ?? null,
-        headPosition: logHead ? Number(logHead.position) : 0,
-        lastRecordedAt: logHead?.recorded_at ?? null,
-        stored,
-        now: clock(),
-      });
-      if (plan.kind === "write") {
-        const columns = plan.events;
-        await client.query(
-          `WITH inserted AS (
-             INSERT INTO ${table} (position, event_id, stream_id, stream_revision, type, recorded_at, hash, envelope)
-             SELECT * FROM unnest($1::bigint[], $2::uuid[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::jsonb[])
-             RETURNING position)
-           SELECT pg_notify($9, (SELECT max(position) FROM inserted)::text)`,
-          [
-            columns.map((event) => event.globalPosition),
-            columns.map((event) => event.id),
-            columns.map((event) => event.streamId),
-            columns.map((event) => event.streamRevision),
-            columns.map((event) => event.type),
-            columns.map((event) => event.recordedAt),
-            columns.map((event) => event.hash),
-            columns.map((event) => JSON.stringify(event)),
-            channel,
-          ],
+      let wrote = false;
+      const results: AppendResult[] = [];
+      for (const [index, request] of requests.entries()) {
+        const events = prepared[index] as PreparedEvent[];
+        const lookup = await client.query<{
+          stored: RecordedEvent[] | null;
+          stream_head: { revision: number; hash: string } | null;
+          log_head: { position: number; recorded_at: string } | null;
+        }>(
+          `SELECT
+             (SELECT json_agg(envelope) FROM ${table} WHERE event_id = ANY($1::uuid[])) AS stored,
+             (SELECT row_to_json(h) FROM (SELECT stream_revision AS revision, hash FROM ${table}
+                WHERE stream_id = $2 ORDER BY stream_revision DESC LIMIT 1) h) AS stream_head,
+             (SELECT row_to_json(l) FROM (SELECT position, recorded_at FROM ${table} ORDER BY position DESC LIMIT 1) l) AS log_head`,
+          [events.map((event) => event.id), request.streamId],
         );
+        const { stored: storedEvents, stream_head: streamHead, log_head: logHead } = lookup.rows[0] ?? {};
+        const streamRevision = streamHead ? Number(streamHead.revision) : -1;
+        const plan = planAppend(events, {
+          streamId: request.streamId,
+          expected: request.expectedRevision ?? "any",
+          streamRevision,
+          streamHeadHash: streamHead?.hash ?? null,
+          headPosition: logHead ? Number(logHead.position) : 0,
+          lastRecordedAt: logHead?.recorded_at ?? null,
+          stored: new Map((storedEvents ?? []).map((event) => [event.id, event])),
+          now: clock(),
+        });
+        if (plan.kind === "write") {
+          wrote = true;
+          const rows = plan.events;
+          await client.query(
+            `WITH inserted AS (
+               INSERT INTO ${table} (position, event_id, stream_id, stream_revision, type, recorded_at, hash, envelope)
+               SELECT * FROM unnest($1::bigint[], $2::uuid[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::jsonb[])
+               RETURNING position)
+             SELECT pg_notify($9, (SELECT max(position) FROM inserted)::text)`,
+            [
+              rows.map((event) => event.globalPosition),
+              rows.map((event) => event.id),
+              rows.map((event) => event.streamId),
+              rows.map((event) => event.streamRevision),
+              rows.map((event) => event.type),
+              rows.map((event) => event.recordedAt),
+              rows.map((event) => event.hash),
+              rows.map((event) => JSON.stringify(event)),
+              channel,
+            ],
+          );
+        }
+        results.push(appendResult(plan, plan.events.at(-1)?.streamRevision ?? streamRevision));
       }
       await client.query("COMMIT");
-      if (plan.kind === "write") signal.notify();
-      return appendResult(plan, plan.events.at(-1)?.streamRevision ?? streamRevision);
+      if (wrote) signal.notify();
+      return results;
     } catch (error) {
       await client.query("ROLLBACK").catch(() => {});
       throw error;
@@ -150,7 +164,10 @@ export async function openPostgresEventStore(options: PostgresEventStoreOptions)
 
   return {
     kind: "postgres",
-    append,
+    async append(streamId: string, events: readonly NewEvent[], appendOptions: AppendOptions = {}) {
+      return (await appendMany([{ streamId, events, ...appendOptions }]))[0] as AppendResult;
+    },
+    appendMany,
     async readStream(streamId: string, readOptions: ReadStreamOptions = {}) {
       ensureOpen();
       const backwards = readOptions.direction === "backwards";

@@ -1,10 +1,10 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { DatabaseSync, type StatementSync } from "node:sqlite";
-import type { NewEvent, RecordedEvent } from "@revgraph/events";
-import { appendResult, matchesFilter, planAppend, prepareEvents } from "./append-plan.ts";
+import type { RecordedEvent } from "@revgraph/events";
+import { appendResult, matchesFilter, type PreparedEvent, planAppend, prepareEvents } from "./append-plan.ts";
 import { StoreClosedError } from "./errors.ts";
-import type { AppendOptions, EventStore, ReadAllOptions, ReadStreamOptions, SubscribeOptions } from "./port.ts";
+import type { AppendRequest, AppendResult, EventStore, ReadAllOptions, ReadStreamOptions, SubscribeOptions } from "./port.ts";
 import { ChangeSignal, pollingSubscription } from "./subscription.ts";
 
 /** Options for {@link openSqliteEventStore}. */
@@ -78,44 +78,50 @@ export function openSqliteEventStore(options: SqliteEventStoreOptions): EventSto
   const parseRows = (rows: readonly Record<string, unknown>[]): RecordedEvent[] =>
     rows.map((row) => JSON.parse(row.envelope as string) as RecordedEvent);
 
-  function appendSync(streamId: string, events: readonly NewEvent[], options: AppendOptions) {
-    const prepared = prepareEvents(events);
+  function appendManySync(requests: readonly AppendRequest[]): AppendResult[] {
+    const prepared = requests.map((request) => prepareEvents(request.events));
     db.exec("BEGIN IMMEDIATE");
     try {
-      const stored = new Map<string, RecordedEvent>();
-      for (const event of prepared) {
-        const row = statements.byId.get(event.id);
-        if (row) stored.set(event.id, JSON.parse(row.envelope as string) as RecordedEvent);
-      }
-      const streamHead = statements.streamHead.get(streamId) as { revision: number; hash: string } | undefined;
-      const logHead = statements.logHead.get() as { position: number; recordedAt: string } | undefined;
-      const plan = planAppend(prepared, {
-        streamId,
-        expected: options.expectedRevision ?? "any",
-        streamRevision: streamHead?.revision ?? -1,
-        streamHeadHash: streamHead?.hash ?? null,
-        headPosition: logHead?.position ?? 0,
-        lastRecordedAt: logHead?.recordedAt ?? null,
-        stored,
-        now: clock(),
-      });
-      if (plan.kind === "write") {
-        for (const event of plan.events) {
-          statements.insert.run(
-            event.globalPosition,
-            event.id,
-            event.streamId,
-            event.streamRevision,
-            event.type,
-            event.recordedAt,
-            event.hash,
-            JSON.stringify(event),
-          );
+      let wrote = false;
+      const results = requests.map((request, index) => {
+        const events = prepared[index] as PreparedEvent[];
+        const stored = new Map<string, RecordedEvent>();
+        for (const event of events) {
+          const row = statements.byId.get(event.id);
+          if (row) stored.set(event.id, JSON.parse(row.envelope as string) as RecordedEvent);
         }
-      }
+        const streamHead = statements.streamHead.get(request.streamId) as { revision: number; hash: string } | undefined;
+        const logHead = statements.logHead.get() as { position: number; recordedAt: string } | undefined;
+        const plan = planAppend(events, {
+          streamId: request.streamId,
+          expected: request.expectedRevision ?? "any",
+          streamRevision: streamHead?.revision ?? -1,
+          streamHeadHash: streamHead?.hash ?? null,
+          headPosition: logHead?.position ?? 0,
+          lastRecordedAt: logHead?.recordedAt ?? null,
+          stored,
+          now: clock(),
+        });
+        if (plan.kind === "write") {
+          wrote = true;
+          for (const event of plan.events) {
+            statements.insert.run(
+              event.globalPosition,
+              event.id,
+              event.streamId,
+              event.streamRevision,
+              event.type,
+              event.recordedAt,
+              event.hash,
+              JSON.stringify(event),
+            );
+          }
+        }
+        return appendResult(plan, plan.events.at(-1)?.streamRevision ?? streamHead?.revision ?? -1);
+      });
       db.exec("COMMIT");
-      if (plan.kind === "write") signal.notify();
-      return appendResult(plan, plan.events.at(-1)?.streamRevision ?? streamHead?.revision ?? -1);
+      if (wrote) signal.notify();
+      return results;
     } catch (error) {
       if (db.isTransaction) db.exec("ROLLBACK");
       throw error;
@@ -144,7 +150,11 @@ export function openSqliteEventStore(options: SqliteEventStoreOptions): EventSto
     kind: "sqlite",
     async append(streamId, events, appendOptions = {}) {
       ensureOpen();
-      return appendSync(streamId, events, appendOptions);
+      return appendManySync([{ streamId, events, ...appendOptions }])[0] as AppendResult;
+    },
+    async appendMany(requests) {
+      ensureOpen();
+      return appendManySync(requests);
     },
     async readStream(streamId: string, readOptions: ReadStreamOptions = {}) {
       ensureOpen();

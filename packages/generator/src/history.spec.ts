@@ -11,7 +11,16 @@ function record(deals: number, seed: number): RecordedEvent[] {
   for (const batch of generateHistory({ deals, seed, now })) {
     for (const raw of batch.events) {
       const validated = validateEvent(raw, events.length);
-      events.push({ ...validated, id: validated.id as string, streamId: batch.streamId, streamRevision: 0, globalPosition: events.length + 1, recordedAt: now.toISOString(), prevHash: null, hash: "0" } as RecordedEvent);
+      events.push({
+        ...validated,
+        id: validated.id as string,
+        streamId: batch.streamId,
+        streamRevision: 0,
+        globalPosition: events.length + 1,
+        recordedAt: now.toISOString(),
+        prevHash: null,
+        hash: "0",
+      } as RecordedEvent);
     }
   }
   return events;
@@ -33,8 +42,14 @@ describe("history generator", () => {
 
   it("produces win rates, deal sizes and cycles in the articles' ranges per archetype", () => {
     const state = projectGraph(record(3_000, 3));
-    const results = computeKpis(state, defaultConfig, { kpis: ["win_rate", "sales_cycle_length", "average_deal_size"], period: "2026-H1", groupBy: "dealSizeBand" }, now);
-    const get = (kpi: string, band: string) => results.find((result) => result.definition.id === kpi && result.group?.key === band)?.value;
+    const results = computeKpis(
+      state,
+      defaultConfig,
+      { kpis: ["win_rate", "sales_cycle_length", "average_deal_size"], period: "2026-H1", groupBy: "dealSizeBand" },
+      now,
+    );
+    const get = (kpi: string, band: string) =>
+      results.find((result) => result.definition.id === kpi && result.group?.key === band)?.value;
     expect(get("win_rate", "SMB")).toBeGreaterThan(0.15);
     expect(get("win_rate", "SMB")).toBeLessThan(0.4);
     expect(get("sales_cycle_length", "SMB")).toBeLessThan(35);

@@ -33,8 +33,38 @@ const lossReasons = [
   ["other", 0.05],
 ] as const;
 const interactionKinds = ["meeting", "call", "email", "demo"] as const;
-const firstNames = ["Ana", "Ben", "Chloé", "Dev", "Elif", "Farid", "Grace", "Hiro", "Ines", "Jonas", "Kofi", "Lena", "Mateo", "Noor", "Olu", "Priya"];
-const lastNames = ["Schmidt", "Okafor", "Tanaka", "Silva", "Novak", "Haddad", "Kowalski", "Larsen", "Moreau", "Patel", "Quinn", "Rossi"];
+const firstNames = [
+  "Ana",
+  "Ben",
+  "Chloé",
+  "Dev",
+  "Elif",
+  "Farid",
+  "Grace",
+  "Hiro",
+  "Ines",
+  "Jonas",
+  "Kofi",
+  "Lena",
+  "Mateo",
+  "Noor",
+  "Olu",
+  "Priya",
+];
+const lastNames = [
+  "Schmidt",
+  "Okafor",
+  "Tanaka",
+  "Silva",
+  "Novak",
+  "Haddad",
+  "Kowalski",
+  "Larsen",
+  "Moreau",
+  "Patel",
+  "Quinn",
+  "Rossi",
+];
 
 interface RepPlan {
   readonly repId: string;
@@ -91,7 +121,11 @@ export function* generateHistory(options: HistoryOptions): Generator<GeneratedBa
     yield {
       streamId: streamIds.team(teamId),
       events: [
-        event("TeamFormed", { teamId, name: `${region} ${Math.floor(team / regions.length) + 1}`, region }, historyStart - 400 * DAY),
+        event(
+          "TeamFormed",
+          { teamId, name: `${region} ${Math.floor(team / regions.length) + 1}`, region },
+          historyStart - 400 * DAY,
+        ),
         event("ManagerAssigned", { teamId, managerRepId: `mgr-${team + 1}` }, historyStart - 400 * DAY),
       ],
     };
@@ -101,18 +135,35 @@ export function* generateHistory(options: HistoryOptions): Generator<GeneratedBa
     const teamId = `team-${(index % teamCount) + 1}`;
     const archetype = archetypes[index % 7 === 6 ? 3 : index % 5 === 4 ? 2 : index % 3 === 2 ? 1 : 0] as Archetype;
     const veteran = random.chance(0.7);
-    const startMs = veteran ? historyStart - random.int(60, 900) * DAY : historyStart + random.int(0, (nowMs - historyStart) / DAY - 30) * DAY;
+    const startMs = veteran
+      ? historyStart - random.int(60, 900) * DAY
+      : historyStart + random.int(0, (nowMs - historyStart) / DAY - 30) * DAY;
     const startDate = isoDay(startMs);
     reps.push({ repId, teamId, archetype, startDate });
     const events = [
-      event("RepHired", { repId, name: name(), teamId, startDate, region: regions[(index % teamCount) % regions.length] }, Date.parse(`${startDate}T09:00:00Z`)),
+      event(
+        "RepHired",
+        { repId, name: name(), teamId, startDate, region: regions[(index % teamCount) % regions.length] },
+        Date.parse(`${startDate}T09:00:00Z`),
+      ),
     ];
-    for (let quarter = quarterStart(Math.max(startMs, historyStart)); quarter.getTime() <= nowMs; quarter = addMonths(quarter, 3)) {
+    for (
+      let quarter = quarterStart(Math.max(startMs, historyStart));
+      quarter.getTime() <= nowMs;
+      quarter = addMonths(quarter, 3)
+    ) {
       const end = addMonths(quarter, 3);
       events.push(
         event(
           "QuotaSet",
-          { repId, period: quarterLabel(quarter), from: isoDay(quarter.getTime()), to: isoDay(end.getTime()), amount: archetype.quarterlyQuota, currency: "USD" },
+          {
+            repId,
+            period: quarterLabel(quarter),
+            from: isoDay(quarter.getTime()),
+            to: isoDay(end.getTime()),
+            amount: archetype.quarterlyQuota,
+            currency: "USD",
+          },
           Math.max(quarter.getTime(), Date.parse(`${startDate}T09:00:00Z`)),
           "revops",
         ),
@@ -128,7 +179,17 @@ export function* generateHistory(options: HistoryOptions): Generator<GeneratedBa
     const events: NewEvent[] = [];
     for (let month = addMonths(new Date(historyStart), -1); month.getTime() <= nowMs; month = addMonths(month, 1)) {
       events.push(
-        event("ExchangeRateSet", { currency, baseCurrency: "USD", rate: Math.round(base * random.between(0.96, 1.04) * 10_000) / 10_000, effectiveDate: isoDay(month.getTime()) }, month.getTime(), "treasury"),
+        event(
+          "ExchangeRateSet",
+          {
+            currency,
+            baseCurrency: "USD",
+            rate: Math.round(base * random.between(0.96, 1.04) * 10_000) / 10_000,
+            effectiveDate: isoDay(month.getTime()),
+          },
+          month.getTime(),
+          "treasury",
+        ),
       );
     }
     yield { streamId: streamIds.rates(currency), events };
@@ -143,7 +204,14 @@ export function* generateHistory(options: HistoryOptions): Generator<GeneratedBa
     const events = [
       event(
         "AccountRegistered",
-        { accountId, name: `${random.pick(lastNames)} ${random.pick(industries)} ${index + 1}`, segment: archetype.id, region: random.pick(regions), industry: random.pick(industries), addressable: random.chance(0.9) },
+        {
+          accountId,
+          name: `${random.pick(lastNames)} ${random.pick(industries)} ${index + 1}`,
+          segment: archetype.id,
+          region: random.pick(regions),
+          industry: random.pick(industries),
+          addressable: random.chance(0.9),
+        },
         historyStart - 30 * DAY,
       ),
     ];
@@ -151,14 +219,27 @@ export function* generateHistory(options: HistoryOptions): Generator<GeneratedBa
     for (let contact = 0; contact < contactCount; contact++) {
       const contactId = `${accountId}-c${contact + 1}`;
       contacts.push(contactId);
-      events.push(event("ContactAdded", { contactId, accountId, name: name(), title: random.pick(["VP Sales", "CTO", "Engineer", "CFO", "Procurement", "Ops Lead"]) }, historyStart - 30 * DAY));
+      events.push(
+        event(
+          "ContactAdded",
+          {
+            contactId,
+            accountId,
+            name: name(),
+            title: random.pick(["VP Sales", "CTO", "Engineer", "CFO", "Procurement", "Ops Lead"]),
+          },
+          historyStart - 30 * DAY,
+        ),
+      );
     }
     accountsByArchetype.set(archetype.id, [...(accountsByArchetype.get(archetype.id) ?? []), { accountId, contacts }]);
     yield { streamId: streamIds.account(accountId), events };
   }
 
   const stages = defaultConfig.stages;
-  const createdTimes = Array.from({ length: options.deals }, () => random.between(historyStart, nowMs - DAY)).sort((a, b) => a - b);
+  const createdTimes = Array.from({ length: options.deals }, () => random.between(historyStart, nowMs - DAY)).sort(
+    (a, b) => a - b,
+  );
   for (let index = 0; index < options.deals; index++) {
     const rep = reps[index % reps.length] as RepPlan;
     const archetype = rep.archetype;
@@ -183,7 +264,9 @@ export function* generateHistory(options: HistoryOptions): Generator<GeneratedBa
         streamId: streamIds.lead(leadId),
         events: [
           event("LeadArrived", { leadId, accountId: account.accountId, source: random.pick(leadSources) }, arrived, "marketing"),
-          ...(touched <= nowMs ? [event("LeadTouched", { leadId, repId: rep.repId, channel: random.pick(["call", "email"]) }, touched, rep.repId)] : []),
+          ...(touched <= nowMs
+            ? [event("LeadTouched", { leadId, repId: rep.repId, channel: random.pick(["call", "email"]) }, touched, rep.repId)]
+            : []),
         ],
       };
     }
@@ -204,7 +287,10 @@ export function* generateHistory(options: HistoryOptions): Generator<GeneratedBa
       createdMs,
     );
     const reachedIndex = won ? stages.length : random.int(0, stages.length - 1);
-    const stageTimes = Array.from({ length: reachedIndex }, (_, step) => createdMs + (cycle * (step + 1)) / (reachedIndex + 1) * random.between(0.85, 1.1)).sort((a, b) => a - b);
+    const stageTimes = Array.from(
+      { length: reachedIndex },
+      (_, step) => createdMs + ((cycle * (step + 1)) / (reachedIndex + 1)) * random.between(0.85, 1.1),
+    ).sort((a, b) => a - b);
     const groupSize = Math.min(account.contacts.length, random.int(archetype.buyingGroup[0], archetype.buyingGroup[1]));
     const group = account.contacts.slice(0, groupSize);
     const interactionCount = Math.min(30, Math.round(groupSize * 1.5 + cycle / DAY / 12 + random.int(1, 3)));
@@ -227,7 +313,8 @@ export function* generateHistory(options: HistoryOptions): Generator<GeneratedBa
     const roles = ["champion", "technical_evaluator", "economic_buyer"] as const;
     roles.forEach((role, roleIndex) => {
       const contactId = group[roleIndex % Math.max(group.length, 1)];
-      if (contactId && roleIndex <= reachedIndex) emit("ContactRoleAssigned", { contactId, role }, createdMs + (cycle * (roleIndex + 0.5)) / (stages.length + 1));
+      if (contactId && roleIndex <= reachedIndex)
+        emit("ContactRoleAssigned", { contactId, role }, createdMs + (cycle * (roleIndex + 0.5)) / (stages.length + 1));
     });
     let current = stages[0]?.id as string;
     for (let step = 0; step < reachedIndex && step < stages.length - 1; step++) {
@@ -249,23 +336,34 @@ export function* generateHistory(options: HistoryOptions): Generator<GeneratedBa
         emit("DealStageChanged", { from: current, to: target }, ms + 3 * DAY);
       }
       current = target;
-      if (random.chance(0.2)) emit("DealProbabilityChanged", { probability: Math.round(random.between(0.1, 0.9) * 100) / 100 }, ms + DAY);
+      if (random.chance(0.2))
+        emit("DealProbabilityChanged", { probability: Math.round(random.between(0.1, 0.9) * 100) / 100 }, ms + DAY);
     }
-    if (current === stages.at(-1)?.id) emit("DealForecastCategoryChanged", { category: random.chance(0.7) ? "commit" : "best_case" }, (stageTimes.at(-1) ?? createdMs) + DAY);
+    if (current === stages.at(-1)?.id)
+      emit(
+        "DealForecastCategoryChanged",
+        { category: random.chance(0.7) ? "commit" : "best_case" },
+        (stageTimes.at(-1) ?? createdMs) + DAY,
+      );
     const pushes = random.chance(0.3) ? random.int(1, 3) : 0;
     for (let push = 0; push < pushes; push++) {
       const ms = createdMs + cycle * random.between(0.5, 0.95);
       expectedClose += random.int(14, 45) * DAY;
       emit("DealCloseDateChanged", { expectedCloseDate: isoDay(expectedClose) }, ms);
     }
-    if (random.chance(0.08)) emit("DealAmountChanged", { amount: Math.round(amount * random.between(0.8, 1.2)), currency }, createdMs + cycle / 3);
+    if (random.chance(0.08))
+      emit("DealAmountChanged", { amount: Math.round(amount * random.between(0.8, 1.2)), currency }, createdMs + cycle / 3);
     const finalMs = Math.max(closeMs, ...events.map((entry) => Date.parse(entry.occurredAt) + 1000));
     if (won) emit("DealWon", { amount, currency }, finalMs);
     else {
       const roll = random.next();
       let cumulative = 0;
       const reason = lossReasons.find(([, weight]) => (cumulative += weight) >= roll)?.[0] ?? "other";
-      emit("DealLost", { reason, ...(reason === "competition" || random.chance(0.2) ? { competitor: random.pick(competitors) } : {}) }, finalMs);
+      emit(
+        "DealLost",
+        { reason, ...(reason === "competition" || random.chance(0.2) ? { competitor: random.pick(competitors) } : {}) },
+        finalMs,
+      );
       if (random.chance(0.03)) {
         emit("DealReopened", { stage: stages[0]?.id, reason: "buyer came back" }, finalMs + 20 * DAY);
         emit("DealLost", { reason: "no_decision" }, finalMs + 50 * DAY);
@@ -288,12 +386,26 @@ export function* generateHistory(options: HistoryOptions): Generator<GeneratedBa
       company += amount;
       yield {
         streamId: streamIds.forecast("team", teamId),
-        events: [event("ForecastSubmitted", { ...base, forecastId: `${teamId}-${base.period}`, scope: { kind: "team", id: teamId }, amount }, submitted, `mgr-${team + 1}`)],
+        events: [
+          event(
+            "ForecastSubmitted",
+            { ...base, forecastId: `${teamId}-${base.period}`, scope: { kind: "team", id: teamId }, amount },
+            submitted,
+            `mgr-${team + 1}`,
+          ),
+        ],
       };
     }
     yield {
       streamId: streamIds.forecast("company", "company"),
-      events: [event("ForecastSubmitted", { ...base, forecastId: `company-${base.period}`, scope: { kind: "company", id: "company" }, amount: company }, submitted, "cro")],
+      events: [
+        event(
+          "ForecastSubmitted",
+          { ...base, forecastId: `company-${base.period}`, scope: { kind: "company", id: "company" }, amount: company },
+          submitted,
+          "cro",
+        ),
+      ],
     };
   }
 }

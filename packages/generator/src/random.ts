@@ -32,7 +32,10 @@ export class SeededRandom {
   }
   /** A version-4-shaped UUID drawn from this source. */
   uuid(): string {
-    const word = () => Math.floor(this.next() * 4_294_967_296).toString(16).padStart(8, "0");
+    const word = () =>
+      Math.floor(this.next() * 4_294_967_296)
+        .toString(16)
+        .padStart(8, "0");
     const s = word() + word() + word() + word();
     const variant = "89ab"[Number.parseInt(s[16] as string, 16) % 4] as string;
     return `${s.slice(0, 8)}-${s.slice(8, 12)}-4${s.slice(13, 16)}-${variant}${s.slice(17, 20)}-${s.slice(20)}`;

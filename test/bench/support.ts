@@ -1,0 +1,86 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { NewEvent } from "@revgraph/events";
+import { type GeneratedBatch, generateHistory } from "@revgraph/generator";
+
+/** The reference "now" every benchmark generates history against. */
+export const BENCH_NOW = new Date("2026-11-15T00:00:00Z");
+
+/** Reads `--name value` from the command line, with a default. */
+export function option(name: string, fallback: number): number {
+  const index = process.argv.indexOf(`--${name}`);
+  return index === -1 ? fallback : Number(process.argv[index + 1]);
+}
+
+/** Generated stream batches adding up to at least `targetEvents` events (deterministic, seed 42). */
+export function generatedBatches(targetEvents: number): { batches: GeneratedBatch[]; events: number } {
+  const deals = Math.ceil(targetEvents / 22);
+  const batches: GeneratedBatch[] = [];
+  let events = 0;
+  for (const batch of generateHistory({ deals, seed: 42, now: BENCH_NOW })) {
+    if (events >= targetEvents) break;
+    const take = batch.events.slice(0, targetEvents - events);
+    batches.push({ streamId: batch.streamId, events: take });
+    events += take.length;
+  }
+  return { batches, events };
+}
+
+/** Groups batches into append calls of about `eventsPerCall` events. */
+export function chunked(batches: readonly GeneratedBatch[], eventsPerCall: number): GeneratedBatch[][] {
+  const calls: GeneratedBatch[][] = [];
+  let current: GeneratedBatch[] = [];
+  let size = 0;
+  for (const batch of batches) {
+    current.push(batch);
+    size += batch.events.length;
+    if (size >= eventsPerCall) {
+      calls.push(current);
+      current = [];
+      size = 0;
+    }
+  }
+  if (current.length) calls.push(current);
+  return calls;
+}
+
+/** One measured step. */
+export interface Measurement {
+  readonly name: string;
+  readonly events: number;
+  readonly seconds: number;
+  readonly perSecond: number;
+}
+
+/** Runs `work`, returning its wall time and rate. */
+export async function measure(name: string, events: number, work: () => Promise<unknown> | unknown): Promise<Measurement> {
+  const started = performance.now();
+  await work();
+  const seconds = (performance.now() - started) / 1000;
+  const result = { name, events, seconds, perSecond: events / seconds };
+  console.log(
+    `  ${name.padEnd(46)} ${String(events).padStart(9)} events ${seconds.toFixed(2).padStart(7)} s ${Math.round(result.perSecond).toLocaleString("en-US").padStart(11)} events/s`,
+  );
+  return result;
+}
+
+/** Prints a ratio against its target and returns whether it was met. */
+export function ratio(label: string, value: number, target: number, higherIsBetter = true): boolean {
+  const met = higherIsBetter ? value >= target : value <= target;
+  console.log(
+    `  ${label.padEnd(58)} ${value.toFixed(2).padStart(6)}×  (target ${higherIsBetter ? "≥" : "≤"} ${target}×) ${met ? "met" : "NOT met"}`,
+  );
+  return met;
+}
+
+/** Writes a benchmark's figures as JSON under test/bench/out/. */
+export function saveResults(name: string, results: unknown): void {
+  const dir = join(import.meta.dirname, "out");
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, `${name}.json`), `${JSON.stringify(results, null, 2)}\n`);
+}
+
+/** The plain JSON a raw baseline stores for an event. */
+export function rawRow(streamId: string, event: NewEvent): string {
+  return JSON.stringify({ ...event, streamId });
+}
