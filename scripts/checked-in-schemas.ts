@@ -1,3 +1,4 @@
+import { printedSchema } from "@revgraph/api";
 import { eventJsonSchema, eventTypes } from "@revgraph/events";
 
 /** Every generated schema file that is checked in, by path relative to the repository root. */
@@ -6,5 +7,6 @@ export async function renderCheckedInSchemas(): Promise<Map<string, string>> {
   for (const type of eventTypes) {
     files.set(`schema/events/${type}.json`, `${JSON.stringify(eventJsonSchema(type), null, 2)}\n`);
   }
+  files.set("schema/schema.graphql", printedSchema());
   return files;
 }

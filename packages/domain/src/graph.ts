@@ -62,6 +62,8 @@ export type InteractionFacts = Facts<{
 export interface GraphState {
   /** Global position of the last event applied. */
   position: number;
+  /** The latest business time of any event applied ("" when empty). */
+  latestOccurredAt: string;
   /** (recordedAt, last position recorded at or before it), one entry per distinct recordedAt. */
   readonly recordLog: [string, number][];
   readonly deals: Record<string, DealFacts>;
@@ -114,6 +116,7 @@ export interface GraphState {
 export function emptyGraph(): GraphState {
   return {
     position: 0,
+    latestOccurredAt: "",
     recordLog: [],
     deals: {},
     accounts: {},
@@ -338,6 +341,7 @@ export function applyEvent(state: GraphState, event: RecordedEvent): void {
     .with({ type: "ExchangeRateSet" }, ({ data }) => insertSorted(state.rates, { ...stamp, ...data }))
     .exhaustive();
   state.position = event.globalPosition;
+  if (event.occurredAt > state.latestOccurredAt) state.latestOccurredAt = event.occurredAt;
   const lastRecord = state.recordLog.at(-1);
   if (lastRecord && lastRecord[0] === event.recordedAt) lastRecord[1] = event.globalPosition;
   else state.recordLog.push([event.recordedAt, event.globalPosition]);

@@ -44,7 +44,7 @@ export function decideRoster(command: RosterCommand, state: RosterState): Decisi
     command.type === "HireRep";
   if (creating && state.exists)
     return { ok: false, error: { code: "already_exists", message: `${command.type}: it already exists` } };
-  const needsTarget = command.type === "AssignManager" || command.type === "TransferRep";
+  const needsTarget = command.type === "AssignManager" || command.type === "TransferRep" || command.type === "SetQuota";
   if (needsTarget && !state.exists)
     return { ok: false, error: { code: "not_found", message: `${command.type}: the target does not exist` } };
   const event: DomainEvent = match(command)

@@ -90,6 +90,12 @@ export function describeEventStoreConformance(name: string, makeHarness: () => C
       const backFromOne = await store.readStream("deal-1", { direction: "backwards", fromRevision: 1 });
       expect(backFromOne.map((event) => event.streamRevision)).toEqual([1, 0]);
       expect(await store.readStream("deal-none")).toEqual([]);
+      const [second, first] = await store.readEventsById([
+        forwards[1]?.id as string,
+        "00000000-0000-4000-8000-000000000000",
+        forwards[0]?.id as string,
+      ]);
+      expect([second?.streamRevision, first?.streamRevision]).toEqual([1, 0]);
       expect(await store.streamRevision("deal-none")).toBe(-1);
       expect(await store.streamRevision("deal-1")).toBe(2);
     });

@@ -95,6 +95,10 @@ export function createMemoryEventStore(options: MemoryEventStoreOptions = {}): E
       ensureOpen();
       return sliceStream(streams.get(streamId) ?? [], options);
     },
+    async readEventsById(ids: readonly string[]) {
+      ensureOpen();
+      return ids.flatMap((id) => byId.get(id) ?? []);
+    },
     async streamRevision(streamId: string) {
       ensureOpen();
       return (streams.get(streamId)?.length ?? 0) - 1;

@@ -74,6 +74,8 @@ export interface EventStore {
    */
   appendMany(requests: readonly AppendRequest[]): Promise<AppendResult[]>;
   readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
+  /** The stored events with these ids, in the order asked; unknown ids are left out. */
+  readEventsById(ids: readonly string[]): Promise<RecordedEvent[]>;
   /** Current revision of a stream, or -1 when it does not exist. */
   streamRevision(streamId: string): Promise<number>;
   /** Reads the global log in position order, paging through the store. */

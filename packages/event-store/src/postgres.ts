@@ -178,6 +178,17 @@ export async function openPostgresEventStore(options: PostgresEventStoreOptions)
       );
       return result.rows.map((row) => row.envelope);
     },
+    async readEventsById(ids: readonly string[]) {
+      ensureOpen();
+      const valid = ids.filter((id) => /^[0-9a-f-]{36}$/i.test(id));
+      if (valid.length === 0) return [];
+      const result = await pool.query<{ envelope: RecordedEvent }>(
+        `SELECT envelope FROM ${table} WHERE event_id = ANY($1::uuid[])`,
+        [valid],
+      );
+      const byId = new Map(result.rows.map((row) => [row.envelope.id, row.envelope]));
+      return ids.flatMap((id) => byId.get(id) ?? []);
+    },
     async streamRevision(streamId: string) {
       ensureOpen();
       const result = await pool.query<{ revision: string | null }>(

@@ -164,6 +164,13 @@ export function openSqliteEventStore(options: SqliteEventStoreOptions): EventSto
       }
       return parseRows(statements.streamForwards.all(streamId, readOptions.fromRevision ?? 0, limit));
     },
+    async readEventsById(ids: readonly string[]) {
+      ensureOpen();
+      return ids.flatMap((id) => {
+        const row = statements.byId.get(id);
+        return row ? [JSON.parse(row.envelope as string) as RecordedEvent] : [];
+      });
+    },
     async streamRevision(streamId: string) {
       ensureOpen();
       return (statements.streamHead.get(streamId) as { revision: number } | undefined)?.revision ?? -1;

@@ -356,9 +356,7 @@ export function* generateHistory(options: HistoryOptions): Generator<GeneratedBa
     const finalMs = Math.max(closeMs, ...events.map((entry) => Date.parse(entry.occurredAt) + 1000));
     if (won) emit("DealWon", { amount, currency }, finalMs);
     else {
-      const roll = random.next();
-      let cumulative = 0;
-      const reason = lossReasons.find(([, weight]) => (cumulative += weight) >= roll)?.[0] ?? "other";
+      const reason = random.weighted(lossReasons);
       emit(
         "DealLost",
         { reason, ...(reason === "competition" || random.chance(0.2) ? { competitor: random.pick(competitors) } : {}) },

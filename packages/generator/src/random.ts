@@ -30,6 +30,16 @@ export class SeededRandom {
   pick<T>(items: readonly T[]): T {
     return items[Math.floor(this.next() * items.length)] as T;
   }
+  /** Picks a value by weight from `[value, weight]` pairs whose weights add up to 1. */
+  weighted<T>(choices: readonly (readonly [T, number])[]): T {
+    const roll = this.next();
+    let cumulative = 0;
+    for (const [value, weight] of choices) {
+      cumulative += weight;
+      if (roll < cumulative) return value;
+    }
+    return (choices.at(-1) as readonly [T, number])[0];
+  }
   /** A version-4-shaped UUID drawn from this source. */
   uuid(): string {
     const word = () =>

@@ -1,4 +1,5 @@
 import {
+  type DealSnapshot,
   type GraphState,
   type Period,
   PeriodError,
@@ -21,6 +22,7 @@ import {
   derivedSlices,
   dimensions,
   type KpiScope,
+  passes,
   repDimension,
 } from "./scope.ts";
 
@@ -295,28 +297,40 @@ export function prepareQuery(
   const asOf = toInstant(query.asOf);
   const knownAt = toInstant(query.knownAt);
   const slice = timeSlice(state, { asOf, knownAt });
-  const { current, atPeriodEnd } = derivedSlices(slice, period, now);
+  const { current, atPeriodEnd } = derivedSlices(slice, period, now, state.latestOccurredAt);
   const cacheKey = `${state.position}|${current.asOf}|${atPeriodEnd.asOf}|${current.maxPosition}`;
   let universe = universeCache?.get(cacheKey);
   if (!universe) {
     universe = dealUniverse(state, config, current, atPeriodEnd);
-    universeCache?.clear();
-    universeCache?.set(cacheKey, universe);
+    if (universeCache) {
+      if (universeCache.size >= 8) universeCache.delete(universeCache.keys().next().value as string);
+      universeCache.set(cacheKey, universe);
+    }
   }
   const filter = (query.filter ?? {}) as DimensionFilter;
   const base = { state, config, period, now, slice, universe, forecastKnownAt: toInstant(query.forecastKnownAt) };
   const scopes: { group: KpiResult["group"]; scope: KpiScope }[] = [];
   if (query.groupBy) {
     const dimension = query.groupBy;
-    const keys = new Set<string>();
-    for (const deal of universe.current) keys.add(dealDimension(state, current, deal, dimension));
+    const partitions = new Map<string, DealSnapshot[]>();
+    for (const deal of universe.current) {
+      if (!passes(filter, (other) => dealDimension(state, current, deal, other))) continue;
+      const key = dealDimension(state, current, deal, dimension);
+      const list = partitions.get(key);
+      if (list) list.push(deal);
+      else partitions.set(key, [deal]);
+    }
     for (const repId of Object.keys(state.reps)) {
       const key = repDimension(state, current, repId, dimension);
-      if (key !== undefined) keys.add(key);
+      if (key !== undefined && !partitions.has(key)) partitions.set(key, []);
     }
-    for (const key of [...keys].sort()) {
+    for (const key of [...partitions.keys()].sort()) {
       if (filter[dimension] && !filter[dimension]?.includes(key)) continue;
-      scopes.push({ group: { dimension, key }, scope: buildScope({ ...base, filter: { ...filter, [dimension]: [key] } }) });
+      const groupFilter = { ...filter, [dimension]: [key] };
+      scopes.push({
+        group: { dimension, key },
+        scope: buildScope({ ...base, filter: groupFilter, prefiltered: partitions.get(key) ?? [] }),
+      });
     }
   } else scopes.push({ group: null, scope: buildScope({ ...base, filter }) });
   return { query: { ...rawQuery, timeZone: query.timeZone }, definitions, period, scopes };

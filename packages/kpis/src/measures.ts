@@ -295,7 +295,7 @@ export interface DealRisk {
 export function dealRisks(scope: KpiScope): DealRisk[] {
   return memo(scope, "risks", () => {
     const risks: DealRisk[] = [];
-    const nowIso = scope.current.asOf;
+    const nowIso = scope.evaluatedAt;
     const { config } = scope;
     for (const deal of scope.deals) {
       if (deal.status !== "open") continue;
@@ -461,7 +461,7 @@ export const measures: Record<string, Measure> = {
       for (const deal of scope.deals) {
         const stay = deal.stays.at(-1) as StageStay;
         if (deal.status !== "open") continue;
-        openAges.set(stay.stage, [...(openAges.get(stay.stage) ?? []), daysBetween(stay.enteredAt, scope.current.asOf)]);
+        openAges.set(stay.stage, [...(openAges.get(stay.stage) ?? []), daysBetween(stay.enteredAt, scope.evaluatedAt)]);
       }
       const perStage = scope.config.stages.map((stage) => {
         const values = byStage.get(stage.id) ?? [];
@@ -493,7 +493,7 @@ export const measures: Record<string, Measure> = {
   slipped_count: {
     description: "deals forecast to close in the period that did not close in it (pushed out or still open at period end)",
     compute: (scope) => {
-      const periodOver = scope.current.asOf >= scope.period.toInstant || scope.atPeriodEnd.asOf < scope.current.asOf;
+      const periodOver = scope.evaluatedAt >= scope.period.toInstant;
       const slipped = forecastToClose(scope).filter(
         ({ deal }) => deal.status === "open" && (periodOver || deal.expectedCloseDate >= scope.period.to),
       );
@@ -587,7 +587,7 @@ export const measures: Record<string, Measure> = {
           if (!inPeriod(scope, entry.at)) return;
           const next = entries[index + 1];
           const before = probabilityAt(scope, deal, entry.at);
-          const afterAt = next ? new Date(Date.parse(next.at) - 1).toISOString() : scope.current.asOf;
+          const afterAt = next ? new Date(Date.parse(next.at) - 1).toISOString() : scope.evaluatedAt;
           const after = probabilityAt(scope, deal, afterAt);
           values.push(amountAt(deal, entry.at) * (after - before));
           eventIds.push(entry.eventId);

@@ -37,6 +37,8 @@ export interface KpiScope {
   readonly slice: TimeSlice;
   /** The slice capped at `now`: "as things stand". */
   readonly current: TimeSlice;
+  /** The instant ages are measured at (stale deals, open stays): the earlier of `now` and the asked asOf. */
+  readonly evaluatedAt: string;
   /** The slice capped at the end of the period. */
   readonly atPeriodEnd: TimeSlice;
   /** Deals in scope as things stand. */
@@ -62,9 +64,14 @@ function minIso(a: string, b: string): string {
   return a < b ? a : b;
 }
 
-/** The current and period-end slices for a query. */
-export function derivedSlices(slice: TimeSlice, period: Period, now: Date) {
-  const current: TimeSlice = { asOf: minIso(slice.asOf, now.toISOString()), maxPosition: slice.maxPosition };
+/**
+ * The current and period-end slices for a query. When nothing in the graph happened after `now`,
+ * "as of now" equals "as of the end of time": the slice is then stable, so caches keyed on it hold.
+ */
+export function derivedSlices(slice: TimeSlice, period: Period, now: Date, latestOccurredAt = "") {
+  const nowIso = now.toISOString();
+  const asOf = slice.asOf > nowIso && latestOccurredAt <= nowIso ? slice.asOf : minIso(slice.asOf, nowIso);
+  const current: TimeSlice = { asOf, maxPosition: slice.maxPosition };
   const endOfPeriod = new Date(Date.parse(period.toInstant) - 1).toISOString();
   const atPeriodEnd: TimeSlice = { asOf: minIso(current.asOf, endOfPeriod), maxPosition: slice.maxPosition };
   return { current, atPeriodEnd };
@@ -129,7 +136,8 @@ function accountDimension(state: GraphState, slice: TimeSlice, accountId: string
   return table[dimension]?.();
 }
 
-function passes(filter: DimensionFilter, dimensionValue: (dimension: Dimension) => string | undefined): boolean {
+/** True when every filtered dimension that applies has an accepted value. */
+export function passes(filter: DimensionFilter, dimensionValue: (dimension: Dimension) => string | undefined): boolean {
   for (const [dimension, accepted] of Object.entries(filter) as [Dimension, readonly string[]][]) {
     const value = dimensionValue(dimension);
     if (value !== undefined && !accepted.includes(value)) return false;
@@ -146,11 +154,15 @@ export function buildScope(args: {
   slice: TimeSlice;
   universe: DealUniverse;
   filter: DimensionFilter;
+  /** Deals already known to pass `filter` (grouped queries partition once instead of filtering per group). */
+  prefiltered?: readonly DealSnapshot[];
   forecastKnownAt?: string | undefined;
 }): KpiScope {
   const { state, config, period, now, slice, universe, filter } = args;
-  const { current, atPeriodEnd } = derivedSlices(slice, period, now);
-  const deals = universe.current.filter((deal) => passes(filter, (dimension) => dealDimension(state, current, deal, dimension)));
+  const { current, atPeriodEnd } = derivedSlices(slice, period, now, state.latestOccurredAt);
+  const deals =
+    args.prefiltered ??
+    universe.current.filter((deal) => passes(filter, (dimension) => dealDimension(state, current, deal, dimension)));
   const dealsAtPeriodEnd: DealSnapshot[] = [];
   for (const deal of deals) {
     const atEnd = universe.atPeriodEnd.get(deal.id);
@@ -177,6 +189,7 @@ export function buildScope(args: {
     now,
     slice,
     current,
+    evaluatedAt: minIso(current.asOf, now.toISOString()),
     atPeriodEnd,
     deals,
     dealsAtPeriodEnd,

@@ -1,0 +1,66 @@
+import { EnvelopArmorPlugin } from "@escape.tech/graphql-armor";
+import type { RevenueConfig } from "@revgraph/domain";
+import type { EventStore } from "@revgraph/event-store";
+import type { RevenueReadModel } from "@revgraph/read-model";
+import { createYoga, type YogaServerInstance } from "graphql-yoga";
+import { type Context, createLoaders } from "./context.ts";
+import { exampleQueries } from "./examples.ts";
+import { KpiService } from "./kpi-service.ts";
+import { authPlugin } from "./plugins/auth.ts";
+import { healthPlugin } from "./plugins/health.ts";
+import { schema } from "./schema/index.ts";
+
+/** What the API app needs: a store, the read model over it, the configuration and the JWT secret. */
+export interface AppOptions {
+  readonly store: EventStore;
+  readonly readModel: RevenueReadModel;
+  readonly config: RevenueConfig;
+  readonly jwtSecret: string;
+  /** Mask unexpected errors' messages (default: true unless NODE_ENV is "development"). */
+  readonly maskErrors?: boolean;
+  /** The clock (tests pin it); default the system clock. */
+  readonly clock?: () => Date;
+  /** Query depth / cost / alias limits. */
+  readonly limits?: { readonly maxDepth?: number; readonly maxCost?: number; readonly maxAliases?: number };
+}
+
+/** The revgraph GraphQL app (graphql-yoga over the Pothos schema), separate from any listener. */
+export function createApp(options: AppOptions): YogaServerInstance<Record<string, unknown>, Context> {
+  const kpis = new KpiService(options.readModel);
+  const clock = options.clock ?? (() => new Date());
+  return createYoga<Record<string, unknown>, Context>({
+    schema,
+    graphqlEndpoint: "/graphql",
+    landingPage: false,
+    maskedErrors: options.maskErrors ?? process.env.NODE_ENV !== "development",
+    graphiql: {
+      title: "revgraph",
+      defaultQuery: exampleQueries,
+      headers: JSON.stringify({ Authorization: "Bearer <paste a demo token>" }),
+    },
+    context: () => {
+      const lookups = { batches: 0 };
+      return {
+        viewer: null,
+        store: options.store,
+        readModel: options.readModel,
+        config: options.config,
+        kpis,
+        now: clock(),
+        loaders: createLoaders(options.readModel, lookups),
+        lookups,
+      } satisfies Context;
+    },
+    plugins: [
+      healthPlugin(options.readModel, () => options.store.headPosition()),
+      authPlugin(options.jwtSecret, options.readModel),
+      EnvelopArmorPlugin({
+        maxDepth: { n: options.limits?.maxDepth ?? 12 },
+        costLimit: { maxCost: options.limits?.maxCost ?? 20_000 },
+        maxAliases: { n: options.limits?.maxAliases ?? 30 },
+        maxTokens: { n: 5_000 },
+        blockFieldSuggestion: { enabled: false },
+      }),
+    ],
+  });
+}

@@ -1,0 +1,35 @@
+import { canonicalJson } from "@revgraph/events";
+import { computeKpis, type DealUniverse, type KpiQuery, type KpiResult } from "@revgraph/kpis";
+import type { RevenueReadModel } from "@revgraph/read-model";
+
+/**
+ * Computes KPIs over the live read model. Results are cached by (query, graph position, minute):
+ * the same question asked again before anything changes is answered from memory.
+ */
+export class KpiService {
+  readonly #readModel: RevenueReadModel;
+  readonly #universes = new Map<string, DealUniverse>();
+  readonly #results = new Map<string, KpiResult[]>();
+  readonly #maxEntries: number;
+
+  constructor(readModel: RevenueReadModel, maxEntries = 500) {
+    this.#readModel = readModel;
+    this.#maxEntries = maxEntries;
+  }
+
+  /** The instant KPIs are evaluated at for a request at `now`: the start of that minute. */
+  static evaluationTime(now: Date): Date {
+    return new Date(Math.floor(now.getTime() / 60_000) * 60_000);
+  }
+
+  compute(query: KpiQuery, now: Date): KpiResult[] {
+    const at = KpiService.evaluationTime(now);
+    const key = `${this.#readModel.position}|${at.toISOString()}|${canonicalJson(query)}`;
+    const cached = this.#results.get(key);
+    if (cached) return cached;
+    const results = computeKpis(this.#readModel.state, this.#readModel.config, query, at, this.#universes);
+    if (this.#results.size >= this.#maxEntries) this.#results.delete(this.#results.keys().next().value as string);
+    this.#results.set(key, results);
+    return results;
+  }
+}

@@ -1,0 +1,103 @@
+/**
+ * The API listener: opens the event store (embedded SQLite by default), the read model over it, and
+ * serves the GraphQL app over HTTP. `--demo` seeds generated history into an empty store and prints
+ * demo tokens for every role.
+ *
+ *   node services/api/src/main.ts [--demo] [--port 4000] [--data ./data] [--deals 2000]
+ *   REVGRAPH_STORE=postgres REVGRAPH_DATABASE_URL=postgres://… node services/api/src/main.ts
+ */
+import { createServer } from "node:http";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { defaultConfig } from "@revgraph/domain";
+import type { EventStore } from "@revgraph/event-store";
+import { openPostgresEventStore } from "@revgraph/event-store/postgres";
+import { openSqliteEventStore } from "@revgraph/event-store/sqlite";
+import { RevenueReadModel } from "@revgraph/read-model";
+import { createApp } from "./app.ts";
+import { signToken } from "./auth.ts";
+import { seedDemoData } from "./demo.ts";
+
+const { values } = parseArgs({
+  options: {
+    demo: { type: "boolean", default: false },
+    port: { type: "string", default: process.env.PORT ?? "4000" },
+    host: { type: "string", default: process.env.HOST ?? "127.0.0.1" },
+    data: { type: "string", default: process.env.REVGRAPH_DATA ?? "./data" },
+    deals: { type: "string", default: process.env.REVGRAPH_DEMO_DEALS ?? "2000" },
+  },
+});
+
+const DEMO_SECRET = "revgraph-demo-secret-change-me-0123456789";
+let secret = process.env.REVGRAPH_JWT_SECRET;
+if (!secret) {
+  if (!values.demo) {
+    console.error("revgraph api: set REVGRAPH_JWT_SECRET (at least 32 characters), or run with --demo for a local demo secret");
+    process.exit(2);
+  }
+  secret = DEMO_SECRET;
+  console.warn("revgraph api: REVGRAPH_JWT_SECRET is not set; using the public demo secret (do not expose this server)");
+}
+
+const dataDir = resolve(values.data);
+async function openStore(): Promise<EventStore> {
+  if (process.env.REVGRAPH_STORE === "postgres") {
+    const connectionString = process.env.REVGRAPH_DATABASE_URL;
+    if (!connectionString) throw new Error("REVGRAPH_STORE=postgres needs REVGRAPH_DATABASE_URL");
+    return openPostgresEventStore({ connectionString });
+  }
+  return openSqliteEventStore({ path: join(dataDir, "revgraph.db") });
+}
+
+const store = await openStore();
+if (values.demo && (await store.headPosition()) === 0) {
+  const deals = Number(values.deals);
+  process.stdout.write(`seeding demo history: ${deals} deals …`);
+  const written = await seedDemoData(store, {
+    deals,
+    seed: 7,
+    now: new Date(),
+    onProgress: (events) => process.stdout.write(`\rseeding demo history: ${deals} deals, ${events} events`),
+  });
+  process.stdout.write(`\rseeded demo history: ${deals} deals, ${written} events\n`);
+}
+const readModel = await RevenueReadModel.open({
+  store,
+  config: defaultConfig,
+  snapshotPath: join(dataDir, "graph.snapshot.json"),
+  onProgress: ({ events, head }) => events > 0 && process.stdout.write(`\rread model: ${events} events applied (head ${head})`),
+});
+process.stdout.write("\n");
+const app = createApp({ store, readModel, config: defaultConfig, jwtSecret: secret });
+const server = createServer(app);
+server.listen(Number(values.port), values.host, async () => {
+  const url = `http://${values.host}:${values.port}`;
+  console.log(`revgraph API on ${store.kind} store at position ${readModel.position}`);
+  console.log(`  GraphiQL:  ${url}/graphql`);
+  console.log(`  health:    ${url}/health  ready: ${url}/ready`);
+  if (values.demo) {
+    const firstRep = Object.values(readModel.state.reps).sort((a, b) =>
+      a.repId.localeCompare(b.repId, "en", { numeric: true }),
+    )[0];
+    const firstTeam = firstRep?.teams.at(-1)?.teamId ?? "team-1";
+    const tokens = {
+      rep: await signToken({ sub: `demo-${firstRep?.repId ?? "rep-1"}`, role: "rep", repId: firstRep?.repId ?? "rep-1" }, secret),
+      manager: await signToken({ sub: "demo-manager", role: "manager", teamId: firstTeam }, secret),
+      exec: await signToken({ sub: "demo-exec", role: "exec" }, secret),
+      auditor: await signToken({ sub: "demo-auditor", role: "auditor" }, secret),
+      admin: await signToken({ sub: "demo-admin", role: "admin" }, secret),
+    };
+    console.log("  demo tokens (Authorization: Bearer <token>):");
+    for (const [role, token] of Object.entries(tokens)) console.log(`    ${role.padEnd(8)} ${token}`);
+  }
+});
+
+async function shutdown(signal: string) {
+  console.log(`\n${signal}: closing`);
+  server.close();
+  await readModel.close();
+  await store.close();
+  process.exit(0);
+}
+process.on("SIGINT", () => void shutdown("SIGINT"));
+process.on("SIGTERM", () => void shutdown("SIGTERM"));

@@ -1,0 +1,130 @@
+import type { RecordedEvent } from "@revgraph/events";
+import { builder } from "../builder.ts";
+import type { Context } from "../context.ts";
+import { EventRef } from "./refs.ts";
+
+/** Pages events by global position: a cursor is the position of the last event on the previous page. */
+export async function eventPage(
+  context: Context,
+  events: AsyncIterable<RecordedEvent> | Iterable<RecordedEvent>,
+  first: number,
+): Promise<{
+  edges: { cursor: string; node: RecordedEvent }[];
+  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
+}> {
+  const edges: { cursor: string; node: RecordedEvent }[] = [];
+  let hasNextPage = false;
+  for await (const event of events) {
+    if (!context.viewer?.canSeeEvent(event)) continue;
+    if (edges.length === first) {
+      hasNextPage = true;
+      break;
+    }
+    edges.push({ cursor: String(event.globalPosition), node: event });
+  }
+  return {
+    edges,
+    pageInfo: {
+      hasNextPage,
+      hasPreviousPage: false,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges.at(-1)?.cursor ?? null,
+    },
+  };
+}
+
+/** Reads a connection's `after` cursor (a global position). */
+export function positionCursor(after: string | null | undefined): number {
+  if (after === null || after === undefined) return 0;
+  if (!/^\d+$/.test(after)) throw new Error(`after: ${JSON.stringify(after)} is not a cursor from this connection`);
+  return Number(after);
+}
+
+builder.node(EventRef, {
+  description: "One immutable event exactly as stored: its envelope and its data.",
+  authScopes: (event, context) => context.viewer?.canSeeEvent(event) ?? false,
+  id: { resolve: (event) => event.id },
+  loadOne: async (id, context) => (await context.store.readEventsById([id]))[0] ?? null,
+  fields: (t) => ({
+    eventId: t.exposeString("id", { description: "The event's UUID." }),
+    type: t.exposeString("type"),
+    schemaVersion: t.exposeInt("schemaVersion"),
+    streamId: t.exposeString("streamId"),
+    streamRevision: t.exposeInt("streamRevision"),
+    globalPosition: t.exposeInt("globalPosition"),
+    occurredAt: t.expose("occurredAt", { type: "DateTime", description: "Business time (may be back-dated)." }),
+    recordedAt: t.expose("recordedAt", { type: "DateTime", description: "When the store accepted it." }),
+    actor: t.exposeString("actor"),
+    source: t.field({ type: "JSON", nullable: true, resolve: (event) => event.source }),
+    causationId: t.exposeString("causationId", { nullable: true }),
+    correlationId: t.exposeString("correlationId", { nullable: true }),
+    data: t.field({ type: "JSON", resolve: (event) => event.data }),
+    prevHash: t.exposeString("prevHash", { nullable: true }),
+    hash: t.exposeString("hash"),
+  }),
+});
+
+builder.queryField("events", (t) =>
+  t.connection({
+    type: EventRef,
+    description: "The global log in order, limited to what the caller may see.",
+    authScopes: { traces: true },
+    args: {
+      types: t.arg.stringList({ required: false }),
+      streamPrefix: t.arg.string({ required: false }),
+    },
+    resolve: async (_root, args, context) => {
+      const first = Math.min(args.first ?? 50, 500);
+      return eventPage(
+        context,
+        context.store.readAll({
+          after: positionCursor(args.after),
+          ...(args.types ? { types: args.types } : {}),
+          ...(args.streamPrefix ? { streamPrefix: args.streamPrefix } : {}),
+        }),
+        first,
+      );
+    },
+  }),
+);
+
+builder.subscriptionField("dealEvents", (t) =>
+  t.field({
+    type: EventRef,
+    description: "Every new event on one deal, live (server-sent events).",
+    args: { dealId: t.arg.string({ required: true }) },
+    subscribe: (_root, args, context) => {
+      if (!context.viewer?.canSeeDealId(args.dealId))
+        throw new Error(`deal ${args.dealId} does not exist or is not visible to you`);
+      return eventsOf(context, (event) => event.streamId === `deal-${args.dealId}`);
+    },
+    resolve: (event) => event,
+  }),
+);
+
+/** Live events from the read model matching `accept`, as an async iterator that stops when the client leaves. */
+export function eventsOf(context: Context, accept: (event: RecordedEvent) => boolean): AsyncIterableIterator<RecordedEvent> {
+  const queue: RecordedEvent[] = [];
+  let wake: (() => void) | undefined;
+  let done = false;
+  const unsubscribe = context.readModel.onEvent((event) => {
+    if (!accept(event)) return;
+    queue.push(event);
+    wake?.();
+  });
+  const iterator: AsyncIterableIterator<RecordedEvent> = {
+    [Symbol.asyncIterator]: () => iterator,
+    async next() {
+      while (!done && queue.length === 0) await new Promise<void>((resolve) => (wake = resolve));
+      if (done) return { done: true, value: undefined };
+      return { done: false, value: queue.shift() as RecordedEvent };
+    },
+    async return() {
+      done = true;
+      unsubscribe();
+      wake?.();
+      return { done: true, value: undefined };
+    },
+  };
+  return iterator;
+}

@@ -1,0 +1,408 @@
+import type { RecordedEvent } from "@revgraph/events";
+import {
+  type DimensionFilter,
+  dimensions,
+  funnel,
+  type KpiQuery,
+  KpiQueryError,
+  type KpiResult,
+  type KpiScope,
+  kpiDefinitions,
+  prepareQuery,
+  restatements,
+  toOpenLineage,
+  toProvJson,
+} from "@revgraph/kpis";
+import { GraphQLError } from "graphql";
+import { builder } from "../builder.ts";
+import type { Context } from "../context.ts";
+import { KpiService } from "../kpi-service.ts";
+import { eventPage, eventsOf } from "./events.ts";
+import { EventRef, KpiValueRef } from "./refs.ts";
+
+const Dimension = builder.enumType("Dimension", {
+  values: Object.fromEntries(
+    dimensions.map((dimension) => [dimension.replace(/[A-Z]/g, (letter) => `_${letter}`).toUpperCase(), { value: dimension }]),
+  ) as Record<string, { value: (typeof dimensions)[number] }>,
+});
+
+const KpiFilter = builder.inputType("KpiFilter", {
+  description: "Accepted values per dimension; a dimension left out is not filtered.",
+  fields: (t) =>
+    Object.fromEntries(dimensions.map((dimension) => [dimension, t.stringList({ required: false })])) as Record<
+      (typeof dimensions)[number],
+      ReturnType<typeof t.stringList>
+    >,
+});
+
+const ExportFormat = builder.enumType("DerivationFormat", { values: ["PROV_JSON", "OPENLINEAGE"] as const });
+
+interface KpiArgs {
+  period: string;
+  timeZone?: string | null | undefined;
+  filter?: Partial<Record<(typeof dimensions)[number], readonly string[] | null | undefined>> | null | undefined;
+  groupBy?: (typeof dimensions)[number] | null | undefined;
+  asOf?: string | null | undefined;
+  knownAt?: string | null | undefined;
+}
+
+function cleanFilter(filter: KpiArgs["filter"]): DimensionFilter {
+  const clean: DimensionFilter = {};
+  for (const [dimension, values] of Object.entries(filter ?? {})) if (values) clean[dimension as keyof DimensionFilter] = values;
+  return clean;
+}
+
+/** Builds the engine query for the caller: their filter intersected with what they may see. */
+function toQuery(context: Context, kpis: readonly string[], args: KpiArgs, versions?: Record<string, number>): KpiQuery {
+  return {
+    kpis,
+    period: args.period,
+    timeZone: args.timeZone ?? "UTC",
+    filter: context.viewer?.restrictFilter(cleanFilter(args.filter)) ?? {},
+    ...(args.groupBy ? { groupBy: args.groupBy } : {}),
+    ...(args.asOf ? { asOf: args.asOf } : {}),
+    ...(args.knownAt ? { knownAt: args.knownAt } : {}),
+    ...(versions ? { versions } : {}),
+  };
+}
+
+/** Runs engine code, turning query errors into GraphQL errors that name the argument (never masked). */
+function answer<T>(work: () => T): T {
+  try {
+    return work();
+  } catch (error) {
+    if (error instanceof KpiQueryError)
+      throw new GraphQLError(error.message, { extensions: { code: "BAD_USER_INPUT", argument: error.argument } });
+    throw error;
+  }
+}
+
+/** A KPI scope for the caller over a period (used by deal risks). */
+export function kpiScopeFor(context: Context, period: string, timeZone: string, filter: DimensionFilter): KpiScope {
+  const query = toQuery(context, ["win_rate"], { period, timeZone, filter });
+  return answer(
+    () =>
+      prepareQuery(context.readModel.state, context.config, query, KpiService.evaluationTime(context.now)).scopes[0]
+        ?.scope as KpiScope,
+  );
+}
+
+const kpiArgs = builder.args((t) => ({
+  period: t.string({
+    required: true,
+    description: "2026-Q1, 2026-H1, 2026-03, 2026, trailing-90d, or 2026-01-01..2026-04-01 (end exclusive).",
+  }),
+  timeZone: t.string({ required: false, defaultValue: "UTC", description: "IANA time zone the period's days are in." }),
+  filter: t.field({ type: KpiFilter, required: false }),
+  groupBy: t.field({ type: Dimension, required: false }),
+  asOf: t.field({ type: "DateTime", required: false, description: "Business time: only events that occurred by then." }),
+  knownAt: t.field({ type: "DateTime", required: false, description: "Record time: only events recorded by then." }),
+}));
+
+const BandRef = builder.objectRef<{ id: string; label: string; min?: number; max?: number }>("KpiBand").implement({
+  fields: (t) => ({
+    id: t.exposeString("id"),
+    label: t.exposeString("label"),
+    min: t.float({ nullable: true, resolve: (band) => band.min ?? null }),
+    max: t.float({ nullable: true, resolve: (band) => band.max ?? null }),
+  }),
+});
+
+const DefinitionRef = builder.objectRef<KpiResult["definition"]>("KpiDefinition").implement({
+  description: "A KPI definition: data, versioned.",
+  fields: (t) => ({
+    id: t.exposeString("id"),
+    version: t.exposeInt("version"),
+    status: t.exposeString("status"),
+    title: t.exposeString("title"),
+    description: t.exposeString("description"),
+    unit: t.exposeString("unit"),
+    direction: t.exposeString("direction"),
+    formula: t.field({ type: "JSON", resolve: (definition) => definition.formula }),
+    bands: t.field({ type: [BandRef], resolve: (definition) => [...(definition.bands ?? [])] }),
+  }),
+});
+
+const InputRef = builder.objectRef<KpiResult["derivation"]["inputs"][number]>("DerivationInput").implement({
+  fields: (t) => ({
+    name: t.exposeString("name"),
+    role: t.exposeString("role"),
+    value: t.exposeFloat("value", { nullable: true }),
+    description: t.exposeString("description"),
+    eventCount: t.exposeInt("eventCount"),
+    detail: t.field({ type: "JSON", nullable: true, resolve: (input) => input.detail ?? null }),
+  }),
+});
+
+const DerivationRef = builder.objectRef<KpiResult["derivation"]>("Derivation").implement({
+  description: "How a value was computed: formula, inputs with values and roles, and every contributing event.",
+  fields: (t) => ({
+    formula: t.exposeString("formula"),
+    inputs: t.field({ type: [InputRef], resolve: (derivation) => [...derivation.inputs] }),
+    warnings: t.exposeStringList("warnings"),
+    eventCount: t.int({ resolve: (derivation) => derivation.eventIds.length }),
+    events: t.connection({
+      type: EventRef,
+      authScopes: { traces: true },
+      description: "The contributing events, all of them, paged in derivation order (those the caller may see).",
+      resolve: async (derivation, args, context) => {
+        const start = args.after ? Number(args.after) : 0;
+        if (!Number.isInteger(start) || start < 0)
+          throw new GraphQLError(`after: ${JSON.stringify(args.after)} is not a cursor from this connection`);
+        const first = Math.min(args.first ?? 50, 500);
+        const ids = derivation.eventIds.slice(start, start + first + 1);
+        const events = await context.store.readEventsById(ids);
+        const indexed = events.map((event) => ({ event, index: start + ids.indexOf(event.id) }));
+        const page = await eventPage(
+          context,
+          indexed.map((entry) => entry.event),
+          first,
+        );
+        const cursorOf = new Map(indexed.map((entry) => [entry.event.id, String(entry.index + 1)]));
+        return {
+          ...page,
+          edges: page.edges.map((edge) => ({ ...edge, cursor: cursorOf.get(edge.node.id) ?? edge.cursor })),
+          pageInfo: {
+            ...page.pageInfo,
+            hasNextPage: start + first < derivation.eventIds.length,
+            endCursor: page.edges.length ? (cursorOf.get((page.edges.at(-1) as { node: RecordedEvent }).node.id) ?? null) : null,
+          },
+        };
+      },
+    }),
+  }),
+});
+
+KpiValueRef.implement({
+  description: "One KPI value for one period (and group), with its band and derivation.",
+  fields: (t) => ({
+    kpiId: t.string({ resolve: (result) => result.definition.id }),
+    version: t.int({ resolve: (result) => result.definition.version }),
+    title: t.string({ resolve: (result) => result.definition.title }),
+    unit: t.string({ resolve: (result) => result.definition.unit }),
+    value: t.exposeFloat("value", { nullable: true }),
+    nullReason: t.exposeString("nullReason", { nullable: true, description: "Why the value is null (e.g. a zero denominator)." }),
+    band: t.field({ type: BandRef, nullable: true, resolve: (result) => result.band }),
+    groupDimension: t.string({ nullable: true, resolve: (result) => result.group?.dimension ?? null }),
+    groupKey: t.string({ nullable: true, resolve: (result) => result.group?.key ?? null }),
+    period: t.string({ resolve: (result) => result.period.label }),
+    periodFrom: t.field({ type: "DateTime", resolve: (result) => result.period.fromInstant }),
+    periodTo: t.field({ type: "DateTime", description: "Exclusive.", resolve: (result) => result.period.toInstant }),
+    timeZone: t.string({ resolve: (result) => result.period.timeZone }),
+    asOf: t.field({ type: "DateTime", nullable: true, resolve: (result) => result.asOf }),
+    knownAt: t.field({ type: "DateTime", nullable: true, resolve: (result) => result.knownAt }),
+    definition: t.field({ type: DefinitionRef, resolve: (result) => result.definition }),
+    derivation: t.field({ type: DerivationRef, resolve: (result) => result.derivation }),
+  }),
+});
+
+const FunnelStepRef = builder
+  .objectRef<{ from: string; to: string; entered: number; converted: number; rate: number | null }>("FunnelStep")
+  .implement({
+    fields: (t) => ({
+      from: t.exposeString("from"),
+      to: t.exposeString("to"),
+      entered: t.exposeInt("entered"),
+      converted: t.exposeInt("converted"),
+      rate: t.exposeFloat("rate", { nullable: true }),
+    }),
+  });
+const StageTimeRef = builder
+  .objectRef<{
+    stage: string;
+    completed: number;
+    mean: number | null;
+    median: number | null;
+    p90: number | null;
+    openStays: number;
+    openMedianAge: number | null;
+  }>("StageTime")
+  .implement({
+    fields: (t) => ({
+      stage: t.exposeString("stage"),
+      completed: t.exposeInt("completed"),
+      meanDays: t.exposeFloat("mean", { nullable: true }),
+      medianDays: t.exposeFloat("median", { nullable: true }),
+      p90Days: t.exposeFloat("p90", { nullable: true }),
+      openStays: t.exposeInt("openStays"),
+      openMedianAgeDays: t.exposeFloat("openMedianAge", { nullable: true }),
+    }),
+  });
+type FunnelResult = ReturnType<typeof funnel>[number];
+const FunnelRef = builder.objectRef<FunnelResult>("Funnel").implement({
+  fields: (t) => ({
+    groupKey: t.string({ nullable: true, resolve: (result) => result.group?.key ?? null }),
+    steps: t.field({ type: [FunnelStepRef], resolve: (result) => result.steps }),
+    timeInStage: t.field({ type: [StageTimeRef], resolve: (result) => result.timeInStage as never }),
+  }),
+});
+
+type RepAttainment = { repId: string; won: number; quota: number; attainment: number; payoutMultiplier: number };
+const RepAttainmentRef = builder.objectRef<RepAttainment>("RepAttainment").implement({
+  fields: (t) => ({
+    repId: t.exposeString("repId"),
+    won: t.exposeFloat("won"),
+    rampAdjustedQuota: t.exposeFloat("quota"),
+    attainment: t.exposeFloat("attainment"),
+    payoutMultiplier: t.exposeFloat("payoutMultiplier"),
+  }),
+});
+type Distribution = {
+  reps: RepAttainment[];
+  p10: number | null;
+  p25: number | null;
+  p50: number | null;
+  p75: number | null;
+  p90: number | null;
+  shareAtOrAbove100: number | null;
+};
+const DistributionRef = builder.objectRef<Distribution>("AttainmentDistribution").implement({
+  fields: (t) => ({
+    reps: t.field({ type: [RepAttainmentRef], resolve: (result) => result.reps }),
+    p10: t.exposeFloat("p10", { nullable: true }),
+    p25: t.exposeFloat("p25", { nullable: true }),
+    p50: t.exposeFloat("p50", { nullable: true }),
+    p75: t.exposeFloat("p75", { nullable: true }),
+    p90: t.exposeFloat("p90", { nullable: true }),
+    shareAtOrAbove100: t.exposeFloat("shareAtOrAbove100", { nullable: true }),
+  }),
+});
+
+type RestatementResult = ReturnType<typeof restatements>[number];
+const RestatementRef = builder.objectRef<RestatementResult>("Restatement").implement({
+  description: "The same KPI as known at two record times, and the events that changed it.",
+  fields: (t) => ({
+    kpiId: t.exposeString("kpi"),
+    groupKey: t.string({ nullable: true, resolve: (result) => result.group?.key ?? null }),
+    before: t.field({ type: KpiValueRef, resolve: (result) => result.before }),
+    after: t.field({ type: KpiValueRef, resolve: (result) => result.after }),
+    changed: t.exposeBoolean("changed"),
+    addedEventIds: t.exposeStringList("addedEventIds"),
+    removedEventIds: t.exposeStringList("removedEventIds"),
+  }),
+});
+
+const activeKpiIds = [
+  ...new Set(kpiDefinitions.filter((definition) => definition.status === "active").map((definition) => definition.id)),
+];
+
+builder.queryFields((t) => ({
+  kpiDefinitions: t.field({ type: [DefinitionRef], resolve: () => [...kpiDefinitions] }),
+  kpi: t.field({
+    type: [KpiValueRef],
+    description: "One KPI (one value per group when grouped).",
+    args: { id: t.arg.string({ required: true }), version: t.arg.int({ required: false }), ...kpiArgs },
+    resolve: (_root, args, context) =>
+      answer(() =>
+        context.kpis.compute(
+          toQuery(context, [args.id], args, args.version ? { [args.id]: args.version } : undefined),
+          context.now,
+        ),
+      ),
+  }),
+  scorecard: t.field({
+    type: [KpiValueRef],
+    description: "Many KPIs at once (default: every active KPI).",
+    args: { kpis: t.arg.stringList({ required: false }), ...kpiArgs },
+    resolve: (_root, args, context) =>
+      answer(() => context.kpis.compute(toQuery(context, args.kpis ?? activeKpiIds, args), context.now)),
+  }),
+  funnel: t.field({
+    type: [FunnelRef],
+    description: "Stage-to-stage conversion with counts (skipped stages count as passed) and time in stage.",
+    args: kpiArgs,
+    resolve: (_root, args, context) => {
+      const { kpis: _kpis, ...query } = toQuery(context, [], args);
+      return answer(() => funnel(context.readModel.state, context.config, query, KpiService.evaluationTime(context.now)));
+    },
+  }),
+  attainmentDistribution: t.field({
+    type: DistributionRef,
+    description: "Per-rep attainment against ramp-adjusted quota, its percentiles and the share at or above 100%.",
+    args: kpiArgs,
+    resolve: (_root, args, context) => {
+      const [result] = answer(() =>
+        context.kpis.compute(toQuery(context, ["quota_attainment"], { ...args, groupBy: null }), context.now),
+      );
+      const detail = result?.derivation.inputs.find((input) => input.name === "attainment_distribution");
+      const found = (detail?.detail ?? {}) as Omit<Distribution, "shareAtOrAbove100">;
+      return {
+        reps: found.reps ?? [],
+        p10: found.p10 ?? null,
+        p25: found.p25 ?? null,
+        p50: found.p50 ?? null,
+        p75: found.p75 ?? null,
+        p90: found.p90 ?? null,
+        shareAtOrAbove100: detail?.value ?? null,
+      };
+    },
+  }),
+  restatements: t.field({
+    type: [RestatementRef],
+    description: "A KPI as known at knownAtA versus knownAtB: what changed and which events did it.",
+    args: {
+      kpi: t.arg.string({ required: true }),
+      knownAtA: t.arg({ type: "DateTime", required: true }),
+      knownAtB: t.arg({ type: "DateTime", required: true }),
+      ...kpiArgs,
+    },
+    resolve: (_root, args, context) => {
+      const { knownAt: _ignored, ...query } = toQuery(context, [args.kpi], { ...args, knownAt: null });
+      return answer(() =>
+        restatements(
+          context.readModel.state,
+          context.config,
+          query,
+          args.knownAtA,
+          args.knownAtB,
+          KpiService.evaluationTime(context.now),
+        ),
+      );
+    },
+  }),
+  exportDerivation: t.field({
+    type: "JSON",
+    description: "A KPI's derivation for auditors, as W3C PROV-JSON or an OpenLineage run event.",
+    authScopes: { traces: true },
+    args: { kpi: t.arg.string({ required: true }), format: t.arg({ type: ExportFormat, required: true }), ...kpiArgs },
+    resolve: (_root, args, context) => {
+      const results = answer(() => context.kpis.compute(toQuery(context, [args.kpi], args), context.now));
+      const computedAt = KpiService.evaluationTime(context.now).toISOString();
+      return results.map((result, index) =>
+        args.format === "PROV_JSON"
+          ? toProvJson(result, computedAt)
+          : toOpenLineage(result, computedAt, `${context.readModel.position}-${index}`),
+      );
+    },
+  }),
+}));
+
+builder.subscriptionField("scorecardChanged", (t) =>
+  t.field({
+    type: [KpiValueRef],
+    description: "The scorecard now, then again whenever a new event changes any of its values (server-sent events).",
+    args: { kpis: t.arg.stringList({ required: false }), ...kpiArgs },
+    subscribe: async function* (_root, args, context) {
+      const query = toQuery(context, args.kpis ?? activeKpiIds, args);
+      const fingerprint = (results: KpiResult[]) =>
+        results.map((result) => `${result.group?.key}:${result.definition.id}:${result.value}`).join("|");
+      let results = answer(() => context.kpis.compute(query, new Date()));
+      let last = fingerprint(results);
+      yield results;
+      const events = eventsOf(context, () => true);
+      try {
+        for await (const _event of events) {
+          results = context.kpis.compute(query, new Date());
+          const next = fingerprint(results);
+          if (next !== last) {
+            last = next;
+            yield results;
+          }
+        }
+      } finally {
+        await events.return?.();
+      }
+    },
+    resolve: (results) => results,
+  }),
+);

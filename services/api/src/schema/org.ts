@@ -1,0 +1,242 @@
+import { resolveArrayConnection } from "@pothos/plugin-relay";
+import { repTeamAt, teamManagerAt, timeSlice } from "@revgraph/domain";
+import { builder } from "../builder.ts";
+import type { Context } from "../context.ts";
+import { AccountRef, ContactRef, DealRef, ForecastRef, QuotaRef, RepRef, TeamRef } from "./refs.ts";
+
+const visibleAccountsByRequest = new WeakMap<Context, Set<string>>();
+
+/** Accounts with at least one deal the caller may see (computed once per request). */
+export function visibleAccountIds(context: Context): Set<string> {
+  let ids = visibleAccountsByRequest.get(context);
+  if (!ids) {
+    ids = new Set();
+    for (const deal of context.readModel.currentDeals().values()) if (context.viewer?.canSeeDeal(deal)) ids.add(deal.accountId);
+    visibleAccountsByRequest.set(context, ids);
+  }
+  return ids;
+}
+
+function currentTeam(context: Context, repId: string): string | undefined {
+  const state = context.readModel.state;
+  return repTeamAt(state, repId, timeSlice(state));
+}
+
+builder.node(RepRef, {
+  description: "A quota-carrying seller.",
+  authScopes: (rep, context) => context.viewer?.canSeeRep(rep.repId) ?? false,
+  id: { resolve: (rep) => rep.repId },
+  loadOne: (id, context) => context.loaders.rep.load(id),
+  fields: (t) => ({
+    repId: t.exposeString("repId"),
+    name: t.exposeString("name"),
+    startDate: t.expose("startDate", { type: "Date" }),
+    region: t.exposeString("region", { nullable: true }),
+    departedOn: t.field({ type: "Date", nullable: true, resolve: (rep) => rep.departed?.endDate ?? null }),
+    ramp: t.field({
+      type: ["Float"],
+      description: "Quota share per month of tenure (configured default when not set).",
+      resolve: (rep, _args, context) => [...(rep.ramp ?? context.config.ramp)],
+    }),
+    team: t.field({
+      type: TeamRef,
+      nullable: true,
+      resolve: (rep, _args, context) => {
+        const teamId = currentTeam(context, rep.repId);
+        return teamId ? context.loaders.team.load(teamId) : null;
+      },
+    }),
+    quotas: t.field({
+      type: [QuotaRef],
+      resolve: (rep, _args, context) => context.readModel.state.quotas.filter((quota) => quota.repId === rep.repId),
+    }),
+    deals: t.connection({
+      type: DealRef,
+      resolve: (rep, args, context) =>
+        resolveArrayConnection(
+          { args },
+          [...context.readModel.currentDeals().values()].filter((deal) => deal.ownerRepId === rep.repId),
+        ),
+    }),
+  }),
+});
+
+builder.node(TeamRef, {
+  description: "A sales team and its manager.",
+  authScopes: (team, context) => context.viewer?.canSeeTeam(team.teamId) ?? false,
+  id: { resolve: (team) => team.teamId },
+  loadOne: (id, context) => context.loaders.team.load(id),
+  fields: (t) => ({
+    teamId: t.exposeString("teamId"),
+    name: t.exposeString("name"),
+    region: t.exposeString("region", { nullable: true }),
+    managerId: t.field({
+      type: "String",
+      nullable: true,
+      resolve: (team, _args, context) =>
+        teamManagerAt(context.readModel.state, team.teamId, timeSlice(context.readModel.state)) ?? null,
+    }),
+    reps: t.field({
+      type: [RepRef],
+      resolve: (team, _args, context) =>
+        Object.values(context.readModel.state.reps)
+          .filter((rep) => currentTeam(context, rep.repId) === team.teamId)
+          .sort((a, b) => a.repId.localeCompare(b.repId)),
+    }),
+  }),
+});
+
+builder.node(AccountRef, {
+  description: "A buying organisation.",
+  authScopes: (account, context) => (context.viewer?.readsAll ?? false) || visibleAccountIds(context).has(account.accountId),
+  id: { resolve: (account) => account.accountId },
+  loadOne: (id, context) => context.loaders.account.load(id),
+  fields: (t) => ({
+    accountId: t.exposeString("accountId"),
+    name: t.exposeString("name"),
+    segment: t.exposeString("segment", { nullable: true }),
+    region: t.exposeString("region", { nullable: true }),
+    industry: t.exposeString("industry", { nullable: true }),
+    addressable: t.exposeBoolean("addressable"),
+    contacts: t.field({
+      type: [ContactRef],
+      resolve: (account, _args, context) =>
+        Object.values(context.readModel.state.contacts).filter((contact) => contact.accountId === account.accountId),
+    }),
+    engagedContactCount: t.int({
+      description: "Distinct contacts engaged across the account's visible deals.",
+      resolve: (account, _args, context) => {
+        const engaged = new Set<string>();
+        for (const deal of context.readModel.currentDeals().values()) {
+          if (deal.accountId === account.accountId && context.viewer?.canSeeDeal(deal))
+            for (const id of deal.engagedContactIds) engaged.add(id);
+        }
+        return engaged.size;
+      },
+    }),
+    deals: t.connection({
+      type: DealRef,
+      resolve: (account, args, context) =>
+        resolveArrayConnection(
+          { args },
+          [...context.readModel.currentDeals().values()].filter(
+            (deal) => deal.accountId === account.accountId && context.viewer?.canSeeDeal(deal),
+          ),
+        ),
+    }),
+  }),
+});
+
+builder.node(ContactRef, {
+  description: "A person at an account.",
+  id: { resolve: (contact) => contact.contactId },
+  loadOne: (id, context) => context.loaders.contact.load(id),
+  fields: (t) => ({
+    contactId: t.exposeString("contactId"),
+    name: t.exposeString("name"),
+    title: t.exposeString("title", { nullable: true }),
+    account: t.field({
+      type: AccountRef,
+      nullable: true,
+      resolve: (contact, _args, context) => context.loaders.account.load(contact.accountId),
+    }),
+  }),
+});
+
+QuotaRef.implement({
+  description: "A rep's quota for a period (before ramp adjustment).",
+  authScopes: (quota, context) => context.viewer?.canSeeRep(quota.repId) ?? false,
+  fields: (t) => ({
+    repId: t.exposeString("repId"),
+    period: t.exposeString("period"),
+    from: t.expose("from", { type: "Date" }),
+    to: t.expose("to", { type: "Date", description: "Exclusive." }),
+    amount: t.exposeFloat("amount"),
+    currency: t.exposeString("currency"),
+    setAt: t.expose("at", { type: "DateTime" }),
+    eventId: t.exposeString("eventId"),
+  }),
+});
+
+ForecastRef.implement({
+  description: "A forecast submitted for a period by a rep, a team or the company.",
+  authScopes: (forecast, context) => {
+    const viewer = context.viewer;
+    if (!viewer) return false;
+    if (forecast.scopeKind === "rep") return viewer.canSeeRep(forecast.scopeId);
+    if (forecast.scopeKind === "team") return viewer.canSeeTeam(forecast.scopeId);
+    return viewer.readsAll;
+  },
+  fields: (t) => ({
+    forecastId: t.exposeString("forecastId"),
+    scope: t.exposeString("scopeKind"),
+    scopeId: t.exposeString("scopeId"),
+    period: t.exposeString("period"),
+    amount: t.exposeFloat("amount"),
+    currency: t.exposeString("currency"),
+    submittedAt: t.expose("at", { type: "DateTime" }),
+    eventId: t.exposeString("eventId"),
+  }),
+});
+
+builder.queryFields((t) => ({
+  viewer: t.field({
+    type: builder.objectRef<{ role: string; repId: string | null; teamId: string | null; subject: string }>("Viewer").implement({
+      fields: (f) => ({
+        subject: f.exposeString("subject"),
+        role: f.exposeString("role"),
+        repId: f.exposeString("repId", { nullable: true }),
+        teamId: f.exposeString("teamId", { nullable: true }),
+      }),
+    }),
+    resolve: (_root, _args, context) => ({
+      subject: context.viewer?.claims.sub ?? "",
+      role: context.viewer?.role ?? "",
+      repId: context.viewer?.claims.repId ?? null,
+      teamId: context.viewer?.claims.teamId ?? null,
+    }),
+  }),
+  reps: t.field({
+    type: [RepRef],
+    description: "Reps the caller may see.",
+    resolve: (_root, _args, context) =>
+      Object.values(context.readModel.state.reps)
+        .filter((rep) => context.viewer?.canSeeRep(rep.repId))
+        .sort((a, b) => a.repId.localeCompare(b.repId, "en", { numeric: true })),
+  }),
+  teams: t.field({
+    type: [TeamRef],
+    resolve: (_root, _args, context) =>
+      Object.values(context.readModel.state.teams)
+        .filter((team) => context.viewer?.canSeeTeam(team.teamId))
+        .sort((a, b) => a.teamId.localeCompare(b.teamId, "en", { numeric: true })),
+  }),
+  accounts: t.connection({
+    type: AccountRef,
+    args: { segment: t.arg.string({ required: false }), region: t.arg.string({ required: false }) },
+    resolve: (_root, args, context) => {
+      const visible = visibleAccountIds(context);
+      const accounts = Object.values(context.readModel.state.accounts)
+        .filter(
+          (account) =>
+            (context.viewer?.readsAll || visible.has(account.accountId)) &&
+            (!args.segment || account.segment === args.segment) &&
+            (!args.region || account.region === args.region),
+        )
+        .sort((a, b) => a.accountId.localeCompare(b.accountId, "en", { numeric: true }));
+      return resolveArrayConnection({ args }, accounts);
+    },
+  }),
+  forecasts: t.field({
+    type: [ForecastRef],
+    args: { period: t.arg.string({ required: true }) },
+    resolve: (_root, args, context) =>
+      context.readModel.state.forecasts.filter((forecast) => {
+        if (forecast.period !== args.period) return false;
+        const viewer = context.viewer;
+        if (forecast.scopeKind === "rep") return viewer?.canSeeRep(forecast.scopeId) ?? false;
+        if (forecast.scopeKind === "team") return viewer?.canSeeTeam(forecast.scopeId) ?? false;
+        return viewer?.readsAll ?? false;
+      }),
+  }),
+}));

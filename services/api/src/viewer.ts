@@ -1,0 +1,82 @@
+import { type DealSnapshot, type GraphState, repTeamAt, timeSlice } from "@revgraph/domain";
+import type { RecordedEvent } from "@revgraph/events";
+import type { DimensionFilter } from "@revgraph/kpis";
+import type { Role, ViewerClaims } from "./auth.ts";
+
+/**
+ * The caller and what they may see. Every visibility rule lives here, and the schema's auth scopes
+ * (types and fields) call it, so a rep never reaches another team's data through any path.
+ */
+export class Viewer {
+  readonly claims: ViewerClaims;
+  readonly #graph: () => GraphState;
+
+  constructor(claims: ViewerClaims, graph: () => GraphState) {
+    this.claims = claims;
+    this.#graph = graph;
+  }
+
+  get role(): Role {
+    return this.claims.role;
+  }
+
+  /** exec, auditor and admin see everything. */
+  get readsAll(): boolean {
+    return this.role === "exec" || this.role === "auditor" || this.role === "admin";
+  }
+
+  /** Everyone but auditors may run commands (on what they can see). */
+  get writes(): boolean {
+    return this.role !== "auditor";
+  }
+
+  #teamOf(repId: string): string | undefined {
+    const state = this.#graph();
+    return repTeamAt(state, repId, timeSlice(state));
+  }
+
+  /** Whether the viewer may see (and, with {@link writes}, change) work owned by `repId`. */
+  canSeeRep(repId: string): boolean {
+    if (this.readsAll) return true;
+    if (this.role === "rep") return repId === this.claims.repId;
+    return this.#teamOf(repId) === this.claims.teamId;
+  }
+
+  canSeeTeam(teamId: string): boolean {
+    if (this.readsAll) return true;
+    if (this.role === "manager") return teamId === this.claims.teamId;
+    return this.claims.repId !== undefined && this.#teamOf(this.claims.repId) === teamId;
+  }
+
+  canSeeDeal(deal: Pick<DealSnapshot, "ownerRepId">): boolean {
+    return this.canSeeRep(deal.ownerRepId);
+  }
+
+  canSeeDealId(dealId: string): boolean {
+    if (this.readsAll) return true;
+    const facts = this.#graph().deals[dealId];
+    if (!facts?.created) return false;
+    const owner = facts.owners.at(-1)?.repId ?? facts.created.ownerRepId;
+    return this.canSeeRep(owner);
+  }
+
+  /** Whether the viewer may see a raw event: by the stream it belongs to. */
+  canSeeEvent(event: Pick<RecordedEvent, "streamId">): boolean {
+    if (this.readsAll) return true;
+    const [kind, ...rest] = event.streamId.split("-");
+    const id = rest.join("-");
+    if (kind === "deal") return this.canSeeDealId(id);
+    if (kind === "rep") return this.canSeeRep(id);
+    if (kind === "team") return this.canSeeTeam(id);
+    return false;
+  }
+
+  /** The KPI filter this viewer is held to: what they asked for, intersected with what they may see. */
+  restrictFilter(filter: DimensionFilter): DimensionFilter {
+    if (this.readsAll) return filter;
+    const own = (asked: readonly string[] | undefined, mine: string | undefined) =>
+      (asked ?? [mine ?? ""]).filter((value) => value === mine);
+    if (this.role === "rep") return { ...filter, rep: own(filter.rep, this.claims.repId) };
+    return { ...filter, team: own(filter.team, this.claims.teamId) };
+  }
+}
