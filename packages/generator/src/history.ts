@@ -113,7 +113,7 @@ export function* generateHistory(options: HistoryOptions): Generator<GeneratedBa
   const name = () => `${random.pick(firstNames)} ${random.pick(lastNames)}`;
 
   const repCount = Math.max(4, Math.ceil(options.deals / 120));
-  const teamCount = Math.max(1, Math.ceil(repCount / 8));
+  const teamCount = Math.max(2, Math.ceil(repCount / 6));
   const reps: RepPlan[] = [];
   for (let team = 0; team < teamCount; team++) {
     const teamId = `team-${team + 1}`;
@@ -294,8 +294,12 @@ export function* generateHistory(options: HistoryOptions): Generator<GeneratedBa
     const groupSize = Math.min(account.contacts.length, random.int(archetype.buyingGroup[0], archetype.buyingGroup[1]));
     const group = account.contacts.slice(0, groupSize);
     const interactionCount = Math.min(30, Math.round(groupSize * 1.5 + cycle / DAY / 12 + random.int(1, 3)));
+    // Some buyers go dark part-way: no interactions after that point, and such deals end without a decision.
+    const wentDark = !won && random.chance(0.25);
+    const darkAfter = wentDark ? createdMs + cycle * random.between(0.2, 0.6) : Number.POSITIVE_INFINITY;
     for (let step = 0; step < interactionCount; step++) {
       const ms = createdMs + (cycle * (step + random.next())) / interactionCount;
+      if (ms > darkAfter) break;
       const contacts = group.filter(() => random.chance(0.5));
       emit(
         "InteractionLogged",
@@ -356,7 +360,7 @@ export function* generateHistory(options: HistoryOptions): Generator<GeneratedBa
     const finalMs = Math.max(closeMs, ...events.map((entry) => Date.parse(entry.occurredAt) + 1000));
     if (won) emit("DealWon", { amount, currency }, finalMs);
     else {
-      const reason = random.weighted(lossReasons);
+      const reason = wentDark ? "no_decision" : random.weighted(lossReasons);
       emit(
         "DealLost",
         { reason, ...(reason === "competition" || random.chance(0.2) ? { competitor: random.pick(competitors) } : {}) },

@@ -1,4 +1,5 @@
 import type { RecordedEvent } from "@revgraph/events";
+import { GraphQLError } from "graphql";
 import { builder } from "../builder.ts";
 import type { Context } from "../context.ts";
 import { EventRef } from "./refs.ts";
@@ -94,8 +95,11 @@ builder.subscriptionField("dealEvents", (t) =>
     description: "Every new event on one deal, live (server-sent events).",
     args: { dealId: t.arg.string({ required: true }) },
     subscribe: (_root, args, context) => {
-      if (!context.viewer?.canSeeDealId(args.dealId))
-        throw new Error(`deal ${args.dealId} does not exist or is not visible to you`);
+      if (!context.viewer?.canSeeDealId(args.dealId)) {
+        throw new GraphQLError(`deal ${args.dealId} does not exist or is not visible to you`, {
+          extensions: { code: "FORBIDDEN" },
+        });
+      }
       return eventsOf(context, (event) => event.streamId === `deal-${args.dealId}`);
     },
     resolve: (event) => event,
