@@ -49,11 +49,12 @@ function toBase(scope: KpiScope, amount: number, currency: string, date: string)
 
 interface ClosedDeal {
   readonly deal: DealSnapshot;
-  readonly amount: number;
+  /** Amount in the base currency; null when no exchange rate was known for its currency. */
+  readonly amount: number | null;
   readonly eventIds: string[];
 }
 
-/** Deals closed (won or lost) in the period, with base-currency amounts; deals lacking a rate are reported. */
+/** Deals closed (won or lost) in the period, with base-currency amounts where a rate is known. */
 function closedInPeriod(scope: KpiScope, kind: "won" | "lost"): { deals: ClosedDeal[]; warnings: string[] } {
   return memo(scope, `closed:${kind}`, () => {
     const deals: ClosedDeal[] = [];
@@ -61,29 +62,34 @@ function closedInPeriod(scope: KpiScope, kind: "won" | "lost"): { deals: ClosedD
     for (const deal of scope.deals) {
       if (!deal.closed || deal.closed.kind !== kind || !inPeriod(scope, deal.closed.at)) continue;
       const converted = toBase(scope, deal.amount, deal.currency, deal.closed.at.slice(0, 10));
-      if (converted.value === null) {
-        missing.push(deal.id);
-        continue;
-      }
+      if (converted.value === null) missing.push(deal.id);
       const eventIds = [deal.closed.eventId, ...(deal.amountEventId !== deal.closed.eventId ? [deal.amountEventId] : [])];
       if (converted.eventId) eventIds.push(converted.eventId);
       deals.push({ deal, amount: converted.value, eventIds });
     }
     const warnings = missing.length
-      ? [`${missing.length} ${kind} deal(s) excluded: no exchange rate to ${scope.config.baseCurrency} (first: ${missing[0]})`]
+      ? [
+          `${missing.length} ${kind} deal(s) left out of amounts: no exchange rate to ${scope.config.baseCurrency} (first: ${missing[0]})`,
+        ]
       : [];
     return { deals, warnings };
   });
 }
 
+/** The closed deals whose amount is known in the base currency. */
+function withAmounts(deals: readonly ClosedDeal[]): (ClosedDeal & { amount: number })[] {
+  return deals.filter((entry): entry is ClosedDeal & { amount: number } => entry.amount !== null);
+}
+
 function countOf(scope: KpiScope, kind: "won" | "lost"): MeasureResult {
-  const { deals, warnings } = closedInPeriod(scope, kind);
-  return { value: deals.length, eventIds: deals.map((entry) => entry.deal.closed?.eventId as string), warnings };
+  const { deals } = closedInPeriod(scope, kind);
+  return { value: deals.length, eventIds: deals.map((entry) => entry.deal.closed?.eventId as string) };
 }
 
 function amountOf(scope: KpiScope, kind: "won" | "lost"): MeasureResult {
   const { deals, warnings } = closedInPeriod(scope, kind);
-  return { value: sum(deals.map((entry) => entry.amount)), eventIds: deals.flatMap((entry) => entry.eventIds), warnings };
+  const known = withAmounts(deals);
+  return { value: sum(known.map((entry) => entry.amount)), eventIds: known.flatMap((entry) => entry.eventIds), warnings };
 }
 
 function cycleDays(scope: KpiScope, kind: "won" | "lost", statistic: (values: number[]) => number | null): MeasureResult {
@@ -179,7 +185,7 @@ function repQuotas(scope: KpiScope): Map<string, { quota: number; rawQuota: numb
 function wonByRep(scope: KpiScope): Map<string, number> {
   return memo(scope, "wonByRep", () => {
     const byRep = new Map<string, number>();
-    for (const entry of closedInPeriod(scope, "won").deals) {
+    for (const entry of withAmounts(closedInPeriod(scope, "won").deals)) {
       byRep.set(entry.deal.ownerRepId, (byRep.get(entry.deal.ownerRepId) ?? 0) + entry.amount);
     }
     return byRep;
@@ -384,12 +390,14 @@ export const measures: Record<string, Measure> = {
   won_amount_mean: {
     description: "mean amount of deals won in the period",
     compute: (scope) => {
-      const { deals } = closedInPeriod(scope, "won");
-      const amounts = deals.map((entry) => entry.amount);
+      const { deals, warnings } = closedInPeriod(scope, "won");
+      const known = withAmounts(deals);
+      const amounts = known.map((entry) => entry.amount);
       return {
         value: mean(amounts),
         ...(amounts.length ? {} : { nullReason: "no deals won in period" }),
-        eventIds: deals.flatMap((entry) => entry.eventIds),
+        eventIds: known.flatMap((entry) => entry.eventIds),
+        warnings,
         detail: { median: median(amounts), deals: amounts.length },
       };
     },
@@ -397,8 +405,8 @@ export const measures: Record<string, Measure> = {
   won_amount_median: {
     description: "median amount of deals won in the period",
     compute: (scope) => {
-      const { deals } = closedInPeriod(scope, "won");
-      return { value: median(deals.map((entry) => entry.amount)), eventIds: deals.flatMap((entry) => entry.eventIds) };
+      const known = withAmounts(closedInPeriod(scope, "won").deals);
+      return { value: median(known.map((entry) => entry.amount)), eventIds: known.flatMap((entry) => entry.eventIds) };
     },
   },
   cycle_days_won_mean: {

@@ -138,10 +138,7 @@ export class RevenueReadModel {
   saveSnapshot(): void {
     const path = this.#options.snapshotPath;
     if (!path) return;
-    mkdirSync(dirname(path), { recursive: true });
-    const file: SnapshotFile = { format: 1, position: this.#state.position, eventId: this.#lastEventId, state: this.#state };
-    writeFileSync(`${path}.tmp`, JSON.stringify(file));
-    renameSync(`${path}.tmp`, path);
+    writeSnapshotFile(path, this.#state, this.#lastEventId);
     this.#sinceSnapshot = 0;
   }
 
@@ -223,6 +220,14 @@ export async function rebuildGraph(store: EventStore, onProgress?: (progress: Re
   }
   onProgress?.({ position: state.position, head, events });
   return state;
+}
+
+/** Writes a graph snapshot atomically (temp file, then rename); `eventId` is the id of the event at its position. */
+export function writeSnapshotFile(path: string, state: GraphState, eventId: string | null): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const file: SnapshotFile = { format: 1, position: state.position, eventId, state };
+  writeFileSync(`${path}.tmp`, JSON.stringify(file));
+  renameSync(`${path}.tmp`, path);
 }
 
 /** Reads the graph stored in a snapshot file, or null when there is none. */

@@ -1,0 +1,332 @@
+import { createWriteStream, existsSync } from "node:fs";
+import { seedDemoData } from "@revgraph/api/demo";
+import { applyEvent, dealAt, defaultConfig, emptyGraph, type GraphState, timeSlice } from "@revgraph/domain";
+import { type EventStore, verifyEvents } from "@revgraph/event-store";
+import { canonicalJson, type RecordedEvent } from "@revgraph/events";
+import {
+  computeKpis,
+  type DimensionFilter,
+  dimensions,
+  type KpiResult,
+  kpiDefinitions,
+  toOpenLineage,
+  toProvJson,
+} from "@revgraph/kpis";
+import { RevenueReadModel, readSnapshotState, rebuildGraph, writeSnapshotFile } from "@revgraph/read-model";
+import { stringify } from "csv-stringify/sync";
+import { printTable, progress } from "./output.ts";
+import { type StoreOptions, snapshotPath } from "./store.ts";
+
+/** `--filter team=east,west --filter rep=rep-1` → a dimension filter, naming a bad dimension. */
+export function parseFilters(values: readonly string[]): DimensionFilter {
+  const filter: DimensionFilter = {};
+  for (const value of values) {
+    const [dimension, list] = value.split("=", 2);
+    if (!dimension || list === undefined || !(dimensions as readonly string[]).includes(dimension)) {
+      throw new Error(
+        `--filter ${JSON.stringify(value)}: use dimension=value[,value…] with a dimension among ${dimensions.join(", ")}`,
+      );
+    }
+    filter[dimension as (typeof dimensions)[number]] = list.split(",").filter(Boolean);
+  }
+  return filter;
+}
+
+/** Rebuilds the graph from the whole log and writes its snapshot; reports events/s. */
+export async function rebuild(store: EventStore, options: StoreOptions) {
+  const head = await store.headPosition();
+  const bar = progress("rebuilding", head, options.json);
+  const started = performance.now();
+  const state = await rebuildGraph(store, ({ position }) => bar.update(position));
+  bar.stop();
+  const seconds = (performance.now() - started) / 1000;
+  const path = snapshotPath(options);
+  writeSnapshotFile(path, state, (await lastEventId(store, state.position)) ?? null);
+  return {
+    events: state.position,
+    deals: Object.keys(state.deals).length,
+    seconds,
+    eventsPerSecond: Math.round(state.position / Math.max(seconds, 1e-9)),
+    snapshot: path,
+  };
+}
+
+async function lastEventId(store: EventStore, position: number): Promise<string | undefined> {
+  for await (const event of store.readAll({ after: position - 1, maxCount: 1 })) return event.id;
+  return undefined;
+}
+
+/** The state at a point of the log (a position or a recorded-at date): counts by stage and status. */
+export async function replay(store: EventStore, until: string) {
+  const byPosition = /^\d+$/.test(until);
+  if (!byPosition && Number.isNaN(Date.parse(until)))
+    throw new Error(`--until ${JSON.stringify(until)}: give a global position or an ISO date/time`);
+  const cutoff = byPosition ? Number(until) : new Date(until).toISOString();
+  const state = emptyGraph();
+  for await (const event of store.readAll()) {
+    if (byPosition ? event.globalPosition > (cutoff as number) : event.recordedAt > (cutoff as string)) break;
+    applyEvent(state, event);
+  }
+  return summarise(state);
+}
+
+function summarise(state: GraphState) {
+  const slice = timeSlice(state);
+  const stages: Record<string, number> = {};
+  let open = 0;
+  let pipeline = 0;
+  for (const facts of Object.values(state.deals)) {
+    const deal = dealAt(state, facts, slice, defaultConfig);
+    if (!deal) continue;
+    stages[deal.stage] = (stages[deal.stage] ?? 0) + 1;
+    if (deal.status === "open") {
+      open++;
+      pipeline += deal.amount;
+    }
+  }
+  return {
+    position: state.position,
+    deals: Object.keys(state.deals).length,
+    openDeals: open,
+    openPipeline: pipeline,
+    dealsByStage: stages,
+    reps: Object.keys(state.reps).length,
+    accounts: Object.keys(state.accounts).length,
+  };
+}
+
+/** Checks every hash chain, then that the stored snapshot equals a fresh rebuild up to its position. */
+export async function verify(store: EventStore, options: StoreOptions) {
+  const head = await store.headPosition();
+  const bar = progress("verifying", head, options.json);
+  let checked = 0;
+  async function* counted() {
+    for await (const event of store.readAll()) {
+      checked++;
+      if (checked % 10_000 === 0) bar.update(checked);
+      yield event;
+    }
+  }
+  const chain = await verifyEvents(counted());
+  bar.stop();
+  let readModel: { checked: boolean; position: number | null; matches: boolean | null } = {
+    checked: false,
+    position: null,
+    matches: null,
+  };
+  const snapshot = existsSync(snapshotPath(options)) ? readSnapshotState(snapshotPath(options)) : null;
+  if (snapshot && !chain.firstViolation) {
+    const fresh = emptyGraph();
+    for await (const event of store.readAll()) {
+      if (event.globalPosition > snapshot.position) break;
+      applyEvent(fresh, event);
+    }
+    readModel = { checked: true, position: snapshot.position, matches: canonicalJson(fresh) === canonicalJson(snapshot.state) };
+  }
+  return { ...chain, readModel, ok: chain.firstViolation === null && readModel.matches !== false };
+}
+
+/** Streams events, KPIs or deals to stdout or a file as NDJSON, CSV or JSON. */
+export async function exportData(
+  store: EventStore,
+  what: "events" | "kpis" | "deals",
+  format: "ndjson" | "csv" | "json",
+  options: { period?: string; timeZone: string; out?: string; now: Date },
+) {
+  const output = options.out ? createWriteStream(options.out) : process.stdout;
+  const write = (text: string) =>
+    new Promise<void>((resolve, reject) =>
+      output.write(text, (error) => (error ? reject(error) : resolve())) ? undefined : undefined,
+    );
+  let rows: Record<string, unknown>[] = [];
+  let count = 0;
+  if (what === "events") {
+    if (format === "csv")
+      await write(
+        stringify([], {
+          header: true,
+          columns: [
+            "globalPosition",
+            "id",
+            "streamId",
+            "streamRevision",
+            "type",
+            "occurredAt",
+            "recordedAt",
+            "actor",
+            "hash",
+            "prevHash",
+            "data",
+          ],
+        }),
+      );
+    if (format === "json") await write("[");
+    for await (const event of store.readAll()) {
+      if (format === "ndjson") await write(`${JSON.stringify(event)}\n`);
+      else if (format === "json") await write(`${count ? "," : ""}\n${JSON.stringify(event)}`);
+      else
+        await write(
+          stringify([{ ...eventRow(event) }], {
+            columns: [
+              "globalPosition",
+              "id",
+              "streamId",
+              "streamRevision",
+              "type",
+              "occurredAt",
+              "recordedAt",
+              "actor",
+              "hash",
+              "prevHash",
+              "data",
+            ],
+          }),
+        );
+      count++;
+    }
+    if (format === "json") await write("\n]\n");
+  } else {
+    const model = await RevenueReadModel.open({ store, config: defaultConfig, follow: false });
+    if (what === "deals") {
+      rows = [...model.currentDeals().values()].map((deal) => ({
+        dealId: deal.id,
+        name: deal.name,
+        accountId: deal.accountId,
+        ownerRepId: deal.ownerRepId,
+        stage: deal.stage,
+        status: deal.status,
+        amount: deal.amount,
+        currency: deal.currency,
+        expectedCloseDate: deal.expectedCloseDate,
+        createdAt: deal.createdAt,
+        closedAt: deal.closed?.at ?? null,
+        pushes: deal.pushes,
+        engagedContacts: deal.engagedContactIds.length,
+      }));
+    } else {
+      if (!options.period) throw new Error("export kpis needs --period");
+      rows = computeKpis(
+        model.state,
+        defaultConfig,
+        { kpis: activeKpis(), period: options.period, timeZone: options.timeZone },
+        options.now,
+      ).map(kpiRow);
+    }
+    count = rows.length;
+    if (format === "ndjson") await write(rows.map((row) => `${JSON.stringify(row)}\n`).join(""));
+    else if (format === "json") await write(`${JSON.stringify(rows, null, 2)}\n`);
+    else await write(stringify(rows, { header: true }));
+  }
+  if (options.out) await new Promise((resolve) => (output as ReturnType<typeof createWriteStream>).end(resolve));
+  return { what, format, rows: count, out: options.out ?? null };
+}
+
+function eventRow(event: RecordedEvent) {
+  return { ...event, data: JSON.stringify(event.data) };
+}
+
+/** KPI ids with an active definition. */
+function activeKpis(): string[] {
+  return [...new Set(kpiDefinitions.filter((definition) => definition.status === "active").map((definition) => definition.id))];
+}
+
+/** A KPI result as a flat table row. */
+export function kpiRow(result: KpiResult) {
+  return {
+    kpi: result.definition.id,
+    version: result.definition.version,
+    group: result.group ? `${result.group.dimension}=${result.group.key}` : "all",
+    period: result.period.label,
+    value: result.value,
+    unit: result.definition.unit,
+    band: result.band?.id ?? null,
+    nullReason: result.nullReason,
+    events: result.derivation.eventIds.length,
+  };
+}
+
+/** Explains a KPI: value, formula with inputs, and a page of the contributing events (or PROV / OpenLineage). */
+export async function explain(
+  store: EventStore,
+  kpi: string,
+  options: {
+    period: string;
+    timeZone: string;
+    filter: DimensionFilter;
+    asOf?: string;
+    knownAt?: string;
+    format: "text" | "json" | "prov" | "openlineage";
+    page: number;
+    pageSize: number;
+    now: Date;
+  },
+) {
+  const model = await RevenueReadModel.open({ store, config: defaultConfig, follow: false });
+  const [result] = computeKpis(
+    model.state,
+    defaultConfig,
+    {
+      kpis: [kpi],
+      period: options.period,
+      timeZone: options.timeZone,
+      filter: options.filter,
+      ...(options.asOf ? { asOf: options.asOf } : {}),
+      ...(options.knownAt ? { knownAt: options.knownAt } : {}),
+    },
+    options.now,
+  );
+  if (!result) throw new Error(`no result for ${kpi}`);
+  const computedAt = options.now.toISOString();
+  if (options.format === "prov") return { kind: "document" as const, document: toProvJson(result, computedAt) };
+  if (options.format === "openlineage")
+    return { kind: "document" as const, document: toOpenLineage(result, computedAt, `cli-${model.position}`) };
+  const start = (options.page - 1) * options.pageSize;
+  const ids = result.derivation.eventIds.slice(start, start + options.pageSize);
+  const events = await store.readEventsById(ids);
+  return {
+    kind: "explanation" as const,
+    result,
+    events,
+    page: options.page,
+    pages: Math.max(1, Math.ceil(result.derivation.eventIds.length / options.pageSize)),
+  };
+}
+
+/** Prints an explanation as text. */
+export function printExplanation(explanation: Extract<Awaited<ReturnType<typeof explain>>, { kind: "explanation" }>) {
+  const { result, events } = explanation;
+  console.log(
+    `${result.definition.title} (${result.definition.id} v${result.definition.version}), ${result.period.label} ${result.period.timeZone}`,
+  );
+  console.log(`  value:   ${result.value ?? `null — ${result.nullReason}`}${result.band ? `  [${result.band.label}]` : ""}`);
+  console.log(`  formula: ${result.derivation.formula}`);
+  for (const input of result.derivation.inputs)
+    console.log(`    ${input.role.padEnd(11)} ${input.name.padEnd(26)} = ${input.value ?? "null"}  (${input.eventCount} events)`);
+  for (const warning of result.derivation.warnings) console.log(`  warning: ${warning}`);
+  console.log(`  contributing events: ${result.derivation.eventIds.length} (page ${explanation.page} of ${explanation.pages})`);
+  printTable(
+    events.map((event) => ({
+      position: event.globalPosition,
+      type: event.type,
+      stream: event.streamId,
+      occurredAt: event.occurredAt,
+      recordedAt: event.recordedAt,
+      id: event.id,
+    })),
+  );
+}
+
+/** Writes generated demo history into the store. */
+export async function seed(store: EventStore, deals: number, seedValue: number, now: Date, json: boolean) {
+  const estimate = deals * 22;
+  const bar = progress("seeding", estimate, json);
+  const started = performance.now();
+  const written = await seedDemoData(store, {
+    deals,
+    seed: seedValue,
+    now,
+    onProgress: (events) => bar.update(Math.min(events, estimate)),
+  });
+  bar.stop();
+  return { deals, seed: seedValue, events: written, seconds: (performance.now() - started) / 1000 };
+}

@@ -1,0 +1,468 @@
+import { createHash } from "node:crypto";
+import { basename } from "node:path";
+import { defaultConfig, type RevenueConfig, streamIds } from "@revgraph/domain";
+import { canonicalJson, InvalidEventError, lossReasons, type NewEvent, validateEvent } from "@revgraph/events";
+import type { ImportFormat, Mapping } from "./mapping.ts";
+import type { SourceRow } from "./rows.ts";
+import { CellError, RowReader } from "./values.ts";
+
+/** A bad row: where (row and column) and why. */
+export interface RowProblem {
+  readonly file: string;
+  readonly row: number;
+  readonly column: string;
+  readonly reason: string;
+  readonly dealId?: string;
+}
+
+/** Events for one stream and the source rows they came from. */
+export interface StreamBatch {
+  readonly streamId: string;
+  readonly events: NewEvent[];
+  readonly rows: readonly number[];
+}
+
+/** The result of converting a file: streams to append (organisation first), and the problems found. */
+export interface Conversion {
+  readonly streams: StreamBatch[];
+  readonly problems: RowProblem[];
+  readonly rowsRead: number;
+  readonly rejectedDeals: number;
+}
+
+/** A deterministic event id: the same source content always yields the same id, so re-imports change nothing. */
+function sourceEventId(
+  format: string,
+  streamId: string,
+  type: string,
+  occurredAt: string,
+  data: unknown,
+  ordinal: number,
+): string {
+  const hex = createHash("sha256")
+    .update(`${format}|${streamId}|${type}|${occurredAt}|${canonicalJson(data)}|${ordinal}`)
+    .digest("hex");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${"89ab"[Number.parseInt(hex[16] as string, 16) % 4]}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+function slug(value: string): string {
+  return (
+    value
+      .normalize("NFKD")
+      .replace(/[\u0300-\u036f]/g, "")
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, "-")
+      .replace(/^-|-$/g, "") || "unknown"
+  );
+}
+
+class StreamCollector {
+  readonly #format: string;
+  readonly #file: string;
+  readonly #seen = new Map<string, number>();
+  constructor(format: string, file: string) {
+    this.#format = format;
+    this.#file = basename(file);
+  }
+  event(streamId: string, type: string, data: Record<string, unknown>, occurredAt: string, row: number): NewEvent {
+    const key = `${streamId}|${type}|${occurredAt}|${canonicalJson(data)}`;
+    const ordinal = this.#seen.get(key) ?? 0;
+    this.#seen.set(key, ordinal + 1);
+    return {
+      id: sourceEventId(this.#format, streamId, type, occurredAt, data, ordinal),
+      type,
+      data,
+      occurredAt,
+      actor: `import:${this.#format}`,
+      source: { system: this.#format, file: this.#file, row },
+    };
+  }
+}
+
+function lossReason(text: string | undefined): { reason: string; note?: string } {
+  if (!text) return { reason: "other" };
+  const normalised = text.toLowerCase().replace(/[\s-]+/g, "_");
+  if ((lossReasons as readonly string[]).includes(normalised)) return { reason: normalised };
+  const table: [RegExp, string][] = [
+    [/pric|budget|cost|preis/i, "pricing"],
+    [/compet|wettbewerb/i, "competition"],
+    [/timing|later|zeit/i, "timing"],
+    [/no.?decision|status quo|dark|keine entscheidung/i, "no_decision"],
+  ];
+  return { reason: table.find(([pattern]) => pattern.test(text))?.[1] ?? "other", note: text };
+}
+
+const forecastCategoryNames: Record<string, string> = {
+  pipeline: "pipeline",
+  "best case": "best_case",
+  best_case: "best_case",
+  commit: "commit",
+  omitted: "omitted",
+};
+
+/** Checks every event of a deal like the store will; the first invalid one rejects the deal. */
+function validated(events: NewEvent[]): string | null {
+  for (const [index, event] of events.entries()) {
+    try {
+      validateEvent(event, index);
+    } catch (error) {
+      if (error instanceof InvalidEventError)
+        return error.issues.map((issue) => `${error.eventType} ${issue.path}: ${issue.reason}`).join("; ");
+      throw error;
+    }
+  }
+  return null;
+}
+
+interface DealRows {
+  readonly dealId: string;
+  readonly rows: SourceRow[];
+}
+
+function groupByDeal(rows: readonly SourceRow[], reader: RowReader, file: string, problems: RowProblem[]): DealRows[] {
+  const byDeal = new Map<string, SourceRow[]>();
+  for (const row of rows) {
+    const dealId = reader.text(row, "dealId");
+    if (!dealId) {
+      problems.push({ file, row: row.row, column: reader.column("dealId"), reason: "is empty: every row needs a deal id" });
+      continue;
+    }
+    const list = byDeal.get(dealId);
+    if (list) list.push(row);
+    else byDeal.set(dealId, [row]);
+  }
+  return [...byDeal].map(([dealId, dealRows]) => ({ dealId, rows: dealRows }));
+}
+
+/** Converts source rows of any deal format into per-deal event streams; a deal with any bad row is rejected whole. */
+export function convertDeals(
+  format: Exclude<ImportFormat, "ndjson">,
+  file: string,
+  rows: readonly SourceRow[],
+  mapping: Mapping,
+  config: RevenueConfig = defaultConfig,
+): Conversion & { dealStartDates: Map<string, string> } {
+  const reader = new RowReader(mapping);
+  const collector = new StreamCollector(format, file);
+  const problems: RowProblem[] = [];
+  const streams: StreamBatch[] = [];
+  const knownStages = [...config.stages.map((stage) => stage.id), config.wonStage, config.lostStage];
+  const dealStartDates = new Map<string, string>();
+  let rejectedDeals = 0;
+  for (const { dealId, rows: dealRows } of groupByDeal(rows, reader, file, problems)) {
+    const streamId = streamIds.deal(dealId);
+    const dealProblems: RowProblem[] = [];
+    const events: NewEvent[] = [];
+    const attempt = (row: SourceRow, work: () => void) => {
+      try {
+        work();
+      } catch (error) {
+        if (!(error instanceof CellError)) throw error;
+        dealProblems.push({ file, row: row.row, column: error.column, reason: error.message, dealId });
+      }
+    };
+    if (format === "salesforce-history") {
+      const ordered = dealRows
+        .map((row) => {
+          let at = "";
+          attempt(row, () => {
+            at =
+              reader.instant(row, "changedAt") ??
+              (() => {
+                throw new CellError(reader.column("changedAt"), "is empty: each change needs its timestamp");
+              })();
+          });
+          return { row, at };
+        })
+        .sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.row.row - b.row.row));
+      let previous: { stage: string; amount: number; close: string; probability?: number; category?: string } | undefined;
+      for (const { row, at } of ordered) {
+        if (!at) continue;
+        attempt(row, () => {
+          const stage = reader.stage(row, "stage", knownStages);
+          const amount = reader.money(row, "amount") ?? previous?.amount ?? 0;
+          const close = reader.date(row, "expectedCloseDate") ?? previous?.close ?? at.slice(0, 10);
+          const probability = reader.probability(row, "probability");
+          const categoryText = reader.text(row, "forecastCategory");
+          const category = categoryText ? forecastCategoryNames[categoryText.toLowerCase()] : undefined;
+          const currency = reader.text(row, "currency") ?? mapping.currency;
+          const data = { dealId };
+          if (!previous) {
+            const openStage = stage === config.wonStage || stage === config.lostStage ? (config.stages[0]?.id as string) : stage;
+            events.push(
+              collector.event(
+                streamId,
+                "DealCreated",
+                {
+                  dealId,
+                  accountId: reader.text(row, "accountId") ?? "unknown-account",
+                  ownerRepId: reader.text(row, "ownerRepId") ?? "unknown-owner",
+                  name: reader.text(row, "name") ?? dealId,
+                  amount,
+                  currency,
+                  stage: openStage,
+                  expectedCloseDate: close,
+                },
+                at,
+                row.row,
+              ),
+            );
+            dealStartDates.set(dealId, at.slice(0, 10));
+            previous = { stage: openStage, amount, close };
+          }
+          if (amount !== previous.amount)
+            events.push(collector.event(streamId, "DealAmountChanged", { ...data, amount, currency }, at, row.row));
+          if (close !== previous.close)
+            events.push(collector.event(streamId, "DealCloseDateChanged", { ...data, expectedCloseDate: close }, at, row.row));
+          if (stage !== previous.stage) {
+            const wasClosed = previous.stage === config.wonStage || previous.stage === config.lostStage;
+            if (stage === config.wonStage)
+              events.push(collector.event(streamId, "DealWon", { ...data, amount, currency }, at, row.row));
+            else if (stage === config.lostStage)
+              events.push(
+                collector.event(streamId, "DealLost", { ...data, ...lossReason(reader.text(row, "lossReason")) }, at, row.row),
+              );
+            else if (wasClosed) events.push(collector.event(streamId, "DealReopened", { ...data, stage }, at, row.row));
+            else
+              events.push(
+                collector.event(streamId, "DealStageChanged", { ...data, from: previous.stage, to: stage }, at, row.row),
+              );
+          }
+          if (
+            probability !== undefined &&
+            probability !== previous.probability &&
+            stage !== config.wonStage &&
+            stage !== config.lostStage
+          ) {
+            events.push(collector.event(streamId, "DealProbabilityChanged", { ...data, probability }, at, row.row));
+          }
+          if (category && category !== previous.category)
+            events.push(collector.event(streamId, "DealForecastCategoryChanged", { ...data, category }, at, row.row));
+          previous = {
+            stage,
+            amount,
+            close,
+            ...(probability !== undefined ? { probability } : {}),
+            ...(category ? { category } : {}),
+          };
+        });
+      }
+    } else {
+      if (dealRows.length > 1) {
+        for (const row of dealRows.slice(1))
+          dealProblems.push({
+            file,
+            row: row.row,
+            column: reader.column("dealId"),
+            reason: `deal ${dealId} appears more than once in a one-row-per-deal export`,
+            dealId,
+          });
+      }
+      const row = dealRows[0] as SourceRow;
+      attempt(row, () => {
+        const stage = reader.stage(row, "stage", knownStages);
+        const createdAt = reader.instant(row, "createdAt");
+        if (!createdAt)
+          throw new CellError(reader.column("createdAt"), "is empty: the deal's creation (or engage) date is needed");
+        const closeDate = reader.date(row, "expectedCloseDate");
+        const closedAt = reader.instant(row, "expectedCloseDate");
+        const amount = reader.money(row, "amount");
+        const closed = stage === config.wonStage || stage === config.lostStage;
+        if (closed && !closedAt)
+          throw new CellError(reader.column("expectedCloseDate"), "is empty: a closed deal needs its close date");
+        if (stage === config.wonStage && amount === undefined)
+          throw new CellError(reader.column("amount"), "is empty: a won deal needs its amount");
+        const currency = reader.text(row, "currency") ?? mapping.currency;
+        const product = reader.text(row, "product");
+        events.push(
+          collector.event(
+            streamIds.deal(dealId),
+            "DealCreated",
+            {
+              dealId,
+              accountId: reader.text(row, "accountId") ?? "unknown-account",
+              ownerRepId: reader.text(row, "ownerRepId") ?? "unknown-owner",
+              name: reader.text(row, "name") ?? dealId,
+              amount: amount ?? 0,
+              currency,
+              stage: closed ? (config.stages[0]?.id as string) : stage,
+              expectedCloseDate: closeDate ?? createdAt.slice(0, 10),
+              ...(product ? { product } : {}),
+              ...(reader.text(row, "leadSource") ? { leadSource: reader.text(row, "leadSource") } : {}),
+            },
+            createdAt,
+            row.row,
+          ),
+        );
+        dealStartDates.set(dealId, createdAt.slice(0, 10));
+        if (closedAt && closedAt < createdAt)
+          throw new CellError(
+            reader.column("expectedCloseDate"),
+            `closes (${closeDate}) before it was created (${createdAt.slice(0, 10)})`,
+          );
+        if (stage === config.wonStage)
+          events.push(collector.event(streamId, "DealWon", { dealId, amount, currency }, closedAt as string, row.row));
+        if (stage === config.lostStage) {
+          const competitor = reader.text(row, "competitor");
+          events.push(
+            collector.event(
+              streamId,
+              "DealLost",
+              { dealId, ...lossReason(reader.text(row, "lossReason")), ...(competitor ? { competitor } : {}) },
+              closedAt as string,
+              row.row,
+            ),
+          );
+        }
+      });
+    }
+    if (dealProblems.length === 0) {
+      const invalid = validated(events);
+      if (invalid) dealProblems.push({ file, row: dealRows[0]?.row ?? 0, column: "(event)", reason: invalid, dealId });
+    }
+    if (dealProblems.length > 0) {
+      problems.push(...dealProblems);
+      rejectedDeals++;
+      continue;
+    }
+    streams.push({ streamId, events, rows: dealRows.map((row) => row.row) });
+  }
+  return { streams, problems, rowsRead: rows.length, rejectedDeals, dealStartDates };
+}
+
+/** Side tables (accounts, reps with their managers, products) as organisation events. */
+export function convertSideTables(
+  format: string,
+  tables: { accounts?: { file: string; rows: SourceRow[] }; reps?: { file: string; rows: SourceRow[] } },
+  mapping: Mapping,
+  dealsByOwner: Map<string, string>,
+): Conversion {
+  const streams: StreamBatch[] = [];
+  const problems: RowProblem[] = [];
+  const epoch = "2000-01-01T00:00:00.000Z";
+  const columns = (table: "accounts" | "reps") => mapping.sideTables[table]?.columns ?? {};
+  const cell = (row: SourceRow, table: "accounts" | "reps", field: string) => {
+    const raw = row.values[columns(table)[field] ?? field]?.trim();
+    return raw ? (mapping.normalize[field]?.[raw] ?? raw) : undefined;
+  };
+  if (tables.accounts) {
+    const collector = new StreamCollector(format, tables.accounts.file);
+    for (const row of tables.accounts.rows) {
+      const accountId = cell(row, "accounts", "id");
+      if (!accountId) {
+        problems.push({
+          file: tables.accounts.file,
+          row: row.row,
+          column: columns("accounts").id ?? "id",
+          reason: "is empty: every account needs an id",
+        });
+        continue;
+      }
+      const data = {
+        accountId,
+        name: cell(row, "accounts", "name") ?? accountId,
+        ...(cell(row, "accounts", "segment") ? { segment: cell(row, "accounts", "segment") } : {}),
+        ...(cell(row, "accounts", "region") ? { region: cell(row, "accounts", "region") } : {}),
+        ...(cell(row, "accounts", "industry") ? { industry: cell(row, "accounts", "industry") } : {}),
+      };
+      streams.push({
+        streamId: streamIds.account(accountId),
+        events: [collector.event(streamIds.account(accountId), "AccountRegistered", data, epoch, row.row)],
+        rows: [row.row],
+      });
+    }
+  }
+  if (tables.reps) {
+    const collector = new StreamCollector(format, tables.reps.file);
+    const teams = new Map<string, { events: NewEvent[]; rows: number[] }>();
+    for (const row of tables.reps.rows) {
+      const repId = cell(row, "reps", "id");
+      if (!repId) {
+        problems.push({
+          file: tables.reps.file,
+          row: row.row,
+          column: columns("reps").id ?? "id",
+          reason: "is empty: every rep needs an id",
+        });
+        continue;
+      }
+      const manager = cell(row, "reps", "manager") ?? "unassigned";
+      const teamId = slug(manager);
+      if (!teams.has(teamId)) {
+        const region = cell(row, "reps", "region");
+        teams.set(teamId, {
+          events: [
+            collector.event(
+              streamIds.team(teamId),
+              "TeamFormed",
+              { teamId, name: manager, ...(region ? { region } : {}) },
+              epoch,
+              row.row,
+            ),
+            collector.event(streamIds.team(teamId), "ManagerAssigned", { teamId, managerRepId: slug(manager) }, epoch, row.row),
+          ],
+          rows: [row.row],
+        });
+      }
+      const startDate =
+        cell(row, "reps", "startDate") ?? mapping.defaults.repStartDate ?? dealsByOwner.get(repId) ?? "2000-01-01";
+      const region = cell(row, "reps", "region");
+      const hired = collector.event(
+        streamIds.rep(repId),
+        "RepHired",
+        { repId, name: cell(row, "reps", "name") ?? repId, teamId, startDate, ...(region ? { region } : {}) },
+        `${startDate}T00:00:00.000Z`,
+        row.row,
+      );
+      const invalid = validated([hired]);
+      if (invalid) {
+        problems.push({ file: tables.reps.file, row: row.row, column: "(event)", reason: invalid });
+        continue;
+      }
+      streams.push({ streamId: streamIds.rep(repId), events: [hired], rows: [row.row] });
+    }
+    for (const [teamId, team] of teams)
+      streams.unshift({ streamId: streamIds.team(teamId), events: team.events, rows: team.rows });
+  }
+  return { streams, problems, rowsRead: (tables.accounts?.rows.length ?? 0) + (tables.reps?.rows.length ?? 0), rejectedDeals: 0 };
+}
+
+/** NDJSON of events (`{ streamId, type, data, occurredAt, id? }` per line); a bad line rejects its whole stream. */
+export function convertNdjson(file: string, lines: { line: number; text: string }[]): Conversion {
+  const problems: RowProblem[] = [];
+  const byStream = new Map<string, { events: NewEvent[]; rows: number[]; bad: boolean }>();
+  for (const { line, text } of lines) {
+    let parsed: Record<string, unknown>;
+    try {
+      parsed = JSON.parse(text) as Record<string, unknown>;
+    } catch (error) {
+      problems.push({ file, row: line, column: "(line)", reason: `not JSON: ${error instanceof Error ? error.message : error}` });
+      continue;
+    }
+    const streamId = typeof parsed.streamId === "string" ? parsed.streamId : "";
+    const entry = byStream.get(streamId) ?? { events: [], rows: [], bad: false };
+    byStream.set(streamId, entry);
+    if (!streamId) {
+      problems.push({ file, row: line, column: "streamId", reason: "is missing" });
+      entry.bad = true;
+      continue;
+    }
+    const { streamId: _ignored, ...event } = parsed;
+    const candidate = { ...event, source: { system: "ndjson", file: basename(file), row: line } } as unknown as NewEvent;
+    try {
+      validateEvent(candidate, line);
+      const id =
+        candidate.id ?? sourceEventId("ndjson", streamId, candidate.type, String(candidate.occurredAt), candidate.data, line);
+      entry.events.push({ ...candidate, id });
+      entry.rows.push(line);
+    } catch (error) {
+      if (!(error instanceof InvalidEventError)) throw error;
+      for (const issue of error.issues) problems.push({ file, row: line, column: issue.path || "(event)", reason: issue.reason });
+      entry.bad = true;
+    }
+  }
+  const streams = [...byStream]
+    .filter(([streamId, entry]) => streamId && !entry.bad)
+    .map(([streamId, entry]) => ({ streamId, events: entry.events, rows: entry.rows }));
+  return { streams, problems, rowsRead: lines.length, rejectedDeals: [...byStream.values()].filter((entry) => entry.bad).length };
+}

@@ -1,0 +1,156 @@
+import { writeFileSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import type { EventStore } from "@revgraph/event-store";
+import { stringify } from "csv-stringify/sync";
+import { progress } from "../output.ts";
+import { type Conversion, convertDeals, convertNdjson, convertSideTables, type RowProblem, type StreamBatch } from "./convert.ts";
+import { type ImportFormat, loadMapping } from "./mapping.ts";
+import { parseCsv, parseNdjsonLines, readText, type SourceRow } from "./rows.ts";
+
+/** Options of `revgraph import`. */
+export interface ImportOptions {
+  readonly file: string;
+  readonly format: ImportFormat;
+  readonly mapping?: string;
+  readonly dryRun: boolean;
+  readonly rejects?: string;
+  readonly json: boolean;
+  /** Events per atomic write (default 5,000). */
+  readonly batchEvents?: number;
+}
+
+/** What an import did. */
+export interface ImportSummary {
+  readonly file: string;
+  readonly format: ImportFormat;
+  readonly rowsRead: number;
+  readonly streams: number;
+  readonly dealsRejected: number;
+  readonly rowsRejected: number;
+  readonly eventsWritten: number;
+  readonly eventsAlreadyPresent: number;
+  readonly dryRun: boolean;
+  readonly rejectsFile: string | null;
+  readonly seconds: number;
+}
+
+function batchesOf(streams: readonly StreamBatch[], size: number): StreamBatch[][] {
+  const batches: StreamBatch[][] = [];
+  let current: StreamBatch[] = [];
+  let count = 0;
+  for (const stream of streams) {
+    current.push(stream);
+    count += stream.events.length;
+    if (count >= size) {
+      batches.push(current);
+      current = [];
+      count = 0;
+    }
+  }
+  if (current.length) batches.push(current);
+  return batches;
+}
+
+function report(problem: RowProblem): string {
+  return `${basename(problem.file)} row ${problem.row}, column ${problem.column}: ${problem.reason}${problem.dealId ? ` (deal ${problem.dealId} not imported)` : ""}`;
+}
+
+/**
+ * Imports a file: converts every row first (nothing is written for a deal with a bad row), then writes
+ * streams in atomic batches, skipping events already stored (event ids derive from the source content),
+ * so a re-run, or a run after a crash, ends in the same state as one clean run.
+ */
+export async function runImport(store: EventStore, options: ImportOptions): Promise<ImportSummary> {
+  const started = performance.now();
+  const mapping = loadMapping(options.format, options.mapping);
+  const text = readText(options.file, mapping.encoding);
+  let conversion: Conversion;
+  if (options.format === "ndjson") conversion = convertNdjson(options.file, parseNdjsonLines(text));
+  else {
+    const deals = convertDeals(options.format, options.file, parseCsv(text, mapping.delimiter), mapping);
+    const side = (table: "accounts" | "reps"): { file: string; rows: SourceRow[] } | undefined => {
+      const config = mapping.sideTables[table];
+      if (!config) return undefined;
+      const path = join(options.mapping ? dirname(options.mapping) : dirname(options.file), config.file);
+      return { file: path, rows: parseCsv(readText(path, mapping.encoding), config.delimiter ?? mapping.delimiter) };
+    };
+    const firstDealByOwner = new Map<string, string>();
+    for (const stream of deals.streams) {
+      const created = stream.events[0]?.data as { ownerRepId?: string } | undefined;
+      const date = deals.dealStartDates.get(stream.streamId.slice("deal-".length));
+      if (
+        created?.ownerRepId &&
+        date &&
+        (!firstDealByOwner.has(created.ownerRepId) || date < (firstDealByOwner.get(created.ownerRepId) as string))
+      ) {
+        firstDealByOwner.set(created.ownerRepId, date);
+      }
+    }
+    const accounts = side("accounts");
+    const reps = side("reps");
+    const org = convertSideTables(
+      options.format,
+      { ...(accounts ? { accounts } : {}), ...(reps ? { reps } : {}) },
+      mapping,
+      firstDealByOwner,
+    );
+    conversion = {
+      streams: [...org.streams, ...deals.streams],
+      problems: [...org.problems, ...deals.problems],
+      rowsRead: deals.rowsRead + org.rowsRead,
+      rejectedDeals: deals.rejectedDeals,
+    };
+  }
+  for (const problem of conversion.problems) process.stderr.write(`rejected: ${report(problem)}\n`);
+  let rejectsFile: string | null = null;
+  if (conversion.problems.length > 0) {
+    rejectsFile = options.rejects ?? `${options.file}.rejects.csv`;
+    writeFileSync(
+      rejectsFile,
+      stringify(
+        conversion.problems.map((problem) => ({
+          file: basename(problem.file),
+          row: problem.row,
+          column: problem.column,
+          reason: problem.reason,
+          deal: problem.dealId ?? "",
+        })),
+        { header: true },
+      ),
+    );
+  }
+  let written = 0;
+  let present = 0;
+  const total = conversion.streams.reduce((sum, stream) => sum + stream.events.length, 0);
+  if (!options.dryRun) {
+    const bar = progress("importing", total, options.json);
+    for (const batch of batchesOf(conversion.streams, options.batchEvents ?? 5_000)) {
+      const ids = batch.flatMap((stream) => stream.events.map((event) => event.id as string));
+      const stored = new Set((await store.readEventsById(ids)).map((event) => event.id));
+      const requests = batch
+        .map((stream) => ({
+          streamId: stream.streamId,
+          events: stream.events.filter((event) => !stored.has(event.id as string)),
+        }))
+        .filter((request) => request.events.length > 0);
+      if (requests.length) await store.appendMany(requests);
+      present += stored.size;
+      written += ids.length - stored.size;
+      bar.update(written + present);
+    }
+    bar.stop();
+  }
+  return {
+    file: options.file,
+    format: options.format,
+    rowsRead: conversion.rowsRead,
+    streams: conversion.streams.length,
+    dealsRejected: conversion.rejectedDeals,
+    rowsRejected: new Set(conversion.problems.map((problem) => `${problem.file}:${problem.row}`)).size,
+    eventsWritten: written,
+    eventsAlreadyPresent: present,
+    dryRun: options.dryRun,
+    rejectsFile,
+    seconds: (performance.now() - started) / 1000,
+  };
+}

@@ -1,0 +1,278 @@
+/**
+ * `revgraph`: the command data engineers and auditors live in. Every command prints a table (or JSON
+ * with --json), shows progress on a terminal, and exits with a code that means something (see output.ts).
+ */
+import { defaultConfig } from "@revgraph/domain";
+import type { EventStore } from "@revgraph/event-store";
+import { computeKpis, KpiQueryError } from "@revgraph/kpis";
+import { RevenueReadModel } from "@revgraph/read-model";
+import { Command, InvalidArgumentError, Option } from "commander";
+import { explain, exportData, kpiRow, parseFilters, printExplanation, rebuild, replay, seed, verify } from "./commands.ts";
+import { importFormats, MappingError } from "./import/mapping.ts";
+import { runImport } from "./import/run.ts";
+import { exitCodes, printTable } from "./output.ts";
+import { openStore, type StoreOptions } from "./store.ts";
+
+const program = new Command("revgraph")
+  .description("Event-sourced revenue graph: import CRM history, replay, rebuild, verify, export and explain KPIs.")
+  .option("--data <dir>", "data directory of the embedded store", process.env.REVGRAPH_DATA ?? "./data")
+  .addOption(
+    new Option("--store <kind>", "event store").choices(["sqlite", "postgres"]).default(process.env.REVGRAPH_STORE ?? "sqlite"),
+  )
+  .option("--database-url <url>", "PostgreSQL connection string (with --store postgres)", process.env.REVGRAPH_DATABASE_URL)
+  .option("--json", "machine-readable output on stdout, no progress bars", false)
+  .option("--now <instant>", "evaluate KPIs at this instant instead of the current time (reproducible output)")
+  .showHelpAfterError()
+  .exitOverride((error) => {
+    process.exit(error.exitCode === 0 ? 0 : exitCodes.usage);
+  })
+  .addHelpText(
+    "after",
+    `
+Exit codes: 0 ok, 1 failure, 2 usage or mapping error, 3 import finished with rejected rows, 4 verification failed.
+
+Examples:
+  revgraph seed --deals 2000 --seed 7
+  revgraph import history.csv --format salesforce-history --mapping mapping.yaml
+  revgraph kpi win_rate pipeline_coverage --period 2026-Q1 --group-by team
+  revgraph explain win_rate --period 2026-Q1 --filter team=team-1 --known-at 2026-04-01
+  revgraph verify && revgraph export deals --format csv --out deals.csv`,
+  );
+
+function globals(): StoreOptions & { now?: string } {
+  return program.opts() as StoreOptions & { now?: string };
+}
+
+function now(): Date {
+  const value = globals().now;
+  if (value && Number.isNaN(Date.parse(value)))
+    throw new InvalidArgumentError(`--now ${JSON.stringify(value)} is not an ISO instant`);
+  return value ? new Date(value) : new Date();
+}
+
+function output(result: unknown, text: () => void) {
+  if (globals().json) console.log(JSON.stringify(result, null, 2));
+  else text();
+}
+
+/** Opens the store, runs the command, closes the store, and sets the exit code. */
+async function withStore(work: (store: EventStore) => Promise<number | undefined>) {
+  let store: EventStore | undefined;
+  try {
+    store = await openStore(globals());
+    process.exitCode = (await work(store)) ?? exitCodes.ok;
+  } catch (error) {
+    const usage =
+      error instanceof MappingError ||
+      error instanceof InvalidArgumentError ||
+      error instanceof KpiQueryError ||
+      (error instanceof Error && /^--|^export kpis needs|^mapping/.test(error.message));
+    process.stderr.write(`revgraph: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = usage ? exitCodes.usage : exitCodes.failure;
+  } finally {
+    await store?.close();
+  }
+}
+
+const integer = (name: string) => (value: string) => {
+  if (!/^\d+$/.test(value)) throw new InvalidArgumentError(`${name} must be a whole number`);
+  return Number(value);
+};
+
+program
+  .command("import")
+  .description("import CRM history or snapshots as events (idempotent: re-running changes nothing)")
+  .argument("<file>", "the export to import")
+  .addOption(new Option("--format <format>", "what the file is").choices(importFormats).makeOptionMandatory())
+  .option("--mapping <file>", "YAML or JSON mapping: columns, stage names, dates, encoding, side tables")
+  .option("--dry-run", "convert and report, write nothing", false)
+  .option("--rejects <file>", "where to write rejected rows (default <file>.rejects.csv)")
+  .addHelpText("after", "\nExample:\n  revgraph import pipeline.csv --format csv --mapping crm.yaml --dry-run")
+  .action(
+    (file: string, options: { format: (typeof importFormats)[number]; mapping?: string; dryRun: boolean; rejects?: string }) =>
+      withStore(async (store) => {
+        const summary = await runImport(store, { file, ...options, json: globals().json });
+        output(summary, () => {
+          console.log(
+            `${summary.dryRun ? "dry run: " : ""}${summary.rowsRead} rows read, ${summary.streams} streams, ${summary.eventsWritten} events written, ${summary.eventsAlreadyPresent} already present (skipped), ${summary.dealsRejected} deals / ${summary.rowsRejected} rows rejected in ${summary.seconds.toFixed(2)} s`,
+          );
+          if (summary.rejectsFile) console.log(`rejected rows: ${summary.rejectsFile}`);
+        });
+        return summary.rowsRejected > 0 ? exitCodes.rejectedRows : exitCodes.ok;
+      }),
+  );
+
+program
+  .command("rebuild")
+  .description("rebuild the read model from the log and store its snapshot; prints events/s")
+  .option("--projection <name>", "which projection to rebuild (the revenue graph is the one projection)", "graph")
+  .action((options: { projection: string }) =>
+    withStore(async (store) => {
+      if (options.projection !== "graph")
+        throw new InvalidArgumentError(`--projection ${options.projection}: the only projection is "graph"`);
+      const result = await rebuild(store, globals());
+      output(result, () =>
+        console.log(
+          `rebuilt ${result.events} events (${result.deals} deals) in ${result.seconds.toFixed(2)} s — ${result.eventsPerSecond.toLocaleString("en-US")} events/s; snapshot ${result.snapshot}`,
+        ),
+      );
+      return exitCodes.ok;
+    }),
+  );
+
+program
+  .command("replay")
+  .description("show the state as it was at a point of the log")
+  .requiredOption("--until <position|date>", "a global position, or a record time (ISO)")
+  .action((options: { until: string }) =>
+    withStore(async (store) => {
+      const state = await replay(store, options.until);
+      output(state, () => {
+        const { dealsByStage, ...totals } = state;
+        printTable([totals]);
+        printTable(Object.entries(dealsByStage).map(([stage, deals]) => ({ stage, deals })));
+      });
+      return exitCodes.ok;
+    }),
+  );
+
+program
+  .command("export")
+  .description("export events, KPIs or deals")
+  .addArgument(new Command().createArgument("<what>", "events | kpis | deals").choices(["events", "kpis", "deals"]))
+  .addOption(new Option("--format <format>").choices(["ndjson", "csv", "json"]).default("ndjson"))
+  .option("--period <period>", "for kpis: 2026-Q1, 2026-03, trailing-90d, …")
+  .option("--time-zone <zone>", "for kpis", "UTC")
+  .option("--out <file>", "write here instead of stdout")
+  .action(
+    (
+      what: "events" | "kpis" | "deals",
+      options: { format: "ndjson" | "csv" | "json"; period?: string; timeZone: string; out?: string },
+    ) =>
+      withStore(async (store) => {
+        const result = await exportData(store, what, options.format, { ...options, now: now() });
+        if (options.out) output(result, () => console.log(`exported ${result.rows} ${what} to ${options.out}`));
+        return exitCodes.ok;
+      }),
+  );
+
+program
+  .command("verify")
+  .description("check every stream's hash chain, and that the stored read model equals a fresh rebuild")
+  .action(() =>
+    withStore(async (store) => {
+      const result = await verify(store, globals());
+      output(result, () => {
+        if (result.firstViolation) {
+          const bad = result.firstViolation;
+          console.log(
+            `FAILED at event ${bad.eventId} (position ${bad.globalPosition}, ${bad.streamId}@${bad.streamRevision}): ${bad.reason}`,
+          );
+        } else console.log(`hash chains ok: ${result.eventsChecked} events in ${result.streamsChecked} streams`);
+        if (result.readModel.checked)
+          console.log(
+            result.readModel.matches
+              ? `read model ok at position ${result.readModel.position}`
+              : `FAILED: stored read model at position ${result.readModel.position} differs from a rebuild`,
+          );
+        else if (!result.firstViolation) console.log("read model: no snapshot to compare (run revgraph rebuild)");
+      });
+      return result.ok ? exitCodes.ok : exitCodes.verificationFailed;
+    }),
+  );
+
+program
+  .command("explain")
+  .description("a KPI's value, its formula with input values, and the contributing events (paged)")
+  .argument("<kpi>", "KPI id, e.g. win_rate")
+  .requiredOption("--period <period>", "2026-Q1, 2026-03, 2026, trailing-90d, 2026-01-01..2026-04-01")
+  .option("--time-zone <zone>", "IANA time zone of the period", "UTC")
+  .option(
+    "--filter <dimension=value>",
+    "repeatable: team=team-1, rep=rep-3, segment=SMB, …",
+    (value: string, previous: string[]) => [...previous, value],
+    [] as string[],
+  )
+  .option("--as-of <instant>", "business time: only events that occurred by then")
+  .option("--known-at <instant>", "record time: only events recorded by then")
+  .addOption(new Option("--format <format>").choices(["text", "prov", "openlineage"]).default("text"))
+  .option("--page <n>", "page of contributing events", integer("--page"), 1)
+  .option("--page-size <n>", "events per page", integer("--page-size"), 20)
+  .action(
+    (
+      kpi: string,
+      options: {
+        period: string;
+        timeZone: string;
+        filter: string[];
+        asOf?: string;
+        knownAt?: string;
+        format: "text" | "prov" | "openlineage";
+        page: number;
+        pageSize: number;
+      },
+    ) =>
+      withStore(async (store) => {
+        const result = await explain(store, kpi, { ...options, filter: parseFilters(options.filter), now: now() });
+        if (result.kind === "document") console.log(JSON.stringify(result.document, null, 2));
+        else
+          output({ ...result, result: { ...result.result, derivation: { ...result.result.derivation } } }, () =>
+            printExplanation(result),
+          );
+        return exitCodes.ok;
+      }),
+  );
+
+program
+  .command("kpi")
+  .description("compute KPIs for a period, optionally grouped")
+  .argument("<ids...>", "KPI ids")
+  .requiredOption("--period <period>", "2026-Q1, 2026-03, trailing-90d, …")
+  .option("--time-zone <zone>", "IANA time zone", "UTC")
+  .option("--group-by <dimension>", "rep, team, manager, region, segment, product, leadSource, competitor, dealSizeBand, account")
+  .option("--filter <dimension=value>", "repeatable", (value: string, previous: string[]) => [...previous, value], [] as string[])
+  .option("--as-of <instant>", "business time")
+  .option("--known-at <instant>", "record time")
+  .action(
+    (
+      ids: string[],
+      options: { period: string; timeZone: string; groupBy?: string; filter: string[]; asOf?: string; knownAt?: string },
+    ) =>
+      withStore(async (store) => {
+        const model = await RevenueReadModel.open({ store, config: defaultConfig, follow: false });
+        const results = computeKpis(
+          model.state,
+          defaultConfig,
+          {
+            kpis: ids,
+            period: options.period,
+            timeZone: options.timeZone,
+            filter: parseFilters(options.filter),
+            ...(options.groupBy ? { groupBy: options.groupBy as never } : {}),
+            ...(options.asOf ? { asOf: options.asOf } : {}),
+            ...(options.knownAt ? { knownAt: options.knownAt } : {}),
+          },
+          now(),
+        );
+        const rows = results.map(kpiRow);
+        output(rows, () => printTable(rows));
+        return exitCodes.ok;
+      }),
+  );
+
+program
+  .command("seed")
+  .description("write generated, deterministic demo history into the store")
+  .option("--deals <n>", "number of deals", integer("--deals"), 2000)
+  .option("--seed <n>", "random seed", integer("--seed"), 7)
+  .action((options: { deals: number; seed: number }) =>
+    withStore(async (store) => {
+      const result = await seed(store, options.deals, options.seed, now(), globals().json);
+      output(result, () =>
+        console.log(`seeded ${result.deals} deals, ${result.events} events in ${result.seconds.toFixed(2)} s`),
+      );
+      return exitCodes.ok;
+    }),
+  );
+
+await program.parseAsync(process.argv);

@@ -1,0 +1,26 @@
+import { join, resolve } from "node:path";
+import type { EventStore } from "@revgraph/event-store";
+import { openPostgresEventStore } from "@revgraph/event-store/postgres";
+import { openSqliteEventStore } from "@revgraph/event-store/sqlite";
+
+/** Global options every command shares. */
+export interface StoreOptions {
+  readonly data: string;
+  readonly store: "sqlite" | "postgres";
+  readonly databaseUrl?: string;
+  readonly json: boolean;
+}
+
+/** Opens the configured event store: the embedded SQLite file under --data, or PostgreSQL. */
+export async function openStore(options: StoreOptions): Promise<EventStore> {
+  if (options.store === "postgres") {
+    if (!options.databaseUrl) throw new Error("--store postgres needs --database-url (or REVGRAPH_DATABASE_URL)");
+    return openPostgresEventStore({ connectionString: options.databaseUrl });
+  }
+  return openSqliteEventStore({ path: join(resolve(options.data), "revgraph.db") });
+}
+
+/** Where the read model's snapshot lives for this data directory. */
+export function snapshotPath(options: StoreOptions): string {
+  return join(resolve(options.data), "graph.snapshot.json");
+}

@@ -1,0 +1,40 @@
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import iconv from "iconv-lite";
+
+const cli = join(import.meta.dirname, "../../services/cli/src/main.ts");
+export const CLI_NOW = "2026-11-15T00:00:00Z";
+
+/** A temp working directory with its own data folder. */
+export function workspace(): { dir: string; file: (name: string, content: string, encoding?: "utf8" | "latin1") => string } {
+  const dir = mkdtempSync(join(tmpdir(), "revgraph-cli-"));
+  return {
+    dir,
+    file: (name, content, encoding = "utf8") => {
+      const path = join(dir, name);
+      writeFileSync(path, encoding === "latin1" ? iconv.encode(content, "latin1") : content);
+      return path;
+    },
+  };
+}
+
+/** Runs the real CLI as a child process. */
+export function revgraph(dir: string, ...args: string[]) {
+  const result = spawnSync(process.execPath, [cli, "--data", join(dir, "data"), "--now", CLI_NOW, ...args], {
+    cwd: dir,
+    encoding: "utf8",
+    maxBuffer: 256 * 1024 * 1024,
+    env: { ...process.env, NO_COLOR: "1" },
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr, json: () => JSON.parse(result.stdout) };
+}
+
+/** Starts the real CLI without waiting (for kill tests). */
+export function startRevgraph(dir: string, ...args: string[]): ChildProcess {
+  return spawn(process.execPath, [cli, "--data", join(dir, "data"), "--now", CLI_NOW, ...args], {
+    cwd: dir,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+}

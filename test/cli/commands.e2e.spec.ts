@@ -1,0 +1,139 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
+import { openSqliteEventStore } from "@revgraph/event-store/sqlite";
+import { describe, expect, it } from "vitest";
+import { revgraph, startRevgraph, workspace } from "./cli-harness.ts";
+
+function storedRows(dir: string): string[] {
+  const db = new DatabaseSync(join(dir, "data", "revgraph.db"));
+  const rows = db.prepare("SELECT position, event_id, stream_id, stream_revision FROM events ORDER BY position").all();
+  db.close();
+  return rows.map((row) => `${row.position}|${row.event_id}|${row.stream_id}|${row.stream_revision}`);
+}
+
+function historyCsv(deals: number): string {
+  const stages = [
+    "Prospecting",
+    "Qualification",
+    "Value Proposition",
+    "Proposal/Price Quote",
+    "Negotiation/Review",
+    "Closed Won",
+  ];
+  const lines = ["OpportunityId,AccountId,OwnerId,CreatedDate,StageName,Amount,CloseDate,Probability"];
+  for (let deal = 0; deal < deals; deal++) {
+    const start = Date.UTC(2025, 0, 1) + deal * 3_600_000;
+    stages.forEach((stage, step) => {
+      const at = new Date(start + step * 5 * 86_400_000).toISOString();
+      lines.push(
+        `OPP${deal},ACC${deal % 50},REP${deal % 7},${at},${stage},${1000 + deal + step * 10},2025-06-30,${Math.min(100, step * 20)}`,
+      );
+    });
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+describe("revgraph commands (real CLI processes)", () => {
+  it("a SIGKILLed import, run again, ends exactly where an uninterrupted import ends", async () => {
+    const csvText = historyCsv(4000);
+    const clean = workspace();
+    const cleanRun = revgraph(clean.dir, "--json", "import", clean.file("h.csv", csvText), "--format", "salesforce-history");
+    expect(cleanRun.code, cleanRun.stderr).toBe(0);
+    const expected = storedRows(clean.dir);
+
+    const killed = workspace();
+    const csv = killed.file("h.csv", csvText);
+    const child = startRevgraph(killed.dir, "--json", "import", csv, "--format", "salesforce-history");
+    const exited = new Promise((resolve) => child.on("exit", resolve));
+    const db = join(killed.dir, "data", "revgraph.db");
+    for (let waited = 0; waited < 60_000; waited += 20) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      try {
+        const store = new DatabaseSync(db, { readOnly: true });
+        const count = (store.prepare("SELECT count(*) AS n FROM events").get() as { n: number }).n;
+        store.close();
+        if (count > 0) break;
+      } catch {
+        // the database does not exist yet
+      }
+    }
+    child.kill("SIGKILL");
+    await exited;
+    const partial = storedRows(killed.dir).length;
+    expect(partial).toBeGreaterThan(0);
+    expect(partial).toBeLessThan(expected.length);
+    const resumed = revgraph(killed.dir, "--json", "import", csv, "--format", "salesforce-history");
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.json()).toMatchObject({ eventsAlreadyPresent: partial, eventsWritten: expected.length - partial });
+    expect(storedRows(killed.dir)).toEqual(expected);
+  }, 180_000);
+
+  it("seed, rebuild, verify, then verify names a tampered event and exits 4", () => {
+    const { dir } = workspace();
+    expect(revgraph(dir, "seed", "--deals", "150", "--seed", "2").code).toBe(0);
+    const rebuilt = revgraph(dir, "--json", "rebuild");
+    expect(rebuilt.json()).toMatchObject({ deals: 150 });
+    expect(rebuilt.json().eventsPerSecond).toBeGreaterThan(0);
+    const ok = revgraph(dir, "--json", "verify");
+    expect(ok.code).toBe(0);
+    expect(ok.json()).toMatchObject({ ok: true, firstViolation: null, readModel: { checked: true, matches: true } });
+    const db = new DatabaseSync(join(dir, "data", "revgraph.db"));
+    db.prepare("UPDATE events SET envelope = json_set(envelope, '$.actor', 'mallory') WHERE position = 42").run();
+    const tamperedId = (db.prepare("SELECT event_id FROM events WHERE position = 42").get() as { event_id: string }).event_id;
+    db.close();
+    const bad = revgraph(dir, "verify");
+    expect(bad.code).toBe(4);
+    expect(bad.stdout).toContain(`FAILED at event ${tamperedId} (position 42`);
+  });
+
+  it("verify catches a read model that differs from a rebuild", () => {
+    const { dir } = workspace();
+    revgraph(dir, "seed", "--deals", "40");
+    revgraph(dir, "rebuild");
+    const path = join(dir, "data", "graph.snapshot.json");
+    const snapshot = JSON.parse(readFileSync(path, "utf8"));
+    snapshot.state.quotas[0].amount += 1;
+    writeFileSync(path, JSON.stringify(snapshot));
+    const result = revgraph(dir, "verify");
+    expect(result.code).toBe(4);
+    expect(result.stdout).toMatch(/stored read model at position \d+ differs from a rebuild/);
+  });
+
+  it("kpi, explain (text, PROV, OpenLineage), replay and export agree with each other", async () => {
+    const { dir } = workspace();
+    revgraph(dir, "seed", "--deals", "200", "--seed", "4");
+    const kpi = revgraph(dir, "--json", "kpi", "win_rate", "--period", "2026-Q3", "--group-by", "team").json() as {
+      group: string;
+      value: number;
+      events: number;
+    }[];
+    expect(kpi.length).toBe(2);
+    const explained = revgraph(dir, "explain", "win_rate", "--period", "2026-Q3", "--filter", "team=team-1", "--page-size", "5");
+    expect(explained.code, explained.stderr).toBe(0);
+    expect(explained.stdout).toContain("formula: won_count / closed_count");
+    expect(explained.stdout).toContain(`value:   ${kpi.find((row) => row.group === "team=team-1")?.value}`);
+    expect(explained.stdout).toMatch(/contributing events: \d+ \(page 1 of \d+\)/);
+    const prov = JSON.parse(revgraph(dir, "explain", "win_rate", "--period", "2026-Q3", "--format", "prov").stdout);
+    expect(Object.keys(prov.entity).filter((key: string) => key.startsWith("revgraph:event/")).length).toBeGreaterThan(0);
+    const lineage = JSON.parse(revgraph(dir, "explain", "win_rate", "--period", "2026-Q3", "--format", "openlineage").stdout);
+    expect(lineage).toMatchObject({ eventType: "COMPLETE", job: { namespace: "revgraph", name: "kpi.win_rate.v1" } });
+    const badFilter = revgraph(dir, "explain", "win_rate", "--period", "2026-Q3", "--filter", "colour=red");
+    expect(badFilter.code).toBe(2);
+    expect(badFilter.stderr).toContain('--filter "colour=red"');
+
+    const events = revgraph(dir, "export", "events", "--format", "ndjson").stdout.trim().split("\n");
+    const store = openSqliteEventStore({ path: join(dir, "data", "revgraph.db") });
+    expect(events.length).toBe(await store.headPosition());
+    await store.close();
+    expect(JSON.parse(events[0] as string)).toMatchObject({ globalPosition: 1, hash: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    const csv = revgraph(dir, "export", "deals", "--format", "csv").stdout.split("\n");
+    expect(csv[0]).toMatch(/^dealId,name,accountId,ownerRepId,stage,status/);
+    expect(csv.filter(Boolean).length).toBe(201);
+    const kpis = revgraph(dir, "export", "kpis", "--format", "json", "--period", "2026-Q3").stdout;
+    expect(JSON.parse(kpis).length).toBeGreaterThan(20);
+    const replayed = revgraph(dir, "--json", "replay", "--until", String(Math.floor(events.length / 2))).json();
+    expect(replayed.position).toBe(Math.floor(events.length / 2));
+    expect(replayed.deals).toBeLessThan(200);
+  });
+});
