@@ -1,15 +1,22 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import iconv from "iconv-lite";
+import { afterAll } from "vitest";
 
 const cli = join(import.meta.dirname, "../../services/cli/src/main.ts");
 export const CLI_NOW = "2026-11-15T00:00:00Z";
 
-/** A temp working directory with its own data folder. */
+const created: string[] = [];
+afterAll(() => {
+  for (const dir of created.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A temp working directory with its own data folder, removed after the spec file. */
 export function workspace(): { dir: string; file: (name: string, content: string, encoding?: "utf8" | "latin1") => string } {
   const dir = mkdtempSync(join(tmpdir(), "revgraph-cli-"));
+  created.push(dir);
   return {
     dir,
     file: (name, content, encoding = "utf8") => {

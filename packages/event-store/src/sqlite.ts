@@ -38,6 +38,21 @@ CREATE TABLE IF NOT EXISTS events (
 ) STRICT;
 `;
 
+function retryWhileLocked(timeoutMs: number, work: () => void): void {
+  const deadline = Date.now() + timeoutMs;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) {
+    try {
+      work();
+      return;
+    } catch (error) {
+      const locked = error instanceof Error && /database is locked|SQLITE_BUSY/i.test(error.message);
+      if (!locked || Date.now() > deadline) throw error;
+      Atomics.wait(pause, 0, 0, 5 + Math.random() * 20);
+    }
+  }
+}
+
 /**
  * The embedded event store: one SQLite file (WAL mode) through `node:sqlite`. Several processes may
  * open the same file; writers serialise on SQLite's write lock (`BEGIN IMMEDIATE`), so positions are
@@ -46,11 +61,16 @@ CREATE TABLE IF NOT EXISTS events (
 export function openSqliteEventStore(options: SqliteEventStoreOptions): EventStore {
   const clock = options.clock ?? (() => new Date());
   if (options.path !== ":memory:") mkdirSync(dirname(options.path), { recursive: true });
+  const busyTimeoutMs = Math.trunc(options.busyTimeoutMs ?? 30_000);
   const db = new DatabaseSync(options.path);
-  db.exec(`PRAGMA busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 30_000)}`);
-  db.exec("PRAGMA journal_mode = WAL");
+  db.exec(`PRAGMA busy_timeout = ${busyTimeoutMs}`);
+  // Switching to WAL and creating the schema need an exclusive lock that SQLite's busy handler does not
+  // wait for when several processes open a new file at once: retry those steps until the timeout.
+  retryWhileLocked(busyTimeoutMs, () => {
+    db.exec("PRAGMA journal_mode = WAL");
+    db.exec(schema);
+  });
   db.exec(`PRAGMA synchronous = ${options.durability === "normal" ? "NORMAL" : "FULL"}`);
-  db.exec(schema);
 
   const statements = {
     byId: db.prepare("SELECT envelope FROM events WHERE event_id = ?"),

@@ -1,0 +1,146 @@
+/**
+ * API benchmark (issue: GraphQL API). In one run, on loopback, with autocannon:
+ *   a hello-world Yoga server (baseline) versus the revgraph API over D generated deals:
+ *   the scorecard query and a deal-list page (requests/s, p50/p99), an as-of query,
+ *   and the time from an append to its arrival on a dealEvents subscription (SSE).
+ * Usage: node test/bench/api.ts [--deals 100000] [--duration 10] [--connections 10]
+ */
+
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createApp, signToken } from "@revgraph/api";
+import { seedDemoData } from "@revgraph/api/demo";
+import { defaultConfig } from "@revgraph/domain";
+import { openSqliteEventStore } from "@revgraph/event-store/sqlite";
+import { RevenueReadModel } from "@revgraph/read-model";
+import autocannon from "autocannon";
+import { createSchema, createYoga } from "graphql-yoga";
+import { BENCH_NOW, option, ratio, saveResults } from "./support.ts";
+
+const deals = option("deals", 100_000);
+const duration = option("duration", 10);
+const connections = option("connections", 10);
+const dir = mkdtempSync(join(tmpdir(), "revgraph-bench-api-"));
+const SECRET = "bench-secret-bench-secret-bench-secret-00";
+
+async function listen(handler: Parameters<typeof createServer>[1]): Promise<{ server: Server; url: string }> {
+  const server = createServer(handler);
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+
+async function load(name: string, url: string, body: string, token?: string) {
+  const result = await autocannon({
+    url: `${url}/graphql`,
+    method: "POST",
+    connections,
+    duration,
+    headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body,
+  });
+  const summary = {
+    name,
+    requestsPerSecond: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors,
+    non2xx: result.non2xx,
+  };
+  console.log(
+    `  ${name.padEnd(34)} ${Math.round(summary.requestsPerSecond).toLocaleString("en-US").padStart(8)} req/s  p50 ${summary.p50} ms  p99 ${summary.p99} ms  errors ${summary.errors + summary.non2xx}`,
+  );
+  return summary;
+}
+
+console.log(
+  `API benchmark: ${deals.toLocaleString("en-US")} deals, ${connections} connections × ${duration} s per run, node ${process.version}`,
+);
+const store = openSqliteEventStore({ path: join(dir, "events.db"), durability: "normal" });
+let started = performance.now();
+const events = await seedDemoData(store, { deals, seed: 42, now: BENCH_NOW });
+console.log(`  seeded ${events.toLocaleString("en-US")} events in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+started = performance.now();
+const readModel = await RevenueReadModel.open({ store, config: defaultConfig });
+console.log(`  read model caught up in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+const app = createApp({ store, readModel, config: defaultConfig, jwtSecret: SECRET, clock: () => BENCH_NOW });
+const token = await signToken({ sub: "bench", role: "exec" }, SECRET);
+const hello = createYoga({
+  schema: createSchema({ typeDefs: "type Query { hello: String! }", resolvers: { Query: { hello: () => "world" } } }),
+  logging: false,
+});
+const baseline = await listen(hello);
+const api = await listen(app);
+
+const results = {
+  hello: await load("hello-world Yoga { hello }", baseline.url, JSON.stringify({ query: "{ hello }" })),
+  scorecard: await load(
+    "revgraph scorecard (all KPIs, team)",
+    api.url,
+    JSON.stringify({ query: `{ scorecard(period: "2026-Q3", groupBy: TEAM) { kpiId groupKey value band { id } } }` }),
+    token,
+  ),
+  dealPage: await load(
+    "revgraph deal list page (20)",
+    api.url,
+    JSON.stringify({
+      query: `{ deals(first: 20, filter: { status: [open] }, orderBy: { field: AMOUNT, direction: DESC }) { edges { node { dealId name amount stage owner { name } account { name } } } } }`,
+    }),
+    token,
+  ),
+  asOf: await load(
+    "revgraph win rate as of a date",
+    api.url,
+    JSON.stringify({ query: `{ kpi(id: "win_rate", period: "2026-Q2", asOf: "2026-06-15T00:00:00Z") { value } }` }),
+    token,
+  ),
+};
+
+// append → visible on a subscription
+const dealId = [...readModel.currentDeals().keys()][0] as string;
+const response = await fetch(`${api.url}/graphql`, {
+  method: "POST",
+  headers: { "content-type": "application/json", accept: "text/event-stream", authorization: `Bearer ${token}` },
+  body: JSON.stringify({ query: `subscription { dealEvents(dealId: "${dealId}") { globalPosition } }` }),
+});
+const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+const decoder = new TextDecoder();
+let buffered = "";
+const delays: number[] = [];
+for (let index = 0; index < 200; index++) {
+  const sent = performance.now();
+  const appended = await store.append(`deal-${dealId}`, [
+    {
+      type: "GateEvidenceRecorded",
+      occurredAt: BENCH_NOW.toISOString(),
+      data: { dealId, gate: "pain_statement", evidence: `bench ${index}` },
+    },
+  ]);
+  const position = appended.positions[0] as number;
+  while (!buffered.includes(`"globalPosition":${position}`)) {
+    const { value } = await reader.read();
+    buffered += decoder.decode(value);
+  }
+  delays.push(performance.now() - sent);
+  buffered = "";
+}
+await reader.cancel();
+const sorted = [...delays].sort((a, b) => a - b);
+const subscription = { p50: sorted[Math.floor(sorted.length * 0.5)], p99: sorted[Math.floor(sorted.length * 0.99)] };
+console.log(
+  `  append → dealEvents subscription: p50 ${subscription.p50?.toFixed(2)} ms, p99 ${subscription.p99?.toFixed(2)} ms (200 appends)`,
+);
+console.log("ratios:");
+ratio("scorecard req/s ÷ hello-world req/s", results.scorecard.requestsPerSecond / results.hello.requestsPerSecond, 0.7);
+ratio("scorecard p99 (ms)", results.scorecard.p99, 5, false);
+ratio("as-of query p99 (ms)", results.asOf.p99, 50, false);
+ratio("append → subscription p99 (ms)", subscription.p99 ?? Number.POSITIVE_INFINITY, 50, false);
+saveResults("api", { deals, events, connections, duration, results, subscription });
+baseline.server.close();
+api.server.close();
+await readModel.close();
+await store.close();
+rmSync(dir, { recursive: true, force: true });
+process.exit(0);
