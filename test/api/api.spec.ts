@@ -138,3 +138,88 @@ describe("GraphQL API over yoga.fetch", () => {
     expect(body.data.node).toEqual({ dealId: api.myDeal.id, owner: { repId: api.myDeal.ownerRepId } });
   });
 });
+
+describe("analytics queries", () => {
+  it("returns the funnel with counts, time in stage, and the attainment distribution", async () => {
+    const { body } = await api.gql(
+      api.tokens.exec,
+      `{ funnel(period: "2026-H1") { steps { from to entered converted rate } timeInStage { stage completed medianDays } }
+         attainmentDistribution(period: "2026-Q3") { reps { repId attainment payoutMultiplier } p50 shareAtOrAbove100 } }`,
+    );
+    expect(body.errors).toBeUndefined();
+    const [funnel] = body.data.funnel as { steps: { from: string; entered: number; converted: number; rate: number | null }[] }[];
+    expect(funnel?.steps.map((step) => step.from)).toEqual(["discovery", "technical_validation", "business_case", "negotiation"]);
+    expect(funnel?.steps[0]?.entered).toBeGreaterThan(0);
+    for (const step of funnel?.steps ?? []) expect(step.converted).toBeLessThanOrEqual(step.entered);
+    const distribution = body.data.attainmentDistribution as {
+      reps: { attainment: number; payoutMultiplier: number }[];
+      shareAtOrAbove100: number;
+    };
+    expect(distribution.reps.length).toBeGreaterThan(0);
+    const share = distribution.reps.filter((rep) => rep.attainment >= 1).length / distribution.reps.length;
+    expect(distribution.shareAtOrAbove100).toBeCloseTo(share, 10);
+  });
+
+  it("shows a back-dated correction as a restatement between two record times", async () => {
+    const knownBefore = "2026-11-15T12:30:00Z";
+    api.recordAt("2026-11-15T12:45:00Z");
+    const open = [...api.readModel.currentDeals().values()].find(
+      (deal) => deal.status === "open" && deal.createdAt < "2026-11-01",
+    ) as { id: string };
+    const later = new Date("2026-11-15T13:00:00Z");
+    const result = await api.store.append(`deal-${open.id}`, [
+      { type: "DealLost", occurredAt: "2026-11-10T12:00:00Z", data: { dealId: open.id, reason: "timing" } },
+    ]);
+    await api.readModel.waitFor(result.positions[0] as number);
+    const { body } = await api.gql(
+      api.tokens.auditor,
+      `query($a: DateTime!, $b: DateTime!) { restatements(kpi: "win_rate", period: "2026-Q4", knownAtA: $a, knownAtB: $b) { changed before { value } after { value } addedEventIds } }`,
+      { a: knownBefore, b: later.toISOString() },
+    );
+    const [restatement] = body.data.restatements as {
+      changed: boolean;
+      before: { value: number };
+      after: { value: number };
+      addedEventIds: string[];
+    }[];
+    expect(restatement?.after.value).toBeLessThan(restatement?.before.value ?? 0);
+    expect(restatement?.changed).toBe(true);
+    expect(restatement?.addedEventIds).toContain(result.events[0]?.id);
+  });
+
+  it("pushes the scorecard again when an event changes it (scorecardChanged over SSE)", async () => {
+    const response = await api.app.fetch("http://revgraph.test/graphql", {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "text/event-stream", authorization: `Bearer ${api.tokens.exec}` },
+      body: JSON.stringify({ query: `subscription { scorecardChanged(period: "2026-Q4", kpis: ["pipeline"]) { kpiId value } }` }),
+    });
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+    const decoder = new TextDecoder();
+    const next = async () => {
+      let text = "";
+      while (!text.includes("event: next")) text += decoder.decode((await reader.read()).value);
+      while (!text.includes("\n\n", text.indexOf("event: next"))) text += decoder.decode((await reader.read()).value);
+      return JSON.parse(/data: (.*)/.exec(text)?.[1] ?? "null").data.scorecardChanged[0].value as number;
+    };
+    const first = await next();
+    const opened = await api.store.append("deal-sse-new", [
+      {
+        type: "DealCreated",
+        occurredAt: "2026-11-15T12:00:00Z",
+        data: {
+          dealId: "sse-new",
+          accountId: "acct-1",
+          ownerRepId: "rep-1",
+          name: "SSE",
+          amount: 12345,
+          stage: "discovery",
+          expectedCloseDate: "2026-12-15",
+        },
+      },
+    ]);
+    expect(opened.positions).toHaveLength(1);
+    const second = await next();
+    await reader.cancel();
+    expect(second - first).toBeCloseTo(12345, 6);
+  });
+});

@@ -9,7 +9,9 @@ export const NOW = new Date("2026-11-15T12:00:00Z");
 export const SECRET = "test-secret-test-secret-test-secret-0123";
 
 /** An API app over a memory store with generated history, plus tokens for every role and the ids tests need. */
-export async function apiHarness(deals = 300, store: EventStore = createMemoryEventStore({ clock: () => NOW })) {
+export async function apiHarness(deals = 300, given?: EventStore) {
+  let recordClock = NOW;
+  const store = given ?? createMemoryEventStore({ clock: () => recordClock });
   if ((await store.headPosition()) === 0) await seedDemoData(store, { deals, seed: 3, now: NOW });
   const readModel = await RevenueReadModel.open({ store, config: defaultConfig });
   const app = createApp({ store, readModel, config: defaultConfig, jwtSecret: SECRET, clock: () => NOW, maskErrors: true });
@@ -48,7 +50,12 @@ export async function apiHarness(deals = 300, store: EventStore = createMemoryEv
     };
     return { status: response.status, body: { data: json.data ?? {}, ...(json.errors ? { errors: json.errors } : {}) } };
   }
+  /** Moves the store's record clock: later appends are "recorded" at this instant. */
+  const recordAt = (instant: string) => {
+    recordClock = new Date(instant);
+  };
   return {
+    recordAt,
     app,
     store,
     readModel,

@@ -14,7 +14,7 @@ export function option(name: string, fallback: number): number {
 
 /** Generated stream batches adding up to at least `targetEvents` events (deterministic, seed 42). */
 export function generatedBatches(targetEvents: number): { batches: GeneratedBatch[]; events: number } {
-  const deals = Math.ceil(targetEvents / 22);
+  const deals = Math.ceil(targetEvents / 18);
   const batches: GeneratedBatch[] = [];
   let events = 0;
   for (const batch of generateHistory({ deals, seed: 42, now: BENCH_NOW })) {
