@@ -104,7 +104,8 @@ describe("quota attainment with ramp, revenue per rep", () => {
     expect(kpi(log, "quota_attainment")?.value).toBeCloseTo(130 / 135, 10);
     const detail = kpi(log, "quota_attainment")?.derivation.inputs.find((input) => input.name === "attainment_distribution");
     expect(detail?.value).toBe(0.5);
-    const reps = ((detail?.detail ?? { reps: [] }) as { reps: { repId: string; quota: number; payoutMultiplier: number }[] }).reps;
+    const reps = ((detail?.detail ?? { reps: [] }) as { reps: { repId: string; quota: number; payoutMultiplier: number }[] })
+      .reps;
     expect(reps.map((rep) => [rep.repId, rep.quota, rep.payoutMultiplier])).toEqual([
       ["r1", 90_000, 1.5],
       ["r2", 45_000, 1],
@@ -287,7 +288,8 @@ describe("stale deals, velocity and the single-threading flag", () => {
     const result = kpi(log, "stale_deals", { period: "2026-Q2" });
     // idle: last touch Mar 20 → 26 days before Apr 15. tv: evaluator c9 last seen Apr 5 → 10 days ≥ 9.
     expect(result?.value).toBe(2);
-    const risks = ((result?.derivation.inputs[0]?.detail ?? { risks: [] }) as { risks: { dealId: string; kind: string }[] }).risks;
+    const risks = ((result?.derivation.inputs[0]?.detail ?? { risks: [] }) as { risks: { dealId: string; kind: string }[] })
+      .risks;
     expect(risks.map((risk) => [risk.dealId, risk.kind]).sort()).toEqual([
       ["idle", "stale"],
       ["tv", "evaluator_silent"],
