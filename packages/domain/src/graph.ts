@@ -1,5 +1,4 @@
-import type { RecordedEvent } from "@revgraph/events";
-import { match } from "ts-pattern";
+import type { EventData, EventType, RecordedEvent } from "@revgraph/events";
 
 /** When a fact happened (business time), where it sits in the log, and which event says so. */
 export interface Stamp {
@@ -173,6 +172,155 @@ function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]
   return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 }
 
+/** How each event type changes the graph. A table over the event union: the compiler checks every type has one. */
+const handlers: { [T in EventType]: (state: GraphState, data: EventData<T>, stamp: Stamp) => void } = {
+  AccountRegistered: (state, data, stamp) => {
+    state.accounts[data.accountId] = {
+      ...stamp,
+      accountId: data.accountId,
+      name: data.name,
+      ...optional("segment", data.segment),
+      ...optional("region", data.region),
+      ...optional("industry", data.industry),
+      addressable: data.addressable,
+      owners: state.accounts[data.accountId]?.owners ?? [],
+    };
+  },
+  AccountOwnerAssigned: (state, data, stamp) => {
+    const account = state.accounts[data.accountId];
+    if (account) insertSorted(account.owners, { ...stamp, repId: data.ownerRepId });
+  },
+  ContactAdded: (state, data, stamp) => {
+    state.contacts[data.contactId] = { ...stamp, ...data };
+  },
+  TeamFormed: (state, data, stamp) => {
+    state.teams[data.teamId] = {
+      ...stamp,
+      teamId: data.teamId,
+      name: data.name,
+      ...optional("region", data.region),
+      managers: state.teams[data.teamId]?.managers ?? [],
+    };
+  },
+  ManagerAssigned: (state, data, stamp) => {
+    const team = state.teams[data.teamId];
+    if (team) insertSorted(team.managers, { ...stamp, repId: data.managerRepId });
+  },
+  RepHired: (state, data, stamp) => {
+    state.reps[data.repId] = {
+      ...stamp,
+      repId: data.repId,
+      name: data.name,
+      startDate: data.startDate,
+      ...optional("region", data.region),
+      ...optional("ramp", data.ramp),
+      teams: [{ ...stamp, teamId: data.teamId }],
+      departed: null,
+    };
+  },
+  RepTransferred: (state, data, stamp) => {
+    const rep = state.reps[data.repId];
+    if (rep) insertSorted(rep.teams, { ...stamp, teamId: data.teamId });
+  },
+  RepDeparted: (state, data, stamp) => {
+    const rep = state.reps[data.repId];
+    if (rep) rep.departed = { ...stamp, endDate: data.endDate };
+  },
+  QuotaSet: (state, data, stamp) => insertSorted(state.quotas, { ...stamp, ...data }),
+  LeadArrived: (state, data, stamp) => {
+    state.leads[data.leadId] = {
+      ...stamp,
+      leadId: data.leadId,
+      ...optional("accountId", data.accountId),
+      source: data.source,
+      touches: state.leads[data.leadId]?.touches ?? [],
+    };
+  },
+  LeadTouched: (state, data, stamp) => {
+    const lead = state.leads[data.leadId];
+    if (lead) insertSorted(lead.touches, { ...stamp, repId: data.repId, channel: data.channel });
+  },
+  DealCreated: (state, data, stamp) => {
+    const { dealId, ...rest } = data;
+    dealFacts(state, dealId).created = { ...stamp, ...rest };
+  },
+  DealAmountChanged: (state, data, stamp) =>
+    insertSorted(dealFacts(state, data.dealId).amounts, { ...stamp, amount: data.amount, currency: data.currency }),
+  DealCloseDateChanged: (state, data, stamp) =>
+    insertSorted(dealFacts(state, data.dealId).closeDates, { ...stamp, date: data.expectedCloseDate }),
+  DealStageChanged: (state, data, stamp) =>
+    insertSorted(dealFacts(state, data.dealId).stages, {
+      ...stamp,
+      from: data.from,
+      to: data.to,
+      ...optional("override", data.override?.reason),
+    }),
+  DealProbabilityChanged: (state, data, stamp) =>
+    insertSorted(dealFacts(state, data.dealId).probabilities, { ...stamp, probability: data.probability }),
+  DealForecastCategoryChanged: (state, data, stamp) =>
+    insertSorted(dealFacts(state, data.dealId).categories, { ...stamp, category: data.category }),
+  DealOwnerChanged: (state, data, stamp) =>
+    insertSorted(dealFacts(state, data.dealId).owners, { ...stamp, repId: data.ownerRepId }),
+  DealWon: (state, data, stamp) =>
+    insertSorted(dealFacts(state, data.dealId).outcomes, {
+      ...stamp,
+      kind: "won",
+      amount: data.amount,
+      currency: data.currency,
+    }),
+  DealLost: (state, data, stamp) =>
+    insertSorted(dealFacts(state, data.dealId).outcomes, {
+      ...stamp,
+      kind: "lost",
+      reason: data.reason,
+      ...optional("competitor", data.competitor),
+    }),
+  DealReopened: (state, data, stamp) =>
+    insertSorted(dealFacts(state, data.dealId).outcomes, { ...stamp, kind: "reopened", stage: data.stage }),
+  ContactRoleAssigned: (state, data, stamp) =>
+    insertSorted(dealFacts(state, data.dealId).roles, { ...stamp, contactId: data.contactId, role: data.role, assigned: true }),
+  ContactRoleRemoved: (state, data, stamp) =>
+    insertSorted(dealFacts(state, data.dealId).roles, {
+      ...stamp,
+      contactId: data.contactId,
+      role: data.role,
+      assigned: false,
+    }),
+  InteractionLogged: (state, data, stamp) => {
+    state.interactions[data.interactionId] = {
+      ...stamp,
+      interactionId: data.interactionId,
+      accountId: data.accountId,
+      ...optional("dealId", data.dealId),
+      repId: data.repId,
+      kind: data.kind,
+      direction: data.direction,
+      contactIds: data.contactIds,
+      held: data.held,
+    };
+    if (data.dealId) insertSorted(dealFacts(state, data.dealId).interactions, { ...stamp, interactionId: data.interactionId });
+  },
+  GateEvidenceRecorded: (state, data, stamp) =>
+    insertSorted(dealFacts(state, data.dealId).evidence, {
+      ...stamp,
+      gate: data.gate,
+      ...optional("contactId", data.contactId),
+    }),
+  ForecastSubmitted: (state, data, stamp) =>
+    insertSorted(state.forecasts, {
+      ...stamp,
+      forecastId: data.forecastId,
+      scopeKind: data.scope.kind,
+      scopeId: data.scope.id,
+      period: data.period,
+      from: data.from,
+      to: data.to,
+      amount: data.amount,
+      currency: data.currency,
+    }),
+  ExchangeRateSet: (state, data, stamp) => insertSorted(state.rates, { ...stamp, ...data }),
+};
+
 /**
  * Applies one event to the graph, in place. Histories stay sorted by business time, so the result
  * does not depend on the order in which back-dated events arrive, and a rebuild equals the
@@ -180,166 +328,9 @@ function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]
  */
 export function applyEvent(state: GraphState, event: RecordedEvent): void {
   const stamp = stampOf(event);
-  match(event)
-    .with({ type: "AccountRegistered" }, ({ data }) => {
-      state.accounts[data.accountId] = {
-        ...stamp,
-        accountId: data.accountId,
-        name: data.name,
-        ...optional("segment", data.segment),
-        ...optional("region", data.region),
-        ...optional("industry", data.industry),
-        addressable: data.addressable,
-        owners: state.accounts[data.accountId]?.owners ?? [],
-      };
-    })
-    .with({ type: "AccountOwnerAssigned" }, ({ data }) => {
-      const account = state.accounts[data.accountId];
-      if (account) insertSorted(account.owners, { ...stamp, repId: data.ownerRepId });
-    })
-    .with({ type: "ContactAdded" }, ({ data }) => {
-      state.contacts[data.contactId] = { ...stamp, ...data };
-    })
-    .with({ type: "TeamFormed" }, ({ data }) => {
-      state.teams[data.teamId] = {
-        ...stamp,
-        teamId: data.teamId,
-        name: data.name,
-        ...optional("region", data.region),
-        managers: state.teams[data.teamId]?.managers ?? [],
-      };
-    })
-    .with({ type: "ManagerAssigned" }, ({ data }) => {
-      const team = state.teams[data.teamId];
-      if (team) insertSorted(team.managers, { ...stamp, repId: data.managerRepId });
-    })
-    .with({ type: "RepHired" }, ({ data }) => {
-      state.reps[data.repId] = {
-        ...stamp,
-        repId: data.repId,
-        name: data.name,
-        startDate: data.startDate,
-        ...optional("region", data.region),
-        ...optional("ramp", data.ramp),
-        teams: [{ ...stamp, teamId: data.teamId }],
-        departed: null,
-      };
-    })
-    .with({ type: "RepTransferred" }, ({ data }) => {
-      const rep = state.reps[data.repId];
-      if (rep) insertSorted(rep.teams, { ...stamp, teamId: data.teamId });
-    })
-    .with({ type: "RepDeparted" }, ({ data }) => {
-      const rep = state.reps[data.repId];
-      if (rep) rep.departed = { ...stamp, endDate: data.endDate };
-    })
-    .with({ type: "QuotaSet" }, ({ data }) => insertSorted(state.quotas, { ...stamp, ...data }))
-    .with({ type: "LeadArrived" }, ({ data }) => {
-      state.leads[data.leadId] = {
-        ...stamp,
-        leadId: data.leadId,
-        ...optional("accountId", data.accountId),
-        source: data.source,
-        touches: state.leads[data.leadId]?.touches ?? [],
-      };
-    })
-    .with({ type: "LeadTouched" }, ({ data }) => {
-      const lead = state.leads[data.leadId];
-      if (lead) insertSorted(lead.touches, { ...stamp, repId: data.repId, channel: data.channel });
-    })
-    .with({ type: "DealCreated" }, ({ data }) => {
-      const { dealId, ...rest } = data;
-      dealFacts(state, dealId).created = { ...stamp, ...rest };
-    })
-    .with({ type: "DealAmountChanged" }, ({ data }) =>
-      insertSorted(dealFacts(state, data.dealId).amounts, { ...stamp, amount: data.amount, currency: data.currency }),
-    )
-    .with({ type: "DealCloseDateChanged" }, ({ data }) =>
-      insertSorted(dealFacts(state, data.dealId).closeDates, { ...stamp, date: data.expectedCloseDate }),
-    )
-    .with({ type: "DealStageChanged" }, ({ data }) =>
-      insertSorted(dealFacts(state, data.dealId).stages, {
-        ...stamp,
-        from: data.from,
-        to: data.to,
-        ...optional("override", data.override?.reason),
-      }),
-    )
-    .with({ type: "DealProbabilityChanged" }, ({ data }) =>
-      insertSorted(dealFacts(state, data.dealId).probabilities, { ...stamp, probability: data.probability }),
-    )
-    .with({ type: "DealForecastCategoryChanged" }, ({ data }) =>
-      insertSorted(dealFacts(state, data.dealId).categories, { ...stamp, category: data.category }),
-    )
-    .with({ type: "DealOwnerChanged" }, ({ data }) =>
-      insertSorted(dealFacts(state, data.dealId).owners, { ...stamp, repId: data.ownerRepId }),
-    )
-    .with({ type: "DealWon" }, ({ data }) =>
-      insertSorted(dealFacts(state, data.dealId).outcomes, {
-        ...stamp,
-        kind: "won",
-        amount: data.amount,
-        currency: data.currency,
-      }),
-    )
-    .with({ type: "DealLost" }, ({ data }) =>
-      insertSorted(dealFacts(state, data.dealId).outcomes, {
-        ...stamp,
-        kind: "lost",
-        reason: data.reason,
-        ...optional("competitor", data.competitor),
-      }),
-    )
-    .with({ type: "DealReopened" }, ({ data }) =>
-      insertSorted(dealFacts(state, data.dealId).outcomes, { ...stamp, kind: "reopened", stage: data.stage }),
-    )
-    .with({ type: "ContactRoleAssigned" }, ({ data }) =>
-      insertSorted(dealFacts(state, data.dealId).roles, { ...stamp, contactId: data.contactId, role: data.role, assigned: true }),
-    )
-    .with({ type: "ContactRoleRemoved" }, ({ data }) =>
-      insertSorted(dealFacts(state, data.dealId).roles, {
-        ...stamp,
-        contactId: data.contactId,
-        role: data.role,
-        assigned: false,
-      }),
-    )
-    .with({ type: "InteractionLogged" }, ({ data }) => {
-      state.interactions[data.interactionId] = {
-        ...stamp,
-        interactionId: data.interactionId,
-        accountId: data.accountId,
-        ...optional("dealId", data.dealId),
-        repId: data.repId,
-        kind: data.kind,
-        direction: data.direction,
-        contactIds: data.contactIds,
-        held: data.held,
-      };
-      if (data.dealId) insertSorted(dealFacts(state, data.dealId).interactions, { ...stamp, interactionId: data.interactionId });
-    })
-    .with({ type: "GateEvidenceRecorded" }, ({ data }) =>
-      insertSorted(dealFacts(state, data.dealId).evidence, {
-        ...stamp,
-        gate: data.gate,
-        ...optional("contactId", data.contactId),
-      }),
-    )
-    .with({ type: "ForecastSubmitted" }, ({ data }) =>
-      insertSorted(state.forecasts, {
-        ...stamp,
-        forecastId: data.forecastId,
-        scopeKind: data.scope.kind,
-        scopeId: data.scope.id,
-        period: data.period,
-        from: data.from,
-        to: data.to,
-        amount: data.amount,
-        currency: data.currency,
-      }),
-    )
-    .with({ type: "ExchangeRateSet" }, ({ data }) => insertSorted(state.rates, { ...stamp, ...data }))
-    .exhaustive();
+  const handle = handlers[event.type] as ((state: GraphState, data: unknown, stamp: Stamp) => void) | undefined;
+  if (!handle) throw new Error(`event ${event.id} at position ${event.globalPosition} has unknown type ${JSON.stringify(event.type)}`);
+  handle(state, event.data, stamp);
   state.position = event.globalPosition;
   if (event.occurredAt > state.latestOccurredAt) state.latestOccurredAt = event.occurredAt;
   const lastRecord = state.recordLog.at(-1);
