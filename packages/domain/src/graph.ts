@@ -329,7 +329,8 @@ const handlers: { [T in EventType]: (state: GraphState, data: EventData<T>, stam
 export function applyEvent(state: GraphState, event: RecordedEvent): void {
   const stamp = stampOf(event);
   const handle = handlers[event.type] as ((state: GraphState, data: unknown, stamp: Stamp) => void) | undefined;
-  if (!handle) throw new Error(`event ${event.id} at position ${event.globalPosition} has unknown type ${JSON.stringify(event.type)}`);
+  if (!handle)
+    throw new Error(`event ${event.id} at position ${event.globalPosition} has unknown type ${JSON.stringify(event.type)}`);
   handle(state, event.data, stamp);
   state.position = event.globalPosition;
   if (event.occurredAt > state.latestOccurredAt) state.latestOccurredAt = event.occurredAt;

@@ -1,3 +1,5 @@
+import { uuidFromHex } from "@revgraph/events";
+
 /** A seeded pseudo-random source (mulberry32): the same seed always yields the same history. */
 export class SeededRandom {
   #state: number;
@@ -46,8 +48,6 @@ export class SeededRandom {
       Math.floor(this.next() * 4_294_967_296)
         .toString(16)
         .padStart(8, "0");
-    const s = word() + word() + word() + word();
-    const variant = "89ab"[Number.parseInt(s[16] as string, 16) % 4] as string;
-    return `${s.slice(0, 8)}-${s.slice(8, 12)}-4${s.slice(13, 16)}-${variant}${s.slice(17, 20)}-${s.slice(20)}`;
+    return uuidFromHex(word() + word() + word() + word());
   }
 }

@@ -48,6 +48,13 @@ export class Viewer {
     return this.claims.repId !== undefined && this.#teamOf(this.claims.repId) === teamId;
   }
 
+  /** Rep forecasts by rep, team forecasts by team, the company forecast for those who read everything. */
+  canSeeForecast(scopeKind: string, scopeId: string): boolean {
+    if (scopeKind === "rep") return this.canSeeRep(scopeId);
+    if (scopeKind === "team") return this.canSeeTeam(scopeId);
+    return this.readsAll;
+  }
+
   canSeeDeal(deal: Pick<DealSnapshot, "ownerRepId">): boolean {
     return this.canSeeRep(deal.ownerRepId);
   }

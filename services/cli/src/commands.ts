@@ -141,47 +141,12 @@ export async function exportData(
   let rows: Record<string, unknown>[] = [];
   let count = 0;
   if (what === "events") {
-    if (format === "csv")
-      await write(
-        stringify([], {
-          header: true,
-          columns: [
-            "globalPosition",
-            "id",
-            "streamId",
-            "streamRevision",
-            "type",
-            "occurredAt",
-            "recordedAt",
-            "actor",
-            "hash",
-            "prevHash",
-            "data",
-          ],
-        }),
-      );
+    if (format === "csv") await write(stringify([], { header: true, columns: eventColumns }));
     if (format === "json") await write("[");
     for await (const event of store.readAll()) {
       if (format === "ndjson") await write(`${JSON.stringify(event)}\n`);
       else if (format === "json") await write(`${count ? "," : ""}\n${JSON.stringify(event)}`);
-      else
-        await write(
-          stringify([{ ...eventRow(event) }], {
-            columns: [
-              "globalPosition",
-              "id",
-              "streamId",
-              "streamRevision",
-              "type",
-              "occurredAt",
-              "recordedAt",
-              "actor",
-              "hash",
-              "prevHash",
-              "data",
-            ],
-          }),
-        );
+      else await write(stringify([eventRow(event)], { columns: eventColumns }));
       count++;
     }
     if (format === "json") await write("\n]\n");
@@ -220,6 +185,20 @@ export async function exportData(
   if (options.out) await new Promise((resolve) => (output as ReturnType<typeof createWriteStream>).end(resolve));
   return { what, format, rows: count, out: options.out ?? null };
 }
+
+const eventColumns = [
+  "globalPosition",
+  "id",
+  "streamId",
+  "streamRevision",
+  "type",
+  "occurredAt",
+  "recordedAt",
+  "actor",
+  "hash",
+  "prevHash",
+  "data",
+];
 
 function eventRow(event: RecordedEvent) {
   return { ...event, data: JSON.stringify(event.data) };

@@ -23,6 +23,7 @@ import {
   type NewEvent,
   type RecordedEvent,
   scalars,
+  uuidFromHex,
 } from "@revgraph/events";
 import { z } from "zod";
 import { builder, type Scopes } from "../builder.ts";
@@ -174,8 +175,7 @@ function validate<T>(schema: z.ZodType<T>, input: unknown): T {
 
 /** A stable event id for the `index`-th event of a command with this idempotency key. */
 function idempotentEventId(key: string, index: number): string {
-  const hex = createHash("sha256").update(`revgraph:${key}:${index}`).digest("hex");
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${"89ab"[Number.parseInt(hex[16] as string, 16) % 4]}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+  return uuidFromHex(createHash("sha256").update(`revgraph:${key}:${index}`).digest("hex"));
 }
 
 function rejection(decision: Extract<Decision, { ok: false }>): Error {
@@ -323,14 +323,7 @@ for (const [name, definition] of Object.entries(rosterCommandInputs)) {
         const input = validate(schema, args.input) as Record<string, unknown>;
         if (definition.type === "SubmitForecast") {
           const scope = input.scope as { kind: string; id: string };
-          const viewer = context.viewer;
-          const allowed =
-            scope.kind === "rep"
-              ? viewer?.canSeeRep(scope.id)
-              : scope.kind === "team"
-                ? viewer?.canSeeTeam(scope.id)
-                : viewer?.readsAll;
-          if (!allowed)
+          if (!context.viewer?.canSeeForecast(scope.kind, scope.id))
             throw new CommandRejectedError("forbidden", `you may not submit a forecast for ${scope.kind} ${scope.id}`);
         }
         const command = { type: definition.type, ...input } as RosterCommand;

@@ -160,13 +160,8 @@ QuotaRef.implement({
 
 ForecastRef.implement({
   description: "A forecast submitted for a period by a rep, a team or the company.",
-  authScopes: (forecast, context) => {
-    const viewer = context.viewer;
-    if (!viewer) return false;
-    if (forecast.scopeKind === "rep") return viewer.canSeeRep(forecast.scopeId);
-    if (forecast.scopeKind === "team") return viewer.canSeeTeam(forecast.scopeId);
-    return viewer.readsAll;
-  },
+  authScopes: (forecast, context) => context.viewer?.canSeeForecast(forecast.scopeKind, forecast.scopeId) ?? false,
+
   fields: (t) => ({
     forecastId: t.exposeString("forecastId"),
     scope: t.exposeString("scopeKind"),
@@ -231,12 +226,9 @@ builder.queryFields((t) => ({
     type: [ForecastRef],
     args: { period: t.arg.string({ required: true }) },
     resolve: (_root, args, context) =>
-      context.readModel.state.forecasts.filter((forecast) => {
-        if (forecast.period !== args.period) return false;
-        const viewer = context.viewer;
-        if (forecast.scopeKind === "rep") return viewer?.canSeeRep(forecast.scopeId) ?? false;
-        if (forecast.scopeKind === "team") return viewer?.canSeeTeam(forecast.scopeId) ?? false;
-        return viewer?.readsAll ?? false;
-      }),
+      context.readModel.state.forecasts.filter(
+        (forecast) =>
+          forecast.period === args.period && (context.viewer?.canSeeForecast(forecast.scopeKind, forecast.scopeId) ?? false),
+      ),
   }),
 }));

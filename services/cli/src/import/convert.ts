@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { basename } from "node:path";
 import { defaultConfig, type RevenueConfig, streamIds } from "@revgraph/domain";
-import { canonicalJson, InvalidEventError, lossReasons, type NewEvent, validateEvent } from "@revgraph/events";
+import { canonicalJson, InvalidEventError, lossReasons, type NewEvent, uuidFromHex, validateEvent } from "@revgraph/events";
 import type { ImportFormat, Mapping } from "./mapping.ts";
 import type { SourceRow } from "./rows.ts";
 import { CellError, RowReader } from "./values.ts";
@@ -39,10 +39,11 @@ function sourceEventId(
   data: unknown,
   ordinal: number,
 ): string {
-  const hex = createHash("sha256")
-    .update(`${format}|${streamId}|${type}|${occurredAt}|${canonicalJson(data)}|${ordinal}`)
-    .digest("hex");
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${"89ab"[Number.parseInt(hex[16] as string, 16) % 4]}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+  return uuidFromHex(
+    createHash("sha256")
+      .update(`${format}|${streamId}|${type}|${occurredAt}|${canonicalJson(data)}|${ordinal}`)
+      .digest("hex"),
+  );
 }
 
 function slug(value: string): string {
