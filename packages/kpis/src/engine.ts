@@ -1,5 +1,4 @@
 import {
-  type DealSnapshot,
   type GraphState,
   type Period,
   PeriodError,
@@ -13,6 +12,7 @@ import { formulaText, type KpiBand, type KpiDefinition, kpiDefinitions } from ".
 import { evaluateExpression, expressionInputs } from "./expression.ts";
 import { type MeasureResult, measures } from "./measures.ts";
 import {
+  accountDimension,
   buildScope,
   type DealUniverse,
   type Dimension,
@@ -24,6 +24,8 @@ import {
   type KpiScope,
   passes,
   repDimension,
+  visibleAccountIds,
+  visibleRepIds,
 } from "./scope.ts";
 
 /** A KPI query as callers send it (GraphQL, CLI). */
@@ -298,10 +300,10 @@ export function prepareQuery(
   const knownAt = toInstant(query.knownAt);
   const slice = timeSlice(state, { asOf, knownAt });
   const { current, atPeriodEnd } = derivedSlices(slice, period, now, state.latestOccurredAt);
-  const cacheKey = `${state.position}|${current.asOf}|${atPeriodEnd.asOf}|${current.maxPosition}`;
+  const cacheKey = `${state.position}|${current.asOf}|${atPeriodEnd.asOf}|${current.maxPosition}|${period.fromInstant}|${period.toInstant}`;
   let universe = universeCache?.get(cacheKey);
   if (!universe) {
-    universe = dealUniverse(state, config, current, atPeriodEnd);
+    universe = dealUniverse(state, config, period, current, atPeriodEnd);
     if (universeCache) {
       if (universeCache.size >= 8) universeCache.delete(universeCache.keys().next().value as string);
       universeCache.set(cacheKey, universe);
@@ -312,24 +314,52 @@ export function prepareQuery(
   const scopes: { group: KpiResult["group"]; scope: KpiScope }[] = [];
   if (query.groupBy) {
     const dimension = query.groupBy;
-    const partitions = new Map<string, DealSnapshot[]>();
-    for (const deal of universe.current) {
-      if (!passes(filter, (other) => dealDimension(state, current, deal, other))) continue;
-      const key = dealDimension(state, current, deal, dimension);
-      const list = partitions.get(key);
-      if (list) list.push(deal);
-      else partitions.set(key, [deal]);
-    }
-    for (const repId of Object.keys(state.reps)) {
-      const key = repDimension(state, current, repId, dimension);
-      if (key !== undefined && !partitions.has(key)) partitions.set(key, []);
-    }
-    for (const key of [...partitions.keys()].sort()) {
+    // Partition deals, reps and accounts by the group's key once; an entity the dimension does not
+    // apply to (an account under "product", say) belongs to every group.
+    const partition = <T>(items: readonly T[], key: (item: T) => string | undefined, accepts: (item: T) => boolean) => {
+      const byKey = new Map<string, T[]>();
+      const everywhere: T[] = [];
+      for (const item of items) {
+        if (!accepts(item)) continue;
+        const value = key(item);
+        if (value === undefined) everywhere.push(item);
+        else {
+          const list = byKey.get(value);
+          if (list) list.push(item);
+          else byKey.set(value, [item]);
+        }
+      }
+      return { byKey, everywhere };
+    };
+    const deals = partition(
+      universe.current,
+      (deal) => dealDimension(state, current, deal, dimension),
+      (deal) => passes(filter, (other) => dealDimension(state, current, deal, other)),
+    );
+    const reps = partition(
+      visibleRepIds(state, current),
+      (repId) => repDimension(state, current, repId, dimension),
+      (repId) => passes(filter, (other) => repDimension(state, current, repId, other)),
+    );
+    const accounts = partition(
+      visibleAccountIds(state, current),
+      (accountId) => accountDimension(state, current, accountId, dimension),
+      (accountId) => passes(filter, (other) => accountDimension(state, current, accountId, other)),
+    );
+    const keys = new Set([...deals.byKey.keys(), ...reps.byKey.keys()]);
+    for (const key of [...keys].sort()) {
       if (filter[dimension] && !filter[dimension]?.includes(key)) continue;
-      const groupFilter = { ...filter, [dimension]: [key] };
       scopes.push({
         group: { dimension, key },
-        scope: buildScope({ ...base, filter: groupFilter, prefiltered: partitions.get(key) ?? [] }),
+        scope: buildScope({
+          ...base,
+          filter: { ...filter, [dimension]: [key] },
+          prefiltered: {
+            deals: deals.byKey.get(key) ?? [],
+            repIds: [...(reps.byKey.get(key) ?? []), ...reps.everywhere].sort(),
+            accountIds: [...(accounts.byKey.get(key) ?? []), ...accounts.everywhere].sort(),
+          },
+        }),
       });
     }
   } else scopes.push({ group: null, scope: buildScope({ ...base, filter }) });

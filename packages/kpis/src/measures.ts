@@ -1,5 +1,14 @@
-import { DAY_MS, type DealSnapshot, daysBetween, type StageStay, stageIndex, stageProbability, visible } from "@revgraph/domain";
-import type { KpiScope } from "./scope.ts";
+import {
+  DAY_MS,
+  type DealSnapshot,
+  daysBetween,
+  type InteractionFacts,
+  type StageStay,
+  stageIndex,
+  stageProbability,
+  visible,
+} from "@revgraph/domain";
+import { type KpiScope, visibleAccountIds } from "./scope.ts";
 import { mean, median, percentile, sum } from "./stats.ts";
 
 /** A measured input: its value, the events it rests on, and optional detail (breakdowns, counts). */
@@ -256,18 +265,28 @@ function amountAt(deal: DealSnapshot, at: string): number {
   return amount;
 }
 
-function interactionsInPeriod(scope: KpiScope) {
+function isRepFiltered(scope: KpiScope): boolean {
+  return scope.filter.rep !== undefined || scope.filter.team !== undefined || scope.filter.manager !== undefined;
+}
+
+/** Interactions in the period within the scope: by its reps when reps are filtered, else by its accounts. */
+function interactionsInPeriod(scope: KpiScope): InteractionFacts[] {
   return memo(scope, "interactions", () => {
-    const reps = new Set(scope.repIds);
-    const accounts = new Set(scope.accountIds);
-    const repFiltered = scope.filter.rep !== undefined || scope.filter.team !== undefined || scope.filter.manager !== undefined;
-    return Object.values(scope.state.interactions).filter(
-      (interaction) =>
-        visible(interaction, scope.current) &&
-        inPeriod(scope, interaction.at) &&
-        accounts.has(interaction.accountId) &&
-        (!repFiltered || reps.has(interaction.repId)),
-    );
+    const result: InteractionFacts[] = [];
+    if (isRepFiltered(scope)) {
+      const byRep = scope.index.interactionsByRep();
+      const accountFiltered =
+        scope.filter.account !== undefined || scope.filter.region !== undefined || scope.filter.segment !== undefined;
+      const accounts = accountFiltered ? new Set(scope.accountIds) : undefined;
+      for (const repId of scope.repIds) {
+        for (const interaction of byRep.get(repId) ?? [])
+          if (!accounts || accounts.has(interaction.accountId)) result.push(interaction);
+      }
+    } else {
+      const byAccount = scope.index.interactionsByAccount();
+      for (const accountId of scope.accountIds) result.push(...(byAccount.get(accountId) ?? []));
+    }
+    return result;
   });
 }
 
@@ -619,8 +638,15 @@ export const measures: Record<string, Measure> = {
   addressable_accounts: {
     description: "accounts in the addressable set",
     compute: (scope) => {
-      const accounts = scope.accountIds.map((id) => scope.state.accounts[id]).filter((account) => account?.addressable);
-      return { value: accounts.length, eventIds: accounts.map((account) => account?.eventId as string) };
+      const count = () => {
+        const accounts = scope.accountIds.map((id) => scope.state.accounts[id]).filter((account) => account?.addressable);
+        return { value: accounts.length, eventIds: accounts.map((account) => account?.eventId as string) };
+      };
+      // Groups the accounts are not split by (team, product, …) all address every account: count those once.
+      const everyAccount =
+        scope.accountIds.length ===
+        scope.index.shared("visibleAccounts", () => visibleAccountIds(scope.state, scope.current).length);
+      return everyAccount ? scope.index.shared(`addressable:${scope.accountIds.length}`, count) : count();
     },
   },
   engaged_accounts: {
@@ -638,8 +664,14 @@ export const measures: Record<string, Measure> = {
       const hours: number[] = [];
       const eventIds: string[] = [];
       let untouched = 0;
-      for (const lead of Object.values(scope.state.leads)) {
-        if (!visible(lead, scope.current) || !inPeriod(scope, lead.at)) continue;
+      const repFiltered = isRepFiltered(scope);
+      const accountFiltered =
+        scope.filter.account !== undefined || scope.filter.region !== undefined || scope.filter.segment !== undefined;
+      const accounts = accountFiltered ? new Set(scope.accountIds) : undefined;
+      const byRep = scope.index.leadsByFirstToucher();
+      const leads = repFiltered ? scope.repIds.flatMap((repId) => byRep.get(repId) ?? []) : scope.index.leadsInPeriod();
+      for (const lead of leads) {
+        if (accounts && lead.accountId !== undefined && !accounts.has(lead.accountId)) continue;
         const first = lead.touches.find((touch) => visible(touch, scope.current));
         if (!first) {
           untouched++;

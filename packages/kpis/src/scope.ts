@@ -2,11 +2,13 @@ import {
   type DealSnapshot,
   dealAt,
   type GraphState,
+  type InteractionFacts,
   type Period,
   type RevenueConfig,
   repTeamAt,
   type TimeSlice,
   teamManagerAt,
+  visible,
 } from "@revgraph/domain";
 
 /** Dimensions KPIs can be filtered and grouped by. */
@@ -50,14 +52,95 @@ export interface KpiScope {
   readonly filter: DimensionFilter;
   /** Forecast snapshot time for forecast accuracy (default: period start). */
   readonly forecastKnownAt: string;
+  /** Indexes shared with the other groups of the same query. */
+  readonly index: QueryIndex;
   /** Memo for measures shared by several KPIs. */
   readonly memo: Map<string, unknown>;
+}
+
+/** Per-query indexes shared by every group's scope, so a grouped query scans each collection once. */
+export class QueryIndex {
+  readonly #state: GraphState;
+  readonly #current: TimeSlice;
+  readonly #period: Period;
+  #interactions: Map<string, InteractionFacts[]> | undefined;
+  #interactionsByRep: Map<string, InteractionFacts[]> | undefined;
+  #leads: GraphState["leads"][string][] | undefined;
+  #leadsByRep: Map<string, GraphState["leads"][string][]> | undefined;
+  readonly #shared = new Map<string, unknown>();
+
+  constructor(state: GraphState, current: TimeSlice, period: Period) {
+    this.#state = state;
+    this.#current = current;
+    this.#period = period;
+  }
+
+  #inPeriod(iso: string): boolean {
+    return iso >= this.#period.fromInstant && iso < this.#period.toInstant;
+  }
+
+  /** Interactions in the period that the slice can see, by account. */
+  interactionsByAccount(): Map<string, InteractionFacts[]> {
+    if (!this.#interactions) {
+      this.#interactions = new Map();
+      for (const interaction of Object.values(this.#state.interactions)) {
+        if (!visible(interaction, this.#current) || !this.#inPeriod(interaction.at)) continue;
+        const list = this.#interactions.get(interaction.accountId);
+        if (list) list.push(interaction);
+        else this.#interactions.set(interaction.accountId, [interaction]);
+      }
+    }
+    return this.#interactions;
+  }
+
+  /** The same interactions, by the rep who held them. */
+  interactionsByRep(): Map<string, InteractionFacts[]> {
+    if (!this.#interactionsByRep) {
+      this.#interactionsByRep = new Map();
+      for (const list of this.interactionsByAccount().values()) {
+        for (const interaction of list) {
+          const byRep = this.#interactionsByRep.get(interaction.repId);
+          if (byRep) byRep.push(interaction);
+          else this.#interactionsByRep.set(interaction.repId, [interaction]);
+        }
+      }
+    }
+    return this.#interactionsByRep;
+  }
+
+  /** Leads that arrived in the period and that the slice can see. */
+  leadsInPeriod(): GraphState["leads"][string][] {
+    this.#leads ??= Object.values(this.#state.leads).filter((lead) => visible(lead, this.#current) && this.#inPeriod(lead.at));
+    return this.#leads;
+  }
+
+  /** Those leads by the rep who touched them first ("" for untouched leads). */
+  leadsByFirstToucher(): Map<string, GraphState["leads"][string][]> {
+    if (!this.#leadsByRep) {
+      this.#leadsByRep = new Map();
+      for (const lead of this.leadsInPeriod()) {
+        const repId = lead.touches.find((touch) => visible(touch, this.#current))?.repId ?? "";
+        const list = this.#leadsByRep.get(repId);
+        if (list) list.push(lead);
+        else this.#leadsByRep.set(repId, [lead]);
+      }
+    }
+    return this.#leadsByRep;
+  }
+
+  /** Computes once per query what does not depend on the group (e.g. totals over every account). */
+  shared<T>(key: string, compute: () => T): T {
+    if (!this.#shared.has(key)) this.#shared.set(key, compute());
+    return this.#shared.get(key) as T;
+  }
 }
 
 /** Snapshots of every deal in two slices, computed once per query and shared by its groups. */
 export interface DealUniverse {
   readonly current: readonly DealSnapshot[];
   readonly atPeriodEnd: ReadonlyMap<string, DealSnapshot>;
+  /** Interaction and lead indexes for the period, built on first use. */
+  readonly index: QueryIndex;
 }
 
 function minIso(a: string, b: string): string {
@@ -78,7 +161,13 @@ export function derivedSlices(slice: TimeSlice, period: Period, now: Date, lates
 }
 
 /** Builds the deal universe for a query. */
-export function dealUniverse(state: GraphState, config: RevenueConfig, current: TimeSlice, atPeriodEnd: TimeSlice): DealUniverse {
+export function dealUniverse(
+  state: GraphState,
+  config: RevenueConfig,
+  period: Period,
+  current: TimeSlice,
+  atPeriodEnd: TimeSlice,
+): DealUniverse {
   const now: DealSnapshot[] = [];
   const end = new Map<string, DealSnapshot>();
   for (const facts of Object.values(state.deals)) {
@@ -89,7 +178,7 @@ export function dealUniverse(state: GraphState, config: RevenueConfig, current: 
     if (atEnd) end.set(atEnd.id, atEnd);
   }
   now.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  return { current: now, atPeriodEnd: end };
+  return { current: now, atPeriodEnd: end, index: new QueryIndex(state, current, period) };
 }
 
 /** The value of a dimension for a deal. */
@@ -123,7 +212,33 @@ export function repDimension(state: GraphState, slice: TimeSlice, repId: string,
   return table[dimension]?.();
 }
 
-function accountDimension(state: GraphState, slice: TimeSlice, accountId: string, dimension: Dimension): string | undefined {
+/** Reps hired (as recorded) by the slice, sorted. */
+export function visibleRepIds(state: GraphState, slice: TimeSlice): string[] {
+  return Object.keys(state.reps)
+    .filter((repId) => {
+      const rep = state.reps[repId];
+      return rep !== undefined && rep.pos <= slice.maxPosition && rep.at <= slice.asOf;
+    })
+    .sort();
+}
+
+/** Accounts registered (as recorded) by the slice, sorted. */
+export function visibleAccountIds(state: GraphState, slice: TimeSlice): string[] {
+  return Object.keys(state.accounts)
+    .filter((accountId) => {
+      const account = state.accounts[accountId];
+      return account !== undefined && account.pos <= slice.maxPosition && account.at <= slice.asOf;
+    })
+    .sort();
+}
+
+/** The value of a dimension for an account; undefined when the dimension does not apply to accounts. */
+export function accountDimension(
+  state: GraphState,
+  slice: TimeSlice,
+  accountId: string,
+  dimension: Dimension,
+): string | undefined {
   const account = state.accounts[accountId];
   const owner = account?.owners.at(-1)?.repId;
   const table: Partial<Record<Dimension, () => string | undefined>> = {
@@ -154,34 +269,30 @@ export function buildScope(args: {
   slice: TimeSlice;
   universe: DealUniverse;
   filter: DimensionFilter;
-  /** Deals already known to pass `filter` (grouped queries partition once instead of filtering per group). */
-  prefiltered?: readonly DealSnapshot[];
+  /** Deals, reps and accounts already known to pass `filter` (grouped queries partition once instead of filtering per group). */
+  prefiltered?: { deals: readonly DealSnapshot[]; repIds: readonly string[]; accountIds: readonly string[] };
   forecastKnownAt?: string | undefined;
 }): KpiScope {
   const { state, config, period, now, slice, universe, filter } = args;
   const { current, atPeriodEnd } = derivedSlices(slice, period, now, state.latestOccurredAt);
   const deals =
-    args.prefiltered ??
+    args.prefiltered?.deals ??
     universe.current.filter((deal) => passes(filter, (dimension) => dealDimension(state, current, deal, dimension)));
   const dealsAtPeriodEnd: DealSnapshot[] = [];
   for (const deal of deals) {
     const atEnd = universe.atPeriodEnd.get(deal.id);
     if (atEnd) dealsAtPeriodEnd.push(atEnd);
   }
-  const repIds = Object.keys(state.reps)
-    .filter((repId) => {
-      const rep = state.reps[repId];
-      return rep && rep.pos <= current.maxPosition && rep.at <= current.asOf;
-    })
-    .filter((repId) => passes(filter, (dimension) => repDimension(state, current, repId, dimension)))
-    .sort();
-  const accountIds = Object.keys(state.accounts)
-    .filter((accountId) => {
-      const account = state.accounts[accountId];
-      return account && account.pos <= current.maxPosition && account.at <= current.asOf;
-    })
-    .filter((accountId) => passes(filter, (dimension) => accountDimension(state, current, accountId, dimension)))
-    .sort();
+  const repIds =
+    args.prefiltered?.repIds ??
+    visibleRepIds(state, current).filter((repId) =>
+      passes(filter, (dimension) => repDimension(state, current, repId, dimension)),
+    );
+  const accountIds =
+    args.prefiltered?.accountIds ??
+    visibleAccountIds(state, current).filter((accountId) =>
+      passes(filter, (dimension) => accountDimension(state, current, accountId, dimension)),
+    );
   return {
     state,
     config,
@@ -197,6 +308,7 @@ export function buildScope(args: {
     accountIds,
     filter,
     forecastKnownAt: args.forecastKnownAt ?? period.fromInstant,
+    index: universe.index,
     memo: new Map(),
   };
 }
