@@ -106,6 +106,7 @@ program
   .command("rebuild")
   .description("rebuild the read model from the log and store its snapshot; prints events/s")
   .option("--projection <name>", "which projection to rebuild (the revenue graph is the one projection)", "graph")
+  .addHelpText("after", "\nExamples:\n  revgraph rebuild\n  revgraph --json rebuild")
   .action((options: { projection: string }) =>
     withStore(async (store) => {
       if (options.projection !== "graph")
@@ -124,6 +125,7 @@ program
   .command("replay")
   .description("show the state as it was at a point of the log")
   .requiredOption("--until <position|date>", "a global position, or a record time (ISO)")
+  .addHelpText("after", "\nExamples:\n  revgraph replay --until 2026-04-01T00:00:00Z\n  revgraph replay --until 125000 --json")
   .action((options: { until: string }) =>
     withStore(async (store) => {
       const state = await replay(store, options.until);
@@ -144,6 +146,10 @@ program
   .option("--period <period>", "for kpis: 2026-Q1, 2026-03, trailing-90d, …")
   .option("--time-zone <zone>", "for kpis", "UTC")
   .option("--out <file>", "write here instead of stdout")
+  .addHelpText(
+    "after",
+    "\nExamples:\n  revgraph export events --format ndjson --out events.ndjson\n  revgraph export kpis --period 2026-Q1 --format csv\n  revgraph export deals --format json",
+  )
   .action(
     (
       what: "events" | "kpis" | "deals",
@@ -159,6 +165,7 @@ program
 program
   .command("verify")
   .description("check every stream's hash chain, and that the stored read model equals a fresh rebuild")
+  .addHelpText("after", "\nExamples:\n  revgraph verify || echo tampered-or-stale")
   .action(() =>
     withStore(async (store) => {
       const result = await verify(store, globals());
@@ -198,6 +205,10 @@ program
   .addOption(new Option("--format <format>").choices(["text", "prov", "openlineage"]).default("text"))
   .option("--page <n>", "page of contributing events", integer("--page"), 1)
   .option("--page-size <n>", "events per page", integer("--page-size"), 20)
+  .addHelpText(
+    "after",
+    "\nExamples:\n  revgraph explain win_rate --period 2026-Q1\n  revgraph explain pipeline_coverage --period 2026-Q2 --filter team=team-1 --page 2\n  revgraph explain win_rate --period 2026-Q1 --known-at 2026-04-01 --format openlineage",
+  )
   .action(
     (
       kpi: string,
@@ -233,6 +244,10 @@ program
   .option("--filter <dimension=value>", "repeatable", (value: string, previous: string[]) => [...previous, value], [] as string[])
   .option("--as-of <instant>", "business time")
   .option("--known-at <instant>", "record time")
+  .addHelpText(
+    "after",
+    "\nExamples:\n  revgraph kpi win_rate average_deal_size --period 2026-Q1 --group-by team\n  revgraph kpi quota_attainment --period 2026-03 --filter rep=rep-1 --json",
+  )
   .action(
     (
       ids: string[],
@@ -265,6 +280,7 @@ program
   .description("write generated, deterministic demo history into the store")
   .option("--deals <n>", "number of deals", integer("--deals"), 2000)
   .option("--seed <n>", "random seed", integer("--seed"), 7)
+  .addHelpText("after", "\nExamples:\n  revgraph seed --deals 100000 --seed 42")
   .action((options: { deals: number; seed: number }) =>
     withStore(async (store) => {
       const result = await seed(store, options.deals, options.seed, now(), globals().json);
