@@ -265,6 +265,13 @@ function compute(
   };
 }
 
+/** The group's own ids plus those in every group, sorted; shares the "every group" list when the group has none of its own. */
+function merged(own: readonly string[] | undefined, everywhere: readonly string[]): readonly string[] {
+  if (!own || own.length === 0) return everywhere;
+  if (everywhere.length === 0) return own;
+  return [...own, ...everywhere].sort();
+}
+
 /** A prepared query: validated arguments, period, slice and deal universe, ready to compute KPIs. */
 export interface PreparedQuery {
   readonly query: KpiQuery;
@@ -356,8 +363,8 @@ export function prepareQuery(
           filter: { ...filter, [dimension]: [key] },
           prefiltered: {
             deals: deals.byKey.get(key) ?? [],
-            repIds: [...(reps.byKey.get(key) ?? []), ...reps.everywhere].sort(),
-            accountIds: [...(accounts.byKey.get(key) ?? []), ...accounts.everywhere].sort(),
+            repIds: merged(reps.byKey.get(key), reps.everywhere),
+            accountIds: merged(accounts.byKey.get(key), accounts.everywhere),
           },
         }),
       });

@@ -190,13 +190,31 @@ DealRiskRef.implement({
   }),
 });
 
+const naturalOrder = new Intl.Collator("en", { numeric: true });
+const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 const compare: Record<string, (a: DealSnapshot, b: DealSnapshot) => number> = {
   amount: (a, b) => a.amount - b.amount,
-  expectedCloseDate: (a, b) => a.expectedCloseDate.localeCompare(b.expectedCloseDate),
-  createdAt: (a, b) => a.createdAt.localeCompare(b.createdAt),
-  name: (a, b) => a.name.localeCompare(b.name),
-  id: (a, b) => a.id.localeCompare(b.id, "en", { numeric: true }),
+  expectedCloseDate: (a, b) => byText(a.expectedCloseDate, b.expectedCloseDate),
+  createdAt: (a, b) => byText(a.createdAt, b.createdAt),
+  name: (a, b) => naturalOrder.compare(a.name, b.name),
+  id: (a, b) => naturalOrder.compare(a.id, b.id),
 };
+
+/** The last sorted deal list per read model, reused until the graph moves or another order is asked for. */
+const sortedDeals = new WeakMap<object, { key: string; deals: DealSnapshot[] }>();
+
+function dealsInOrder(context: Context, field: string, direction: string): DealSnapshot[] {
+  const key = `${context.readModel.position}|${field}|${direction}`;
+  const cached = sortedDeals.get(context.readModel);
+  if (cached?.key === key) return cached.deals;
+  const byField = compare[field] as (a: DealSnapshot, b: DealSnapshot) => number;
+  const sign = direction === "DESC" ? -1 : 1;
+  const deals = [...context.readModel.currentDeals().values()].sort(
+    (a, b) => sign * byField(a, b) || naturalOrder.compare(a.id, b.id),
+  );
+  sortedDeals.set(context.readModel, { key, deals });
+  return deals;
+}
 
 builder.queryFields((t) => ({
   deals: t.connection({
@@ -210,7 +228,12 @@ builder.queryFields((t) => ({
     },
     resolve: (_root, args, context) => {
       const filter = args.filter;
-      const deals = dealsAt(context, args.asOf, args.knownAt).filter(
+      const order = args.orderBy;
+      const field = order?.field ?? "id";
+      const direction = order?.direction ?? "ASC";
+      const source =
+        args.asOf || args.knownAt ? dealsAt(context, args.asOf, args.knownAt) : dealsInOrder(context, field, direction);
+      const deals = source.filter(
         (deal) =>
           context.viewer?.canSeeDeal(deal) &&
           (!filter?.status || filter.status.includes(deal.status)) &&
@@ -222,10 +245,11 @@ builder.queryFields((t) => ({
           (!filter?.expectedCloseTo || deal.expectedCloseDate < filter.expectedCloseTo) &&
           (filter?.minAmount === undefined || filter.minAmount === null || deal.amount >= filter.minAmount),
       );
-      const order = args.orderBy;
-      const byField = compare[order?.field ?? "id"] as (a: DealSnapshot, b: DealSnapshot) => number;
-      const sign = order?.direction === "DESC" ? -1 : 1;
-      deals.sort((a, b) => sign * byField(a, b) || compare.id?.(a, b) || 0);
+      if (args.asOf || args.knownAt) {
+        const byField = compare[field] as (a: DealSnapshot, b: DealSnapshot) => number;
+        const sign = direction === "DESC" ? -1 : 1;
+        deals.sort((a, b) => sign * byField(a, b) || naturalOrder.compare(a.id, b.id));
+      }
       return resolveArrayConnection({ args }, deals);
     },
   }),
