@@ -1,4 +1,5 @@
 import { EnvelopArmorPlugin } from "@escape.tech/graphql-armor";
+import { useResponseCache } from "@graphql-yoga/plugin-response-cache";
 import type { RevenueConfig } from "@revgraph/domain";
 import type { EventStore } from "@revgraph/event-store";
 import type { RevenueReadModel } from "@revgraph/read-model";
@@ -20,6 +21,8 @@ export interface AppOptions {
   readonly maskErrors?: boolean;
   /** The clock (tests pin it); default the system clock. */
   readonly clock?: () => Date;
+  /** Cache query responses per token, graph position and minute (default true); 0 events changed → same answer. */
+  readonly responseCache?: boolean;
   /** Query depth / cost / alias limits. */
   readonly limits?: { readonly maxDepth?: number; readonly maxCost?: number; readonly maxAliases?: number };
 }
@@ -53,6 +56,14 @@ export function createApp(options: AppOptions): YogaServerInstance<Record<string
     },
     plugins: [
       healthPlugin(options.readModel, () => options.store.headPosition()),
+      // A response depends only on the caller, the events applied so far and the minute KPIs are evaluated at,
+      // so those three make the session key: any new event or a new minute gives a fresh answer.
+      useResponseCache({
+        enabled: () => options.responseCache ?? true,
+        session: (request) =>
+          `${request.headers.get("authorization") ?? "anonymous"}|${options.readModel.position}|${Math.floor(clock().getTime() / 60_000)}`,
+        ttl: 60_000,
+      }),
       authPlugin(options.jwtSecret, options.readModel),
       EnvelopArmorPlugin({
         maxDepth: { n: options.limits?.maxDepth ?? 12 },
