@@ -73,6 +73,15 @@ export function ratio(label: string, value: number, target: number, higherIsBett
   return met;
 }
 
+/** Prints a latency against its ceiling and returns whether it stayed under. */
+export function ceiling(label: string, milliseconds: number, limit: number): boolean {
+  const met = milliseconds <= limit;
+  console.log(
+    `  ${label.padEnd(58)} ${milliseconds.toFixed(1).padStart(7)} ms (target ≤ ${limit} ms) ${met ? "met" : "NOT met"}`,
+  );
+  return met;
+}
+
 /** Writes a benchmark's figures as JSON under test/bench/out/. */
 export function saveResults(name: string, results: unknown): void {
   const dir = join(import.meta.dirname, "out");
