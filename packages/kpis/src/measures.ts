@@ -2,6 +2,7 @@ import {
   DAY_MS,
   type DealSnapshot,
   daysBetween,
+  dealAt,
   type InteractionFacts,
   type StageStay,
   stageIndex,
@@ -290,22 +291,12 @@ function interactionsInPeriod(scope: KpiScope): InteractionFacts[] {
   });
 }
 
+/** Contacts engaged on a deal as of `at`: the deal's own snapshot then, with the same knowledge cut-off. */
 function engagedContactsBefore(scope: KpiScope, deal: DealSnapshot, at: string): number {
-  const contacts = new Set<string>();
-  const roles = new Map<string, Set<string>>();
-  for (const change of deal.facts.roles) {
-    if (change.at > at || !visible(change, scope.current)) continue;
-    const set = roles.get(change.contactId) ?? new Set<string>();
-    if (change.assigned) set.add(change.role);
-    else set.delete(change.role);
-    roles.set(change.contactId, set);
-  }
-  for (const [contactId, set] of roles) if (set.size) contacts.add(contactId);
-  for (const entry of deal.facts.interactions) {
-    if (entry.at > at || !visible(entry, scope.current)) continue;
-    for (const contactId of scope.state.interactions[entry.interactionId]?.contactIds ?? []) contacts.add(contactId);
-  }
-  return contacts.size;
+  return (
+    dealAt(scope.state, deal.facts, { asOf: at, maxPosition: scope.current.maxPosition }, scope.config)?.engagedContactIds
+      .length ?? 0
+  );
 }
 
 /** Risk findings on open deals: stale, single-threaded when leaving the configured stage, slipped. */

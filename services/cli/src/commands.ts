@@ -13,6 +13,7 @@ import {
   toProvJson,
 } from "@revgraph/kpis";
 import { RevenueReadModel, readSnapshotState, rebuildGraph, writeSnapshotFile } from "@revgraph/read-model";
+import { InvalidArgumentError } from "commander";
 import { stringify } from "csv-stringify/sync";
 import { printTable, progress } from "./output.ts";
 import { type StoreOptions, snapshotPath } from "./store.ts";
@@ -23,7 +24,7 @@ export function parseFilters(values: readonly string[]): DimensionFilter {
   for (const value of values) {
     const [dimension, list] = value.split("=", 2);
     if (!dimension || list === undefined || !(dimensions as readonly string[]).includes(dimension)) {
-      throw new Error(
+      throw new InvalidArgumentError(
         `--filter ${JSON.stringify(value)}: use dimension=value[,value…] with a dimension among ${dimensions.join(", ")}`,
       );
     }
@@ -60,7 +61,7 @@ async function lastEventId(store: EventStore, position: number): Promise<string 
 export async function replay(store: EventStore, until: string) {
   const byPosition = /^\d+$/.test(until);
   if (!byPosition && Number.isNaN(Date.parse(until)))
-    throw new Error(`--until ${JSON.stringify(until)}: give a global position or an ISO date/time`);
+    throw new InvalidArgumentError(`--until ${JSON.stringify(until)}: give a global position or an ISO date/time`);
   const cutoff = byPosition ? Number(until) : new Date(until).toISOString();
   const state = emptyGraph();
   for await (const event of store.readAll()) {
@@ -169,7 +170,7 @@ export async function exportData(
         engagedContacts: deal.engagedContactIds.length,
       }));
     } else {
-      if (!options.period) throw new Error("export kpis needs --period");
+      if (!options.period) throw new InvalidArgumentError("export kpis needs --period");
       rows = computeKpis(
         model.state,
         defaultConfig,

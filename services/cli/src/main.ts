@@ -62,11 +62,7 @@ async function withStore(work: (store: EventStore) => Promise<number | undefined
     store = await openStore(globals());
     process.exitCode = (await work(store)) ?? exitCodes.ok;
   } catch (error) {
-    const usage =
-      error instanceof MappingError ||
-      error instanceof InvalidArgumentError ||
-      error instanceof KpiQueryError ||
-      (error instanceof Error && /^--|^export kpis needs|^mapping/.test(error.message));
+    const usage = error instanceof MappingError || error instanceof InvalidArgumentError || error instanceof KpiQueryError;
     process.stderr.write(`revgraph: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exitCode = usage ? exitCodes.usage : exitCodes.failure;
   } finally {
@@ -226,10 +222,7 @@ program
       withStore(async (store) => {
         const result = await explain(store, kpi, { ...options, filter: parseFilters(options.filter), now: now() });
         if (result.kind === "document") console.log(JSON.stringify(result.document, null, 2));
-        else
-          output({ ...result, result: { ...result.result, derivation: { ...result.result.derivation } } }, () =>
-            printExplanation(result),
-          );
+        else output(result, () => printExplanation(result));
         return exitCodes.ok;
       }),
   );

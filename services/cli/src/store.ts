@@ -2,6 +2,7 @@ import { join, resolve } from "node:path";
 import type { EventStore } from "@revgraph/event-store";
 import { openPostgresEventStore } from "@revgraph/event-store/postgres";
 import { openSqliteEventStore } from "@revgraph/event-store/sqlite";
+import { InvalidArgumentError } from "commander";
 
 /** Global options every command shares. */
 export interface StoreOptions {
@@ -14,7 +15,7 @@ export interface StoreOptions {
 /** Opens the configured event store: the embedded SQLite file under --data, or PostgreSQL. */
 export async function openStore(options: StoreOptions): Promise<EventStore> {
   if (options.store === "postgres") {
-    if (!options.databaseUrl) throw new Error("--store postgres needs --database-url (or REVGRAPH_DATABASE_URL)");
+    if (!options.databaseUrl) throw new InvalidArgumentError("--store postgres needs --database-url (or REVGRAPH_DATABASE_URL)");
     return openPostgresEventStore({ connectionString: options.databaseUrl });
   }
   return openSqliteEventStore({ path: join(resolve(options.data), "revgraph.db") });

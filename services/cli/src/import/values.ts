@@ -1,5 +1,5 @@
 import { isValidTimeZone, startOfLocalDay } from "@revgraph/domain";
-import type { Mapping } from "./mapping.ts";
+import { type Mapping, MappingError } from "./mapping.ts";
 import type { SourceRow } from "./rows.ts";
 
 /** A value that could not be read, naming the column. */
@@ -25,7 +25,7 @@ export class RowReader {
   readonly #mapping: Mapping;
   constructor(mapping: Mapping) {
     if (!isValidTimeZone(mapping.timeZone))
-      throw new Error(`mapping: key timeZone: unknown time zone ${JSON.stringify(mapping.timeZone)}`);
+      throw new MappingError(`mapping: key timeZone: unknown time zone ${JSON.stringify(mapping.timeZone)}`);
     this.#mapping = mapping;
   }
 
