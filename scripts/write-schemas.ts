@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { renderCheckedInSchemas } from "./checked-in-schemas.ts";
+import { renderCheckedInSchemas, renderWebIntrospection, webIntrospectionPath } from "./checked-in-schemas.ts";
 
 const root = join(import.meta.dirname, "..");
 for (const [path, content] of await renderCheckedInSchemas()) {
@@ -8,3 +8,5 @@ for (const [path, content] of await renderCheckedInSchemas()) {
   writeFileSync(join(root, path), content);
   console.log(`wrote ${path}`);
 }
+writeFileSync(join(root, webIntrospectionPath), renderWebIntrospection());
+console.log(`wrote ${webIntrospectionPath}`);

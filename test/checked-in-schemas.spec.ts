@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { renderCheckedInSchemas } from "../scripts/checked-in-schemas.ts";
+import { renderCheckedInSchemas, renderWebIntrospection, webIntrospectionPath } from "../scripts/checked-in-schemas.ts";
 
 const root = join(import.meta.dirname, "..");
 
@@ -14,5 +14,11 @@ describe("checked-in schemas", () => {
     }
     const stale = readdirSync(join(root, "schema/events")).filter((name) => !files.has(`schema/events/${name}`));
     expect(stale, "schema/events has files no event type generates").toEqual([]);
+  });
+
+  it("the dashboard's typed client introspects the checked-in GraphQL schema (run `pnpm schema:write` after a change)", () => {
+    expect(readFileSync(join(root, webIntrospectionPath), "utf8"), `${webIntrospectionPath} drifted`).toBe(
+      renderWebIntrospection(),
+    );
   });
 });

@@ -9,6 +9,7 @@ import { exampleQueries } from "./examples.ts";
 import { KpiService } from "./kpi-service.ts";
 import { authPlugin } from "./plugins/auth.ts";
 import { healthPlugin } from "./plugins/health.ts";
+import { type WebAppOptions, webAppPlugin } from "./plugins/web-app.ts";
 import { schema } from "./schema/index.ts";
 
 /** What the API app needs: a store, the read model over it, the configuration and the JWT secret. */
@@ -25,6 +26,8 @@ export interface AppOptions {
   readonly responseCache?: boolean;
   /** Query depth / cost / alias limits. */
   readonly limits?: { readonly maxDepth?: number; readonly maxCost?: number; readonly maxAliases?: number };
+  /** Serve the dashboard's build at `/` (and demo tokens at /demo/tokens when given). */
+  readonly web?: WebAppOptions;
 }
 
 /** The revgraph GraphQL app (graphql-yoga over the Pothos schema), separate from any listener. */
@@ -55,6 +58,7 @@ export function createApp(options: AppOptions): YogaServerInstance<Record<string
       } satisfies Context;
     },
     plugins: [
+      ...(options.web ? [webAppPlugin(options.web)] : []),
       healthPlugin(options.readModel, () => options.store.headPosition()),
       // A response depends only on the caller, the events applied so far and the minute KPIs are evaluated at,
       // so those three make the session key: any new event or a new minute gives a fresh answer.

@@ -3,11 +3,12 @@
  * serves the GraphQL app over HTTP. `--demo` seeds generated history into an empty store and prints
  * demo tokens for every role.
  *
- *   node services/api/src/main.ts [--demo] [--port 4000] [--data ./data] [--deals 2000]
+ *   node services/api/src/main.ts [--demo] [--port 4000] [--data ./data] [--deals 2000] [--web services/web/dist]
  *   REVGRAPH_STORE=postgres REVGRAPH_DATABASE_URL=postgres://… node services/api/src/main.ts
  */
 import { createServer } from "node:http";
 import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { defaultConfig } from "@revgraph/domain";
 import type { EventStore } from "@revgraph/event-store";
@@ -25,6 +26,7 @@ const { values } = parseArgs({
     host: { type: "string", default: process.env.HOST ?? "127.0.0.1" },
     data: { type: "string", default: process.env.REVGRAPH_DATA ?? "./data" },
     deals: { type: "string", default: process.env.REVGRAPH_DEMO_DEALS ?? "2000" },
+    web: { type: "string", default: process.env.REVGRAPH_WEB ?? fileURLToPath(new URL("../../web/dist", import.meta.url)) },
   },
 });
 
@@ -68,29 +70,40 @@ const readModel = await RevenueReadModel.open({
   onProgress: ({ events, head }) => events > 0 && process.stdout.write(`\rread model: ${events} events applied (head ${head})`),
 });
 process.stdout.write("\n");
-const app = createApp({ store, readModel, config: defaultConfig, jwtSecret: secret });
+const demoTokens = values.demo ? await signDemoTokens(readModel, secret) : undefined;
+const app = createApp({
+  store,
+  readModel,
+  config: defaultConfig,
+  jwtSecret: secret,
+  web: { root: values.web, ...(demoTokens ? { demoTokens } : {}) },
+});
 const server = createServer(app);
-server.listen(Number(values.port), values.host, async () => {
+server.listen(Number(values.port), values.host, () => {
   const url = `http://${values.host}:${values.port}`;
   console.log(`revgraph API on ${store.kind} store at position ${readModel.position}`);
+  console.log(`  dashboard: ${url}/`);
   console.log(`  GraphiQL:  ${url}/graphql`);
   console.log(`  health:    ${url}/health  ready: ${url}/ready`);
-  if (values.demo) {
-    const firstRep = Object.values(readModel.state.reps).sort((a, b) =>
-      a.repId.localeCompare(b.repId, "en", { numeric: true }),
-    )[0];
-    const firstTeam = firstRep?.teams.at(-1)?.teamId ?? "team-1";
-    const tokens = {
-      rep: await signToken({ sub: `demo-${firstRep?.repId ?? "rep-1"}`, role: "rep", repId: firstRep?.repId ?? "rep-1" }, secret),
-      manager: await signToken({ sub: "demo-manager", role: "manager", teamId: firstTeam }, secret),
-      exec: await signToken({ sub: "demo-exec", role: "exec" }, secret),
-      auditor: await signToken({ sub: "demo-auditor", role: "auditor" }, secret),
-      admin: await signToken({ sub: "demo-admin", role: "admin" }, secret),
-    };
+  if (demoTokens) {
     console.log("  demo tokens (Authorization: Bearer <token>):");
-    for (const [role, token] of Object.entries(tokens)) console.log(`    ${role.padEnd(8)} ${token}`);
+    for (const [role, token] of Object.entries(demoTokens)) console.log(`    ${role.padEnd(8)} ${token}`);
   }
 });
+
+/** Demo tokens for every role: the rep is the first rep by id, the manager leads that rep's team. */
+async function signDemoTokens(model: RevenueReadModel, jwtSecret: string): Promise<Record<string, string>> {
+  const firstRep = Object.values(model.state.reps).sort((a, b) => a.repId.localeCompare(b.repId, "en", { numeric: true }))[0];
+  const repId = firstRep?.repId ?? "rep-1";
+  const teamId = firstRep?.teams.at(-1)?.teamId ?? "team-1";
+  return {
+    rep: await signToken({ sub: `demo-${repId}`, role: "rep", repId }, jwtSecret),
+    manager: await signToken({ sub: "demo-manager", role: "manager", teamId }, jwtSecret),
+    exec: await signToken({ sub: "demo-exec", role: "exec" }, jwtSecret),
+    auditor: await signToken({ sub: "demo-auditor", role: "auditor" }, jwtSecret),
+    admin: await signToken({ sub: "demo-admin", role: "admin" }, jwtSecret),
+  };
+}
 
 async function shutdown(signal: string) {
   console.log(`\n${signal}: closing`);

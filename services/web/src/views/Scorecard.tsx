@@ -1,0 +1,79 @@
+import { Sparkline } from "@mantine/charts";
+import { Badge, Group, Paper, SimpleGrid, Stack, Text, Tooltip, UnstyledButton } from "@mantine/core";
+import { bandColor, formatKpiValue, quartersEndingWith } from "../format.ts";
+import { readFragment } from "../graphql.ts";
+import { useQuery } from "../hooks.ts";
+import { KpiValueFields, ScorecardQuery, ScorecardTrendQuery } from "../queries.ts";
+import { QueryStatus } from "./Status.tsx";
+import type { PeriodViewProps } from "./types.ts";
+
+/** Every active KPI for the period: its value (click → derivation), band, and trend over four quarters. */
+export function ScorecardView({
+  token,
+  period,
+  filter,
+  onExplain,
+}: PeriodViewProps & { readonly onExplain: (kpiId: string) => void }) {
+  const scorecard = useQuery(ScorecardQuery, { period, filter }, token);
+  const [p1, p2, p3, p4] = quartersEndingWith(period, 4);
+  const trend = useQuery(ScorecardTrendQuery, p1 && p2 && p3 && p4 ? { p1, p2, p3, p4, filter } : null, token);
+  const history = (kpiId: string): number[] =>
+    trend.data
+      ? [trend.data.p1, trend.data.p2, trend.data.p3, trend.data.p4].map(
+          (values) => values.find((entry) => entry.kpiId === kpiId)?.value ?? 0,
+        )
+      : [];
+  const values = (scorecard.data?.scorecard ?? []).map((entry) => readFragment(KpiValueFields, entry));
+  return (
+    <Stack>
+      <QueryStatus state={scorecard} />
+      <SimpleGrid cols={{ base: 1, sm: 2, lg: 4 }} data-testid="scorecard">
+        {values.map((kpi) => (
+          <Paper key={kpi.kpiId} withBorder p="md" radius="md" data-testid={`kpi-card-${kpi.kpiId}`}>
+            <Group justify="space-between" align="flex-start" wrap="nowrap">
+              <Tooltip label={kpi.definition.description} multiline w={320} withArrow>
+                <Text size="sm" fw={600}>
+                  {kpi.title}
+                </Text>
+              </Tooltip>
+              {kpi.band && (
+                <Badge color={bandColor[kpi.band.id] ?? "gray"} variant="light" data-testid={`kpi-band-${kpi.kpiId}`}>
+                  {kpi.band.label}
+                </Badge>
+              )}
+            </Group>
+            <UnstyledButton onClick={() => onExplain(kpi.kpiId)} aria-label={`Explain ${kpi.title}`}>
+              <Text
+                size="xl"
+                fw={700}
+                mt="xs"
+                data-testid={`kpi-value-${kpi.kpiId}`}
+                data-value={kpi.value ?? ""}
+                td="underline dotted"
+              >
+                {formatKpiValue(kpi.kpiId, kpi.unit, kpi.value)}
+              </Text>
+            </UnstyledButton>
+            {kpi.nullReason && (
+              <Text size="xs" c="dimmed">
+                {kpi.nullReason}
+              </Text>
+            )}
+            <Sparkline
+              mt="xs"
+              h={36}
+              data={history(kpi.kpiId)}
+              curveType="linear"
+              color={bandColor[kpi.band?.id ?? ""] ?? "blue"}
+              fillOpacity={0.2}
+              aria-label={`${kpi.title}, last four quarters`}
+            />
+            <Text size="xs" c="dimmed">
+              {p1} → {p4} · v{kpi.version}
+            </Text>
+          </Paper>
+        ))}
+      </SimpleGrid>
+    </Stack>
+  );
+}

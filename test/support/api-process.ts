@@ -1,0 +1,60 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { createServer } from "node:net";
+import { join } from "node:path";
+
+/** A free TCP port on loopback. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** A real API process started as the Quick start does (`main.ts --demo`), with what it printed. */
+export interface ApiProcess {
+  readonly child: ChildProcess;
+  readonly url: string;
+  /** Everything the process printed so far (stdout and stderr). */
+  output(): string;
+  /** The demo token it printed for a role. */
+  token(role: "rep" | "manager" | "exec" | "auditor" | "admin"): string;
+  /** SIGTERM, then wait for the exit. */
+  stop(): Promise<void>;
+}
+
+/** Starts `services/api/src/main.ts --demo` on a free port over `dataDir` and waits for the demo tokens. */
+export async function startDemoApi(dataDir: string, deals: number): Promise<ApiProcess> {
+  const port = await freePort();
+  const main = join(import.meta.dirname, "../../services/api/src/main.ts");
+  const child = spawn(process.execPath, [main, "--demo", "--deals", String(deals), "--data", dataDir, "--port", String(port)], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  const collect = (chunk: string) => {
+    output += chunk;
+  };
+  child.stdout.setEncoding("utf8").on("data", collect);
+  child.stderr.setEncoding("utf8").on("data", collect);
+  const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()));
+  for (let waited = 0; !/admin\s+\S+/.test(output); waited += 50) {
+    if (waited > 90_000 || child.exitCode !== null) throw new Error(`the API process did not start:\n${output}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return {
+    child,
+    url: `http://127.0.0.1:${port}`,
+    output: () => output,
+    token: (role) => {
+      const token = new RegExp(`${role}\\s+(\\S+)`).exec(output.slice(output.indexOf("demo tokens")))?.[1];
+      if (!token) throw new Error(`no ${role} token in the output:\n${output}`);
+      return token;
+    },
+    stop: async () => {
+      if (child.exitCode === null) child.kill("SIGTERM");
+      await exited;
+    },
+  };
+}

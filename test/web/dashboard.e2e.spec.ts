@@ -1,0 +1,185 @@
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type ApiProcess, startDemoApi } from "../support/api-process.ts";
+
+/**
+ * The dashboard in a real headless Chromium against a real API process started as the Quick start does.
+ * scripts/test builds the page and installs Debian's chromium; CHROMIUM_PATH points elsewhere if needed.
+ */
+const chromiumPath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const screenshots = join(import.meta.dirname, "../../test-results/dashboard");
+const built = join(import.meta.dirname, "../../services/web/dist/index.html");
+
+const now = new Date();
+const period = `${now.getUTCFullYear()}-Q${Math.floor(now.getUTCMonth() / 3) + 1}`;
+
+let api: ApiProcess;
+let browser: Browser;
+let dataDir: string;
+
+async function graphql<T>(token: string, query: string, variables: Record<string, unknown> = {}): Promise<T> {
+  const response = await fetch(`${api.url}/graphql`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await response.json()) as { data?: T; errors?: unknown };
+  if (!body.data) throw new Error(`GraphQL error: ${JSON.stringify(body.errors)}`);
+  return body.data;
+}
+
+async function openDashboard(): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: 1440, height: 1000 }, reducedMotion: "reduce" });
+  await page.goto(api.url);
+  await page.getByTestId("kpi-value-win_rate").waitFor();
+  return page;
+}
+
+async function switchRole(page: Page, role: string): Promise<void> {
+  await page.getByTestId("role-switch").getByText(role, { exact: true }).click();
+  await page.getByTestId("viewer").filter({ hasText: role }).waitFor();
+}
+
+beforeAll(async () => {
+  if (!existsSync(built)) throw new Error(`the dashboard is not built (${built}): run pnpm --filter @revgraph/web build`);
+  if (!existsSync(chromiumPath))
+    throw new Error(`no Chromium at ${chromiumPath}: run bash scripts/test (it installs it) or set CHROMIUM_PATH`);
+  mkdirSync(screenshots, { recursive: true });
+  dataDir = mkdtempSync(join(tmpdir(), "revgraph-web-"));
+  api = await startDemoApi(dataDir, 400);
+  browser = await chromium.launch({
+    executablePath: chromiumPath,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await api?.stop();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe("the revenue dashboard", () => {
+  it("is served at / and shows every scorecard number exactly as the API computes it", async () => {
+    const { scorecard } = await graphql<{ scorecard: { kpiId: string; value: number | null; band: { id: string } | null }[] }>(
+      api.token("exec"),
+      "query($period: String!) { scorecard(period: $period) { kpiId value band { id } } }",
+      { period },
+    );
+    expect(scorecard.length).toBeGreaterThan(10);
+    const page = await openDashboard();
+    for (const kpi of scorecard) {
+      await expect
+        .poll(() => page.getByTestId(`kpi-value-${kpi.kpiId}`).getAttribute("data-value"))
+        .toBe(String(kpi.value ?? ""));
+    }
+    const banded = scorecard.find((kpi) => kpi.band);
+    if (banded) expect(await page.getByTestId(`kpi-band-${banded.kpiId}`).count()).toBe(1);
+    await page.screenshot({ path: join(screenshots, "scorecard.png"), fullPage: true });
+    await page.close();
+  });
+
+  it("clicking a number shows its formula, inputs and contributing events, and restates it as known at a date", async () => {
+    const kpiQuery = `query($period: String!, $knownAt: DateTime) { kpi(id: "win_rate", period: $period, knownAt: $knownAt) {
+      value derivation { formula eventCount inputs { name } } } }`;
+    type Kpi = {
+      kpi: { value: number | null; derivation: { formula: string; eventCount: number; inputs: { name: string }[] } }[];
+    };
+    const current = (await graphql<Kpi>(api.token("exec"), kpiQuery, { period })).kpi[0];
+    const page = await openDashboard();
+    await page.getByTestId("kpi-value-win_rate").click();
+    await expect.poll(() => page.getByTestId("derivation-formula").textContent()).toBe(current?.derivation.formula);
+    expect(await page.getByTestId("derivation-value").getAttribute("data-value")).toBe(String(current?.value ?? ""));
+    expect(await page.getByTestId("derivation-inputs").locator("tbody tr").count()).toBe(current?.derivation.inputs.length);
+    expect(await page.getByTestId("derivation-events").locator("tbody tr").count()).toBe(
+      Math.min(25, current?.derivation.eventCount ?? 0),
+    );
+    await page.screenshot({ path: join(screenshots, "derivation.png"), fullPage: true });
+
+    const yesterday = new Date(now.getTime() - 86_400_000).toISOString().slice(0, 10);
+    const before = (await graphql<Kpi>(api.token("exec"), kpiQuery, { period, knownAt: `${yesterday}T23:59:59.999Z` })).kpi[0];
+    await page.getByTestId("known-at").fill(yesterday);
+    await page.getByTestId("restatement").waitFor();
+    await expect.poll(() => page.getByTestId("derivation-value").getAttribute("data-value")).toBe(String(before?.value ?? ""));
+    await page.screenshot({ path: join(screenshots, "derivation-known-at.png"), fullPage: true });
+    await page.close();
+  });
+
+  it("shows the funnel's counts and the attainment distribution the API reports", async () => {
+    const data = await graphql<{
+      funnel: { steps: { entered: number; converted: number }[] }[];
+      attainmentDistribution: { reps: unknown[] };
+    }>(
+      api.token("exec"),
+      "query($period: String!) { funnel(period: $period) { steps { entered converted } } attainmentDistribution(period: $period) { reps { repId } } }",
+      { period },
+    );
+    const page = await openDashboard();
+    await page.getByRole("tab", { name: "Funnel" }).click();
+    const rows = page.getByTestId("funnel-table").locator("tbody tr");
+    await expect.poll(() => rows.count()).toBe(data.funnel[0]?.steps.length);
+    expect(await rows.first().locator("td").nth(1).textContent()).toBe(String(data.funnel[0]?.steps[0]?.entered));
+    await page.screenshot({ path: join(screenshots, "funnel.png"), fullPage: true });
+    await page.getByRole("tab", { name: "Quota attainment" }).click();
+    await expect
+      .poll(() => page.getByTestId("attainment-table").locator("tbody tr").count())
+      .toBe(data.attainmentDistribution.reps.length);
+    await page.screenshot({ path: join(screenshots, "attainment.png"), fullPage: true });
+    await page.close();
+  });
+
+  it("lists deal risks across teams for an exec, each opening the deal's event timeline", async () => {
+    const { dealRisks } = await graphql<{ dealRisks: { dealId: string }[] }>(api.token("exec"), "{ dealRisks { dealId } }");
+    const page = await openDashboard();
+    await page.getByRole("tab", { name: "Deal risks" }).click();
+    await expect.poll(() => page.getByTestId("risk-count").textContent()).toBe(`${dealRisks.length} risks`);
+    const teams = await page
+      .getByTestId("risk-row")
+      .evaluateAll((rows) => new Set(rows.map((row) => row.getAttribute("data-team"))).size);
+    expect(teams).toBeGreaterThan(1);
+    const firstDeal = dealRisks[0]?.dealId ?? "";
+    const { deal } = await graphql<{ deal: { events: { edges: unknown[] } } }>(
+      api.token("exec"),
+      "query($id: String!) { deal(dealId: $id) { events(first: 200) { edges { cursor } } } }",
+      { id: firstDeal },
+    );
+    await page.getByTestId("risk-deal-link").first().click();
+    await expect.poll(() => page.getByTestId("timeline-event").count()).toBe(deal.events.edges.length);
+    await page.screenshot({ path: join(screenshots, "deal-timeline.png"), fullPage: true });
+    await page.close();
+  });
+
+  it("switching to the rep's demo token shows only that rep's numbers and deals, and the API refuses the rest", async () => {
+    const pipelineQuery = `query($period: String!) { viewer { repId } dealRisks { dealId } kpi(id: "pipeline", period: $period) { value } }`;
+    type Pipeline = { viewer: { repId: string }; dealRisks: { dealId: string }[]; kpi: { value: number | null }[] };
+    const rep = await graphql<Pipeline>(api.token("rep"), pipelineQuery, { period });
+    const everyone = await graphql<Pipeline>(api.token("exec"), pipelineQuery, { period });
+    expect(rep.kpi[0]?.value).not.toBe(everyone.kpi[0]?.value);
+    const exec = await graphql<{ dealRisks: { dealId: string; deal: { owner: { repId: string } } }[] }>(
+      api.token("exec"),
+      "{ dealRisks { dealId deal { owner { repId } } } }",
+    );
+    const othersDeal = exec.dealRisks.find((risk) => risk.deal.owner.repId !== rep.viewer.repId);
+    expect(othersDeal).toBeDefined();
+    const page = await openDashboard();
+    await switchRole(page, "rep");
+    await expect
+      .poll(() => page.getByTestId("kpi-value-pipeline").getAttribute("data-value"))
+      .toBe(String(rep.kpi[0]?.value ?? ""));
+    await page.getByRole("tab", { name: "Deal risks" }).click();
+    await expect.poll(() => page.getByTestId("risk-count").textContent()).toBe(`${rep.dealRisks.length} risks`);
+    const owners = await page
+      .getByTestId("risk-row")
+      .evaluateAll((rows) => [...new Set(rows.map((row) => row.getAttribute("data-owner")))]);
+    expect(owners.every((owner) => owner === rep.viewer.repId)).toBe(true);
+    await page.screenshot({ path: join(screenshots, "rep-view.png"), fullPage: true });
+    const { deal } = await graphql<{ deal: unknown }>(api.token("rep"), "query($id: String!) { deal(dealId: $id) { dealId } }", {
+      id: othersDeal?.dealId,
+    });
+    expect(deal).toBeNull();
+    await page.close();
+  });
+});
