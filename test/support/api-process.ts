@@ -25,12 +25,13 @@ export interface ApiProcess {
   stop(): Promise<void>;
 }
 
-/** Starts `services/api/src/main.ts --demo` on a free port over `dataDir` and waits for the demo tokens. */
-export async function startDemoApi(dataDir: string, deals: number): Promise<ApiProcess> {
+/** Starts `services/api/src/main.ts --demo` on a free port over `dataDir` (or the store `env` names) and waits for the demo tokens. */
+export async function startDemoApi(dataDir: string, deals: number, env: Record<string, string> = {}): Promise<ApiProcess> {
   const port = await freePort();
   const main = join(import.meta.dirname, "../../services/api/src/main.ts");
   const child = spawn(process.execPath, [main, "--demo", "--deals", String(deals), "--data", dataDir, "--port", String(port)], {
     stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, ...env },
   });
   let output = "";
   const collect = (chunk: string) => {

@@ -11,9 +11,7 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { defaultConfig } from "@revgraph/domain";
-import type { EventStore } from "@revgraph/event-store";
-import { openPostgresEventStore } from "@revgraph/event-store/postgres";
-import { openSqliteEventStore } from "@revgraph/event-store/sqlite";
+import { openEventStoreAt } from "@revgraph/event-store/open";
 import { RevenueReadModel } from "@revgraph/read-model";
 import { createApp } from "./app.ts";
 import { signToken } from "./auth.ts";
@@ -42,16 +40,11 @@ if (!secret) {
 }
 
 const dataDir = resolve(values.data);
-async function openStore(): Promise<EventStore> {
-  if (process.env.REVGRAPH_STORE === "postgres") {
-    const connectionString = process.env.REVGRAPH_DATABASE_URL;
-    if (!connectionString) throw new Error("REVGRAPH_STORE=postgres needs REVGRAPH_DATABASE_URL");
-    return openPostgresEventStore({ connectionString });
-  }
-  return openSqliteEventStore({ path: join(dataDir, "revgraph.db") });
-}
-
-const store = await openStore();
+const store = await openEventStoreAt({
+  store: process.env.REVGRAPH_STORE === "postgres" ? "postgres" : "sqlite",
+  dataDir,
+  databaseUrl: process.env.REVGRAPH_DATABASE_URL,
+});
 if (values.demo && (await store.headPosition()) === 0) {
   const deals = Number(values.deals);
   process.stdout.write(`seeding demo history: ${deals} deals …`);

@@ -1,7 +1,6 @@
 import { join, resolve } from "node:path";
 import type { EventStore } from "@revgraph/event-store";
-import { openPostgresEventStore } from "@revgraph/event-store/postgres";
-import { openSqliteEventStore } from "@revgraph/event-store/sqlite";
+import { openEventStoreAt } from "@revgraph/event-store/open";
 import { InvalidArgumentError } from "commander";
 
 /** Global options every command shares. */
@@ -14,11 +13,10 @@ export interface StoreOptions {
 
 /** Opens the configured event store: the embedded SQLite file under --data, or PostgreSQL. */
 export async function openStore(options: StoreOptions): Promise<EventStore> {
-  if (options.store === "postgres") {
-    if (!options.databaseUrl) throw new InvalidArgumentError("--store postgres needs --database-url (or REVGRAPH_DATABASE_URL)");
-    return openPostgresEventStore({ connectionString: options.databaseUrl });
+  if (options.store === "postgres" && !options.databaseUrl) {
+    throw new InvalidArgumentError("--store postgres needs --database-url (or REVGRAPH_DATABASE_URL)");
   }
-  return openSqliteEventStore({ path: join(resolve(options.data), "revgraph.db") });
+  return openEventStoreAt({ store: options.store, dataDir: options.data, databaseUrl: options.databaseUrl });
 }
 
 /** Where the read model's snapshot lives for this data directory. */

@@ -1,0 +1,142 @@
+import type { EventStore } from "@revgraph/event-store";
+import type { RecordedEvent } from "@revgraph/events";
+import { type DealSummary, dealIdOf, evolveDealSummary } from "./deal-summary.ts";
+import type { ReadModelSink } from "./sink.ts";
+
+/** How far behind the log a projector is. */
+export interface Lag {
+  readonly position: number;
+  readonly head: number;
+  readonly events: number;
+  /** Age of the oldest event not yet applied (record time), 0 when caught up. */
+  readonly seconds: number;
+}
+
+/** What one applied batch did. */
+export interface BatchReport {
+  readonly events: number;
+  readonly rows: number;
+  readonly position: number;
+  readonly durationMs: number;
+}
+
+/** Options of a {@link Projector}. */
+export interface ProjectorOptions {
+  readonly store: EventStore;
+  readonly sink: ReadModelSink;
+  /** The read-model version this projector builds (blue/green: a new version builds beside the serving one). */
+  readonly version: number;
+  /** Events per transaction (default 1,000). */
+  readonly batchSize?: number;
+  /** How long to wait before looking for new events when caught up (default 100 ms). */
+  readonly idleWaitMs?: number;
+  readonly onBatch?: (report: BatchReport) => void;
+  readonly clock?: () => Date;
+}
+
+/**
+ * Keeps one read-model version current: reads the log after its checkpoint in batches, folds each batch into the
+ * touched rows with the pure {@link evolveDealSummary}, and commits rows and checkpoint in one transaction — so a
+ * crash at any point resumes from the last committed batch and applies nothing twice.
+ */
+export class Projector {
+  #position = 0;
+  #started = false;
+  readonly #options: ProjectorOptions;
+
+  constructor(options: ProjectorOptions) {
+    this.#options = options;
+  }
+
+  /** Global position of the last event applied. */
+  get position(): number {
+    return this.#position;
+  }
+
+  /** Creates the version's tables if needed and loads its checkpoint. */
+  async start(): Promise<void> {
+    await this.#options.sink.prepare(this.#options.version);
+    this.#position = await this.#options.sink.checkpoint(this.#options.version);
+    this.#started = true;
+  }
+
+  /** Applies the next batch after the checkpoint; returns how many events it applied (0 = caught up). */
+  async step(): Promise<number> {
+    if (!this.#started) await this.start();
+    const { store, sink, version } = this.#options;
+    const batchSize = this.#options.batchSize ?? 1_000;
+    const began = performance.now();
+    const events: RecordedEvent[] = [];
+    for await (const event of store.readAll({ after: this.#position, maxCount: batchSize, batchSize })) events.push(event);
+    const last = events.at(-1);
+    if (!last) return 0;
+    const dealIds = [...new Set(events.map(dealIdOf).filter((id): id is string => id !== undefined))];
+    const rows = await sink.loadRows(version, dealIds);
+    const changed = new Map<string, DealSummary>();
+    for (const event of events) {
+      const dealId = dealIdOf(event);
+      if (!dealId) continue;
+      const next = evolveDealSummary(rows.get(dealId), event);
+      if (!next) continue;
+      rows.set(dealId, next);
+      changed.set(dealId, next);
+    }
+    await sink.commit(version, [...changed.values()], last.globalPosition);
+    this.#position = last.globalPosition;
+    this.#options.onBatch?.({
+      events: events.length,
+      rows: changed.size,
+      position: this.#position,
+      durationMs: performance.now() - began,
+    });
+    return events.length;
+  }
+
+  /** Applies batches until the log has nothing newer; returns the events applied. */
+  async catchUp(): Promise<number> {
+    let applied = 0;
+    for (let events = await this.step(); events > 0; events = await this.step()) applied += events;
+    return applied;
+  }
+
+  /** Catches up, then follows the log until `signal` aborts. */
+  async follow(signal: AbortSignal): Promise<void> {
+    const idle = this.#options.idleWaitMs ?? 100;
+    while (!signal.aborted) {
+      if ((await this.step()) === 0) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, idle);
+          signal.addEventListener("abort", () => (clearTimeout(timer), resolve()), { once: true });
+        });
+      }
+    }
+  }
+
+  /** Events and seconds behind the log's head. */
+  async lag(): Promise<Lag> {
+    const head = await this.#options.store.headPosition();
+    const events = Math.max(0, head - this.#position);
+    let seconds = 0;
+    if (events > 0) {
+      for await (const oldest of this.#options.store.readAll({ after: this.#position, maxCount: 1 })) {
+        const now = (this.#options.clock ?? (() => new Date()))();
+        seconds = Math.max(0, (now.getTime() - Date.parse(oldest.recordedAt)) / 1000);
+      }
+    }
+    return { position: this.#position, head, events, seconds };
+  }
+}
+
+/**
+ * Points the `deal_summary` view at `version` — refused while that version is behind the log (it would serve stale
+ * rows), unless `force`.
+ */
+export async function switchVersion(store: EventStore, sink: ReadModelSink, version: number, force = false): Promise<void> {
+  const [checkpoint, head] = await Promise.all([sink.checkpoint(version), store.headPosition()]);
+  if (checkpoint < head && !force) {
+    throw new Error(
+      `read-model version ${version} is at position ${checkpoint}, the log at ${head}: let it catch up first (or --force)`,
+    );
+  }
+  await sink.activate(version);
+}
