@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import type { EventStore } from "@revgraph/event-store";
 import type { RecordedEvent } from "@revgraph/events";
 import { type DealSummary, dealIdOf, evolveDealSummary } from "./deal-summary.ts";
@@ -104,10 +105,8 @@ export class Projector {
     const idle = this.#options.idleWaitMs ?? 100;
     while (!signal.aborted) {
       if ((await this.step()) === 0) {
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, idle);
-          signal.addEventListener("abort", () => (clearTimeout(timer), resolve()), { once: true });
-        });
+        // Aborting ends the wait early; the rejection it causes is the signal to stop, not an error.
+        await sleep(idle, undefined, { signal }).catch(() => undefined);
       }
     }
   }
