@@ -16,6 +16,7 @@ describe("no N+1", () => {
     const context: Context = {
       viewer: new Viewer({ sub: "eve", role: "exec" }, () => api.readModel.state),
       store: api.store,
+      correlationId: undefined,
       readModel: api.readModel,
       config: defaultConfig,
       kpis: new KpiService(api.readModel),

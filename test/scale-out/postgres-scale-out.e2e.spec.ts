@@ -31,7 +31,12 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
   }
 }
 
-async function graphql<T>(api: ApiProcess, query: string, variables: Record<string, unknown> = {}, role: "exec" | "admin" = "exec") {
+async function graphql<T>(
+  api: ApiProcess,
+  query: string,
+  variables: Record<string, unknown> = {},
+  role: "exec" | "admin" = "exec",
+) {
   const response = await fetch(`${api.url}/graphql`, {
     method: "POST",
     headers: { "content-type": "application/json", authorization: `Bearer ${api.token(role)}` },
@@ -77,7 +82,10 @@ describe("two API processes and a projector over one PostgreSQL", () => {
     const subscription = await fetch(`${apiB.url}/graphql`, {
       method: "POST",
       headers: { "content-type": "application/json", accept: "text/event-stream", authorization: `Bearer ${apiB.token("exec")}` },
-      body: JSON.stringify({ query: "subscription($id: String!) { dealEvents(dealId: $id) { type data } }", variables: { id: dealId } }),
+      body: JSON.stringify({
+        query: "subscription($id: String!) { dealEvents(dealId: $id) { type data } }",
+        variables: { id: dealId },
+      }),
       signal: controller.signal,
     });
     const reader = (subscription.body as ReadableStream<Uint8Array>).getReader();
@@ -101,7 +109,9 @@ describe("two API processes and a projector over one PostgreSQL", () => {
     expect(text).toContain('"type":"DealAmountChanged"');
 
     const readOnB = await until("API B to read the new amount", async () => {
-      const { deal } = await graphql<{ deal: { amount: number } }>(apiB, "query($id: String!) { deal(dealId: $id) { amount } }", { id: dealId });
+      const { deal } = await graphql<{ deal: { amount: number } }>(apiB, "query($id: String!) { deal(dealId: $id) { amount } }", {
+        id: dealId,
+      });
       return deal.amount === 123456 ? deal.amount : undefined;
     });
     expect(readOnB).toBe(123456);

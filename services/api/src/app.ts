@@ -1,14 +1,19 @@
 import { EnvelopArmorPlugin } from "@escape.tech/graphql-armor";
+import { usePrometheus } from "@graphql-yoga/plugin-prometheus";
 import { useResponseCache } from "@graphql-yoga/plugin-response-cache";
 import type { RevenueConfig } from "@revgraph/domain";
 import type { EventStore } from "@revgraph/event-store";
+import { createLogger, type Logger, tracedEventStore } from "@revgraph/observability";
 import type { RevenueReadModel } from "@revgraph/read-model";
 import { createYoga, type YogaServerInstance } from "graphql-yoga";
+import { Registry } from "prom-client";
 import { type Context, createLoaders } from "./context.ts";
 import { exampleQueries } from "./examples.ts";
 import { KpiService } from "./kpi-service.ts";
+import { apiMetrics } from "./metrics.ts";
 import { authPlugin } from "./plugins/auth.ts";
 import { healthPlugin } from "./plugins/health.ts";
+import { observabilityPlugin, requestInfo } from "./plugins/observability.ts";
 import { type WebAppOptions, webAppPlugin } from "./plugins/web-app.ts";
 import { schema } from "./schema/index.ts";
 
@@ -26,6 +31,10 @@ export interface AppOptions {
   readonly responseCache?: boolean;
   /** Query depth / cost / alias limits. */
   readonly limits?: { readonly maxDepth?: number; readonly maxCost?: number; readonly maxAliases?: number };
+  /** Structured request logs (default: none). */
+  readonly logger?: Logger;
+  /** Prometheus registry served at /metrics (default: a fresh one per app). */
+  readonly metricsRegistry?: Registry;
   /** Serve the dashboard's build at `/` (and demo tokens at /demo/tokens when given). */
   readonly web?: WebAppOptions;
 }
@@ -34,6 +43,10 @@ export interface AppOptions {
 export function createApp(options: AppOptions): YogaServerInstance<Record<string, unknown>, Context> {
   const kpis = new KpiService(options.readModel);
   const clock = options.clock ?? (() => new Date());
+  const registry = options.metricsRegistry ?? new Registry();
+  const headPosition = () => options.store.headPosition();
+  // Commands go through the traced store: their appends become spans of the request and count in the metrics.
+  const store = tracedEventStore(options.store, apiMetrics(registry, options.readModel, headPosition));
   return createYoga<Record<string, unknown>, Context>({
     schema,
     graphqlEndpoint: "/graphql",
@@ -44,11 +57,12 @@ export function createApp(options: AppOptions): YogaServerInstance<Record<string
       defaultQuery: exampleQueries,
       headers: JSON.stringify({ Authorization: "Bearer <paste a demo token>" }),
     },
-    context: () => {
+    context: ({ request }) => {
       const lookups = { batches: 0 };
       return {
         viewer: null,
-        store: options.store,
+        store,
+        correlationId: requestInfo(request)?.correlationId,
         readModel: options.readModel,
         config: options.config,
         kpis,
@@ -58,8 +72,19 @@ export function createApp(options: AppOptions): YogaServerInstance<Record<string
       } satisfies Context;
     },
     plugins: [
+      observabilityPlugin(options.logger ?? createLogger("revgraph-api", undefined, "silent")),
+      usePrometheus({
+        registry,
+        endpoint: "/metrics",
+        metrics: {
+          graphql_yoga_http_duration: true,
+          graphql_envelop_request_duration: true,
+          graphql_envelop_phase_execute: true,
+          graphql_envelop_error_result: true,
+        },
+      }),
       ...(options.web ? [webAppPlugin(options.web)] : []),
-      healthPlugin(options.readModel, () => options.store.headPosition()),
+      healthPlugin(options.readModel, headPosition),
       // A response depends only on the caller, the events applied so far and the minute KPIs are evaluated at,
       // so those three make the session key: any new event or a new minute gives a fresh answer.
       useResponseCache({

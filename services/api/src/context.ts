@@ -14,6 +14,8 @@ export interface LookupCounter {
 export interface Context {
   readonly viewer: Viewer | null;
   readonly store: EventStore;
+  /** The request's correlation id (x-correlation-id, else its request id): stamped on the events its commands write. */
+  readonly correlationId: string | undefined;
   readonly readModel: RevenueReadModel;
   readonly config: RevenueConfig;
   readonly kpis: KpiService;

@@ -12,6 +12,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { defaultConfig } from "@revgraph/domain";
 import { openEventStoreAt } from "@revgraph/event-store/open";
+import { createLogger, startTracing } from "@revgraph/observability";
 import { RevenueReadModel } from "@revgraph/read-model";
 import { createApp } from "./app.ts";
 import { signToken } from "./auth.ts";
@@ -40,6 +41,9 @@ if (!secret) {
 }
 
 const dataDir = resolve(values.data);
+const logger = createLogger("revgraph-api");
+// Spans go to OTEL_EXPORTER_OTLP_ENDPOINT when it is set; otherwise tracing stays a no-op.
+const tracing = startTracing({ serviceName: "revgraph-api" });
 const store = await openEventStoreAt({
   store: process.env.REVGRAPH_STORE === "postgres" ? "postgres" : "sqlite",
   dataDir,
@@ -69,6 +73,7 @@ const app = createApp({
   readModel,
   config: defaultConfig,
   jwtSecret: secret,
+  logger,
   web: { root: values.web, ...(demoTokens ? { demoTokens } : {}) },
 });
 const server = createServer(app);
@@ -103,6 +108,7 @@ async function shutdown(signal: string) {
   server.close();
   await readModel.close();
   await store.close();
+  await tracing?.shutdown();
   process.exit(0);
 }
 process.on("SIGINT", () => void shutdown("SIGINT"));

@@ -11,15 +11,15 @@ import { createServer } from "node:http";
 import { join, resolve } from "node:path";
 import type { EventStore } from "@revgraph/event-store";
 import { openEventStoreAt } from "@revgraph/event-store/open";
+import { createLogger, startTracing, tracedEventStore } from "@revgraph/observability";
 import { Command, InvalidArgumentError, Option } from "commander";
-import { pino } from "pino";
 import { projectorMetrics } from "./metrics.ts";
 import { openPostgresSink } from "./postgres-sink.ts";
 import { Projector, switchVersion } from "./projector.ts";
 import type { ReadModelSink } from "./sink.ts";
 import { openSqliteSink } from "./sqlite-sink.ts";
 
-const log = pino({ name: "revgraph-projector", level: process.env.LOG_LEVEL ?? "info" });
+const log = createLogger("revgraph-projector");
 
 interface GlobalOptions {
   store: "sqlite" | "postgres";
@@ -40,7 +40,9 @@ async function openBoth(options: GlobalOptions): Promise<{ store: EventStore; si
     (options.store === "postgres"
       ? `postgres:${options.databaseUrl ?? ""}`
       : `sqlite:${join(resolve(options.data), "read-models.db")}`);
-  const store = await openEventStoreAt({ store: options.store, dataDir: options.data, databaseUrl: options.databaseUrl });
+  const store = tracedEventStore(
+    await openEventStoreAt({ store: options.store, dataDir: options.data, databaseUrl: options.databaseUrl }),
+  );
   const [kind, ...rest] = target.split(":");
   const location = rest.join(":");
   if (kind === "sqlite" && location) return { store, sink: openSqliteSink(location), target };
@@ -85,6 +87,8 @@ program
       readyMaxLag: string;
       exitWhenCaughtUp?: boolean;
     }) => {
+      // Spans go to OTEL_EXPORTER_OTLP_ENDPOINT when it is set; otherwise tracing stays a no-op.
+      const tracing = startTracing({ serviceName: "revgraph-projector" });
       const { store, sink, target } = await openBoth(program.opts<GlobalOptions>());
       const metrics = projectorMetrics(options.version);
       const projector = new Projector({
@@ -134,6 +138,7 @@ program
       server.close();
       await sink.close();
       await store.close();
+      await tracing?.shutdown();
     },
   );
 

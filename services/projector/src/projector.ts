@@ -1,8 +1,11 @@
 import { setTimeout as sleep } from "node:timers/promises";
+import { type Span, SpanStatusCode, trace } from "@opentelemetry/api";
 import type { EventStore } from "@revgraph/event-store";
 import type { RecordedEvent } from "@revgraph/events";
 import { type DealSummary, dealIdOf, evolveDealSummary } from "./deal-summary.ts";
 import type { ReadModelSink } from "./sink.ts";
+
+const tracer = trace.getTracer("revgraph-projector");
 
 /** How far behind the log a projector is. */
 export interface Lag {
@@ -61,9 +64,29 @@ export class Projector {
     this.#started = true;
   }
 
-  /** Applies the next batch after the checkpoint; returns how many events it applied (0 = caught up). */
+  /**
+   * Applies the next batch after the checkpoint; returns how many events it applied (0 = caught up). Each batch is a
+   * span tagged with the correlation ids of the events it applied, so a request's trace id or correlation id leads
+   * to the batch that projected it.
+   */
   async step(): Promise<number> {
     if (!this.#started) await this.start();
+    return tracer.startActiveSpan("projector.batch", async (span) => {
+      try {
+        const applied = await this.#applyNextBatch(span);
+        span.setAttribute("revgraph.events", applied);
+        return applied;
+      } catch (error) {
+        span.recordException(error as Error);
+        span.setStatus({ code: SpanStatusCode.ERROR });
+        throw error;
+      } finally {
+        span.end();
+      }
+    });
+  }
+
+  async #applyNextBatch(span: Span): Promise<number> {
     const { store, sink, version } = this.#options;
     const batchSize = this.#options.batchSize ?? 1_000;
     const began = performance.now();
@@ -82,6 +105,13 @@ export class Projector {
       rows.set(dealId, next);
       changed.set(dealId, next);
     }
+    const correlationIds = [...new Set(events.map((event) => event.correlationId).filter((id): id is string => id !== null))];
+    span.setAttributes({
+      "revgraph.position.from": events[0]?.globalPosition ?? 0,
+      "revgraph.position.to": last.globalPosition,
+      "revgraph.rows": changed.size,
+      "revgraph.correlation_ids": correlationIds.slice(0, 50),
+    });
     await sink.commit(version, [...changed.values()], last.globalPosition);
     this.#position = last.globalPosition;
     this.#options.onBatch?.({

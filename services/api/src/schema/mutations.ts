@@ -229,7 +229,8 @@ async function execute<S>(
     occurredAt,
     actor: context.viewer?.claims.sub ?? "anonymous",
     source: { system: "graphql" },
-    ...(key ? { correlationId: key } : {}),
+    // With an idempotency key the key is the correlation id (a retry finds its events by it); else the request's.
+    ...(key ? { correlationId: key } : context.correlationId ? { correlationId: context.correlationId } : {}),
   }));
   try {
     const result = await context.store.append(streamId, events, { expectedRevision: revision === -1 ? "no_stream" : revision });
