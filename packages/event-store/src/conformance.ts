@@ -12,8 +12,11 @@ export interface ConformanceHarness {
   connect(): Promise<EventStore>;
   /** Reopens the same storage after `close()`; absent for storage that does not outlive its process. */
   reopen?: () => Promise<EventStore>;
-  /** Changes the stored data of the event at `position` behind the store's back. */
-  tamper(position: number): Promise<void>;
+  /**
+   * Changes the stored data of the event at `position` behind the store's back; absent where the storage cannot be
+   * changed after the write (KurrentDB), so there is nothing to detect.
+   */
+  tamper?: (position: number) => Promise<void>;
   /** Frees the storage (files, tables). */
   dispose(): Promise<void>;
 }
@@ -334,7 +337,11 @@ export function describeEventStoreConformance(name: string, makeHarness: () => C
       expect((await iterator.next()).done).toBe(true);
     });
 
-    it("verifies the hash chain and names a tampered event", async () => {
+    it("verifies the hash chain and names a tampered event", async (context) => {
+      if (!harness.tamper) {
+        context.skip("this adapter's storage cannot be changed after the write, so there is no tampering to detect");
+        return;
+      }
       for (let index = 0; index < 5; index++) await store.append(`deal-h${index % 2}`, [amountChanged(`h${index % 2}`, index)]);
       const clean = await verifyEvents(store.readAll());
       expect(clean).toMatchObject({ eventsChecked: 5, streamsChecked: 2, firstViolation: null });

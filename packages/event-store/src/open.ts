@@ -1,23 +1,27 @@
 import { join, resolve } from "node:path";
+import { openKurrentDbEventStore } from "./kurrentdb.ts";
 import type { EventStore } from "./port.ts";
 import { openPostgresEventStore } from "./postgres.ts";
 import { openSqliteEventStore } from "./sqlite.ts";
 
-/** Which store a process should use: the embedded SQLite file in a data directory (default), or PostgreSQL. */
+/** The kinds of event store a process can be pointed at. */
+export const storeKinds = ["sqlite", "postgres", "kurrentdb"] as const;
+
+/** Which store a process should use: the embedded SQLite file in a data directory (default), PostgreSQL or KurrentDB. */
 export interface StoreLocation {
-  readonly store: "sqlite" | "postgres";
+  readonly store: (typeof storeKinds)[number];
   /** Data directory holding `revgraph.db` (SQLite). */
   readonly dataDir: string;
-  /** PostgreSQL connection string (required for `postgres`). */
+  /** Connection string: `postgres://…` for PostgreSQL, `kurrentdb://…` for KurrentDB (required for both). */
   readonly databaseUrl?: string | undefined;
 }
 
 /** Opens the store a process is configured for; the API, the CLI and the projector share this. */
 export async function openEventStoreAt(location: StoreLocation): Promise<EventStore> {
-  if (location.store === "postgres") {
-    if (!location.databaseUrl)
-      throw new Error("the postgres store needs a connection string (REVGRAPH_DATABASE_URL or --database-url)");
-    return openPostgresEventStore({ connectionString: location.databaseUrl });
+  if (location.store !== "sqlite" && !location.databaseUrl) {
+    throw new Error(`the ${location.store} store needs a connection string (REVGRAPH_DATABASE_URL or --database-url)`);
   }
+  if (location.store === "postgres") return openPostgresEventStore({ connectionString: location.databaseUrl as string });
+  if (location.store === "kurrentdb") return openKurrentDbEventStore({ connectionString: location.databaseUrl as string });
   return openSqliteEventStore({ path: join(resolve(location.dataDir), "revgraph.db") });
 }

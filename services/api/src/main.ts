@@ -5,13 +5,14 @@
  *
  *   node services/api/src/main.ts [--demo] [--port 4000] [--data ./data] [--deals 2000] [--web services/web/dist]
  *   REVGRAPH_STORE=postgres REVGRAPH_DATABASE_URL=postgres://… node services/api/src/main.ts
+ *   REVGRAPH_STORE=kurrentdb REVGRAPH_DATABASE_URL=kurrentdb://… node services/api/src/main.ts
  */
 import { createServer } from "node:http";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { defaultConfig } from "@revgraph/domain";
-import { openEventStoreAt } from "@revgraph/event-store/open";
+import { openEventStoreAt, storeKinds } from "@revgraph/event-store/open";
 import { createLogger, startTracing } from "@revgraph/observability";
 import { RevenueReadModel } from "@revgraph/read-model";
 import { createApp } from "./app.ts";
@@ -45,7 +46,7 @@ const logger = createLogger("revgraph-api");
 // Spans go to OTEL_EXPORTER_OTLP_ENDPOINT when it is set; otherwise tracing stays a no-op.
 const tracing = startTracing({ serviceName: "revgraph-api" });
 const store = await openEventStoreAt({
-  store: process.env.REVGRAPH_STORE === "postgres" ? "postgres" : "sqlite",
+  store: storeKinds.find((kind) => kind === process.env.REVGRAPH_STORE) ?? "sqlite",
   dataDir,
   databaseUrl: process.env.REVGRAPH_DATABASE_URL,
 });

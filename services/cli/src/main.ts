@@ -4,6 +4,7 @@
  */
 import { defaultConfig } from "@revgraph/domain";
 import type { EventStore } from "@revgraph/event-store";
+import { storeKinds } from "@revgraph/event-store/open";
 import { computeKpis, KpiQueryError } from "@revgraph/kpis";
 import { RevenueReadModel } from "@revgraph/read-model";
 import { Command, InvalidArgumentError, Option } from "commander";
@@ -16,10 +17,12 @@ import { openStore, type StoreOptions } from "./store.ts";
 const program = new Command("revgraph")
   .description("Event-sourced revenue graph: import CRM history, replay, rebuild, verify, export and explain KPIs.")
   .option("--data <dir>", "data directory of the embedded store", process.env.REVGRAPH_DATA ?? "./data")
-  .addOption(
-    new Option("--store <kind>", "event store").choices(["sqlite", "postgres"]).default(process.env.REVGRAPH_STORE ?? "sqlite"),
+  .addOption(new Option("--store <kind>", "event store").choices(storeKinds).default(process.env.REVGRAPH_STORE ?? "sqlite"))
+  .option(
+    "--database-url <url>",
+    "connection string with --store postgres (postgres://…) or kurrentdb (kurrentdb://…)",
+    process.env.REVGRAPH_DATABASE_URL,
   )
-  .option("--database-url <url>", "PostgreSQL connection string (with --store postgres)", process.env.REVGRAPH_DATABASE_URL)
   .option("--json", "machine-readable output on stdout, no progress bars", false)
   .option("--now <instant>", "evaluate KPIs at this instant instead of the current time (reproducible output)")
   .showHelpAfterError()

@@ -10,7 +10,7 @@
 import { createServer } from "node:http";
 import { join, resolve } from "node:path";
 import type { EventStore } from "@revgraph/event-store";
-import { openEventStoreAt } from "@revgraph/event-store/open";
+import { openEventStoreAt, type StoreLocation, storeKinds } from "@revgraph/event-store/open";
 import { createLogger, startTracing, tracedEventStore } from "@revgraph/observability";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { projectorMetrics } from "./metrics.ts";
@@ -22,7 +22,7 @@ import { openSqliteSink } from "./sqlite-sink.ts";
 const log = createLogger("revgraph-projector");
 
 interface GlobalOptions {
-  store: "sqlite" | "postgres";
+  store: StoreLocation["store"];
   data: string;
   databaseUrl?: string;
   target?: string;
@@ -51,13 +51,19 @@ async function openBoth(options: GlobalOptions): Promise<{ store: EventStore; si
   throw new InvalidArgumentError(`--target must be sqlite:PATH or postgres:URL, got "${target}"`);
 }
 
+/*
+ * Read models default to beside the store: the same PostgreSQL database, or an SQLite file in the data directory
+ * (also for KurrentDB, whose read models belong in PostgreSQL in production: pass --target postgres:URL).
+ */
 const program = new Command("revgraph-projector")
   .description("Follows the event log and keeps relational read models (deal_summary) current in SQLite or PostgreSQL.")
-  .addOption(
-    new Option("--store <kind>", "event store").choices(["sqlite", "postgres"]).default(process.env.REVGRAPH_STORE ?? "sqlite"),
-  )
+  .addOption(new Option("--store <kind>", "event store").choices(storeKinds).default(process.env.REVGRAPH_STORE ?? "sqlite"))
   .option("--data <dir>", "data directory of the embedded store", process.env.REVGRAPH_DATA ?? "./data")
-  .option("--database-url <url>", "PostgreSQL event store", process.env.REVGRAPH_DATABASE_URL)
+  .option(
+    "--database-url <url>",
+    "connection string with --store postgres (postgres://…) or kurrentdb (kurrentdb://…)",
+    process.env.REVGRAPH_DATABASE_URL,
+  )
   .option(
     "--target <sink>",
     "where read models go: sqlite:PATH or postgres:URL (default: beside the store)",
