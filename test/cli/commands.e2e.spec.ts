@@ -137,3 +137,31 @@ describe("revgraph commands (real CLI processes)", () => {
     expect(replayed.deals).toBeLessThan(200);
   });
 });
+
+describe("revgraph copy", () => {
+  it("copies the log into another store with the same ids, streams, revisions and positions; a second run copies nothing", () => {
+    const { dir } = workspace();
+    expect(revgraph(dir, "seed", "--deals", "60", "--seed", "8").code).toBe(0);
+    const target = join(dir, "copy");
+    const first = revgraph(dir, "--json", "copy", "--to-store", "sqlite", "--to-data", target);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.json()).toMatchObject({ resumedFrom: 0, head: storedRows(dir).length });
+    const copied = new DatabaseSync(join(target, "revgraph.db"));
+    const rows = copied.prepare("SELECT position, event_id, stream_id, stream_revision FROM events ORDER BY position").all();
+    copied.close();
+    expect(rows.map((row) => `${row.position}|${row.event_id}|${row.stream_id}|${row.stream_revision}`)).toEqual(storedRows(dir));
+    expect(revgraph(dir, "--data", target, "verify").stdout).toMatch(/hash chains ok/);
+    const again = revgraph(dir, "--json", "copy", "--to-store", "sqlite", "--to-data", target);
+    expect(again.json()).toMatchObject({ copied: 0, resumedFrom: storedRows(dir).length });
+  });
+
+  it("refuses a target that holds other events", () => {
+    const { dir } = workspace();
+    revgraph(dir, "seed", "--deals", "5", "--seed", "1");
+    const other = workspace().dir;
+    revgraph(other, "seed", "--deals", "5", "--seed", "2");
+    const result = revgraph(dir, "copy", "--to-store", "sqlite", "--to-data", join(other, "data"));
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/not a prefix of this log: copy into an empty store/);
+  });
+});

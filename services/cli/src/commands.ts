@@ -1,8 +1,8 @@
 import { createWriteStream, existsSync } from "node:fs";
 import { seedDemoData } from "@revgraph/api/demo";
 import { applyEvent, dealAt, defaultConfig, emptyGraph, type GraphState, timeSlice } from "@revgraph/domain";
-import { type EventStore, verifyEvents } from "@revgraph/event-store";
-import { canonicalJson, type RecordedEvent } from "@revgraph/events";
+import { type AppendRequest, type EventStore, verifyEvents } from "@revgraph/event-store";
+import { canonicalJson, type NewEvent, type RecordedEvent } from "@revgraph/events";
 import {
   computeKpis,
   type DimensionFilter,
@@ -309,4 +309,75 @@ export async function seed(store: EventStore, deals: number, seedValue: number, 
   });
   bar.stop();
   return { deals, seed: seedValue, events: written, seconds: (performance.now() - started) / 1000 };
+}
+
+/** The event as an append request carries it again: same id, type, data, times, actor and ids. */
+function asNewEvent(event: RecordedEvent): NewEvent {
+  return {
+    id: event.id,
+    type: event.type,
+    data: event.data,
+    schemaVersion: event.schemaVersion,
+    occurredAt: event.occurredAt,
+    actor: event.actor,
+    ...(event.source ? { source: event.source } : {}),
+    ...(event.causationId ? { causationId: event.causationId } : {}),
+    ...(event.correlationId ? { correlationId: event.correlationId } : {}),
+  };
+}
+
+/**
+ * Copies the whole log into another store in global order, in atomic batches, each event at its original stream
+ * revision (so ids, streams, revisions and — into an empty store — global positions come out the same). The target
+ * seals its own record times and hash chains. A copy that stopped half-way resumes where the target ends; a target
+ * holding anything else is refused.
+ */
+export async function copyLog(source: EventStore, target: EventStore, json: boolean, batchEvents = 5_000) {
+  const head = await source.headPosition();
+  const started = performance.now();
+  let after = await target.headPosition();
+  if (after > 0) {
+    const [sourceEvent] = await collectEvents(source.readAll({ after: after - 1, maxCount: 1 }));
+    const [targetEvent] = await collectEvents(target.readAll({ after: after - 1, maxCount: 1 }));
+    if (!sourceEvent || sourceEvent.id !== targetEvent?.id) {
+      throw new InvalidArgumentError(
+        `the target store already holds ${after} events that are not a prefix of this log: copy into an empty store`,
+      );
+    }
+  }
+  const resumedFrom = after;
+  const bar = progress("copying", head, json);
+  let requests: AppendRequest[] = [];
+  let pending = 0;
+  const flush = async () => {
+    if (pending === 0) return;
+    await target.appendMany(requests);
+    bar.update(after);
+    requests = [];
+    pending = 0;
+  };
+  for await (const event of source.readAll({ after })) {
+    const last = requests.at(-1);
+    if (last && last.streamId === event.streamId) (last.events as NewEvent[]).push(asNewEvent(event));
+    else {
+      const expectedRevision = event.streamRevision === 0 ? "no_stream" : event.streamRevision - 1;
+      requests.push({ streamId: event.streamId, events: [asNewEvent(event)], expectedRevision });
+    }
+    after = event.globalPosition;
+    if (++pending >= batchEvents) await flush();
+  }
+  await flush();
+  bar.stop();
+  return {
+    copied: after - resumedFrom,
+    resumedFrom,
+    head: await target.headPosition(),
+    seconds: (performance.now() - started) / 1000,
+  };
+}
+
+async function collectEvents(events: AsyncIterable<RecordedEvent>): Promise<RecordedEvent[]> {
+  const collected: RecordedEvent[] = [];
+  for await (const event of events) collected.push(event);
+  return collected;
 }

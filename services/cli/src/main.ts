@@ -8,7 +8,18 @@ import { storeKinds } from "@revgraph/event-store/open";
 import { computeKpis, KpiQueryError } from "@revgraph/kpis";
 import { RevenueReadModel } from "@revgraph/read-model";
 import { Command, InvalidArgumentError, Option } from "commander";
-import { explain, exportData, kpiRow, parseFilters, printExplanation, rebuild, replay, seed, verify } from "./commands.ts";
+import {
+  copyLog,
+  explain,
+  exportData,
+  kpiRow,
+  parseFilters,
+  printExplanation,
+  rebuild,
+  replay,
+  seed,
+  verify,
+} from "./commands.ts";
 import { importFormats, MappingError } from "./import/mapping.ts";
 import { runImport } from "./import/run.ts";
 import { exitCodes, printTable } from "./output.ts";
@@ -283,6 +294,47 @@ program
       output(result, () =>
         console.log(`seeded ${result.deals} deals, ${result.events} events in ${result.seconds.toFixed(2)} s`),
       );
+      return exitCodes.ok;
+    }),
+  );
+
+program
+  .command("copy")
+  .description("copy the whole log into another store (e.g. the embedded store into PostgreSQL or KurrentDB), in order")
+  .addOption(new Option("--to-store <kind>", "target event store").choices(storeKinds).makeOptionMandatory())
+  .option("--to-data <dir>", "target data directory (with --to-store sqlite)")
+  .option("--to-database-url <url>", "target connection string (postgres://… or kurrentdb://…)")
+  .addHelpText(
+    "after",
+    `
+Ids, streams, stream revisions and the order of the log are kept (into an empty target the global positions are the
+same); the target records its own record times and seals its own hash chains — run \`revgraph verify\` on it after.
+An interrupted copy resumes where the target ends when run again.
+
+Examples:
+  revgraph copy --to-store postgres --to-database-url postgres://revgraph@db/revgraph
+  revgraph copy --to-store kurrentdb --to-database-url "kurrentdb://node1:2113,node2:2113,node3:2113?tls=false"`,
+  )
+  .action((options: { toStore: StoreOptions["store"]; toData?: string; toDatabaseUrl?: string }) =>
+    withStore(async (store) => {
+      if (options.toStore === "sqlite" && !options.toData)
+        throw new InvalidArgumentError("--to-store sqlite needs --to-data <dir>");
+      const target = await openStore({
+        store: options.toStore,
+        data: options.toData ?? "",
+        json: globals().json,
+        ...(options.toDatabaseUrl ? { databaseUrl: options.toDatabaseUrl } : {}),
+      });
+      try {
+        const result = await copyLog(store, target, globals().json);
+        output(result, () =>
+          console.log(
+            `copied ${result.copied} events${result.resumedFrom ? ` (resumed after ${result.resumedFrom})` : ""} in ${result.seconds.toFixed(2)} s; target head ${result.head}`,
+          ),
+        );
+      } finally {
+        await target.close();
+      }
       return exitCodes.ok;
     }),
   );
