@@ -15,6 +15,8 @@ const built = join(import.meta.dirname, "../../services/web/dist/index.html");
 
 const now = new Date();
 const period = `${now.getUTCFullYear()}-Q${Math.floor(now.getUTCMonth() / 3) + 1}`;
+const quarterIndex = now.getUTCFullYear() * 4 + Math.floor(now.getUTCMonth() / 3) - 1;
+const previousPeriod = `${Math.floor(quarterIndex / 4)}-Q${(quarterIndex % 4) + 1}`;
 
 let api: ApiProcess;
 let browser: Browser;
@@ -75,6 +77,21 @@ describe("the revenue dashboard", () => {
       await expect
         .poll(() => page.getByTestId(`kpi-value-${kpi.kpiId}`).getAttribute("data-value"))
         .toBe(String(kpi.value ?? ""));
+    }
+    const previous = await graphql<{ scorecard: { kpiId: string; value: number | null }[] }>(
+      api.token("exec"),
+      "query($period: String!) { scorecard(period: $period) { kpiId value } }",
+      { period: previousPeriod },
+    );
+    const compared = scorecard.find((kpi) => {
+      const before = previous.scorecard.find((entry) => entry.kpiId === kpi.kpiId)?.value;
+      return kpi.value !== null && before !== null && before !== undefined && before !== kpi.value;
+    });
+    if (compared) {
+      const before = previous.scorecard.find((entry) => entry.kpiId === compared.kpiId)?.value ?? 0;
+      await expect
+        .poll(() => page.getByTestId(`kpi-change-${compared.kpiId}`).textContent())
+        .toMatch(new RegExp(`^${(compared.value ?? 0) > before ? "▲" : "▼"} .* vs ${previousPeriod}$`));
     }
     const banded = scorecard.find((kpi) => kpi.band);
     if (banded) expect(await page.getByTestId(`kpi-band-${banded.kpiId}`).count()).toBe(1);

@@ -17,12 +17,13 @@ export function ScorecardView({
   const scorecard = useQuery(ScorecardQuery, { period, filter }, token);
   const [p1, p2, p3, p4] = quartersEndingWith(period, 4);
   const trend = useQuery(ScorecardTrendQuery, p1 && p2 && p3 && p4 ? { p1, p2, p3, p4, filter } : null, token);
-  const history = (kpiId: string): number[] =>
+  const series = (kpiId: string): (number | null)[] =>
     trend.data
       ? [trend.data.p1, trend.data.p2, trend.data.p3, trend.data.p4].map(
-          (values) => values.find((entry) => entry.kpiId === kpiId)?.value ?? 0,
+          (values) => values.find((entry) => entry.kpiId === kpiId)?.value ?? null,
         )
       : [];
+  const history = (kpiId: string): number[] => series(kpiId).map((value) => value ?? 0);
   const values = (scorecard.data?.scorecard ?? []).map((entry) => readFragment(KpiValueFields, entry));
   return (
     <Stack>
@@ -54,6 +55,14 @@ export function ScorecardView({
                 {formatKpiValue(kpi.kpiId, kpi.unit, kpi.value)}
               </Text>
             </UnstyledButton>
+            <ChangeSincePrevious
+              kpiId={kpi.kpiId}
+              unit={kpi.unit}
+              direction={kpi.definition.direction}
+              previous={series(kpi.kpiId)[2] ?? null}
+              current={kpi.value}
+              previousPeriod={p3 ?? ""}
+            />
             {kpi.nullReason && (
               <Text size="xs" c="dimmed">
                 {kpi.nullReason}
@@ -75,5 +84,33 @@ export function ScorecardView({
         ))}
       </SimpleGrid>
     </Stack>
+  );
+}
+
+/** Colour of a change: better (teal) or worse (red) by the KPI's direction; neutral KPIs stay grey. */
+function changeColor(direction: string, delta: number): string {
+  if (delta === 0 || direction === "neutral") return "dimmed";
+  return delta > 0 === (direction === "higher_is_better") ? "teal" : "red";
+}
+
+/** "▲ 2.1 pts vs 2026-Q3": the change since the previous quarter, coloured by whether it is an improvement. */
+function ChangeSincePrevious(props: {
+  readonly kpiId: string;
+  readonly unit: string;
+  readonly direction: string;
+  readonly previous: number | null;
+  readonly current: number | null | undefined;
+  readonly previousPeriod: string;
+}) {
+  if (props.previous === null || props.current === null || props.current === undefined) return null;
+  const delta = props.current - props.previous;
+  const magnitude =
+    props.unit === "ratio" && !props.kpiId.includes("coverage") && !props.kpiId.includes("ratio")
+      ? `${Math.abs(delta * 100).toFixed(1)} pts`
+      : formatKpiValue(props.kpiId, props.unit, Math.abs(delta));
+  return (
+    <Text size="xs" c={changeColor(props.direction, delta)} data-testid={`kpi-change-${props.kpiId}`}>
+      {delta === 0 ? "no change" : `${delta > 0 ? "▲" : "▼"} ${magnitude}`} vs {props.previousPeriod}
+    </Text>
   );
 }
