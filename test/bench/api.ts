@@ -1,26 +1,31 @@
 /**
- * API benchmark (issue: GraphQL API). In one run, on loopback, with autocannon (in this process, so the
- * load generator shares the CPU with the servers; both sides equally):
+ * API benchmark (issue: GraphQL API). In one run, on loopback, with autocannon in a child process (the load
+ * generator gets its own event loop; on 2 cores it still shares the CPU with the servers, both sides equally):
  *   a hello-world Yoga server (baseline) versus the revgraph API over D generated deals:
  *   the scorecard query and a deal-list page (requests/s, p50/p99), an as-of query,
  *   and the time from an append to its arrival on a dealEvents subscription (SSE).
  * Usage: node test/bench/api.ts [--deals 100000] [--duration 10] [--connections 10]
  */
 
+import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
+import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { createApp, signToken } from "@revgraph/api";
 import { seedDemoData } from "@revgraph/api/demo";
 import { defaultConfig } from "@revgraph/domain";
 import { openSqliteEventStore } from "@revgraph/event-store/sqlite";
 import { RevenueReadModel } from "@revgraph/read-model";
-import autocannon from "autocannon";
+import type autocannon from "autocannon";
 import { createSchema, createYoga } from "graphql-yoga";
 import { BENCH_NOW, ceiling, option, ratio, saveResults } from "./support.ts";
 
+const execFileAsync = promisify(execFile);
+const autocannonCli = createRequire(import.meta.url).resolve("autocannon/autocannon.js");
 const deals = option("deals", 100_000);
 const duration = option("duration", 10);
 const connections = option("connections", 10);
@@ -33,15 +38,21 @@ async function listen(handler: Parameters<typeof createServer>[1]): Promise<{ se
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }
 
+/**
+ * One request first, timed on its own: the cold answer (KPIs computed, caches filled). The load run then measures
+ * the steady state a dashboard sees while the log does not move (response and KPI caches hit).
+ */
 async function load(name: string, url: string, body: string, token?: string) {
-  const result = await autocannon({
-    url: `${url}/graphql`,
-    method: "POST",
-    connections,
-    duration,
-    headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body,
-  });
+  const headers = { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) };
+  const coldStarted = performance.now();
+  const first = await fetch(`${url}/graphql`, { method: "POST", headers, body });
+  const bytes = (await first.text()).length;
+  const coldMs = Math.round(performance.now() - coldStarted);
+  // The load generator runs in its own process, so it does not compete with the servers for this event loop.
+  const args = ["-c", String(connections), "-d", String(duration), "-m", "POST", "-b", body, "--json"];
+  for (const [key, value] of Object.entries(headers)) args.push("-H", `${key}=${value}`);
+  const run = await execFileAsync(process.execPath, [autocannonCli, ...args, `${url}/graphql`], { maxBuffer: 64 * 1024 * 1024 });
+  const result = JSON.parse(run.stdout) as autocannon.Result;
   const summary = {
     name,
     requestsPerSecond: result.requests.average,
@@ -49,9 +60,11 @@ async function load(name: string, url: string, body: string, token?: string) {
     p99: result.latency.p99,
     errors: result.errors,
     non2xx: result.non2xx,
+    coldMs,
+    bytes,
   };
   console.log(
-    `  ${name.padEnd(34)} ${Math.round(summary.requestsPerSecond).toLocaleString("en-US").padStart(8)} req/s  p50 ${summary.p50} ms  p99 ${summary.p99} ms  errors ${summary.errors + summary.non2xx}`,
+    `  ${name.padEnd(34)} ${Math.round(summary.requestsPerSecond).toLocaleString("en-US").padStart(8)} req/s  p50 ${summary.p50} ms  p99 ${summary.p99} ms  errors ${summary.errors + summary.non2xx}  (cold first answer ${coldMs} ms, ${bytes.toLocaleString("en-US")} bytes)`,
   );
   return summary;
 }
@@ -77,8 +90,14 @@ const api = await listen(app);
 
 const results = {
   hello: await load("hello-world Yoga { hello }", baseline.url, JSON.stringify({ query: "{ hello }" })),
+  scorecardCompany: await load(
+    "revgraph scorecard (all KPIs)",
+    api.url,
+    JSON.stringify({ query: `{ scorecard(period: "2026-Q3") { kpiId value band { id } } }` }),
+    token,
+  ),
   scorecard: await load(
-    "revgraph scorecard (all KPIs, team)",
+    "revgraph scorecard (all KPIs × team)",
     api.url,
     JSON.stringify({ query: `{ scorecard(period: "2026-Q3", groupBy: TEAM) { kpiId groupKey value band { id } } }` }),
     token,
@@ -134,8 +153,18 @@ console.log(
   `  append → dealEvents subscription: p50 ${subscription.p50?.toFixed(2)} ms, p99 ${subscription.p99?.toFixed(2)} ms (200 appends)`,
 );
 console.log("ratios:");
-ratio("scorecard req/s ÷ hello-world req/s", results.scorecard.requestsPerSecond / results.hello.requestsPerSecond, 0.7);
-ceiling("scorecard p99", results.scorecard.p99, 5);
+ratio(
+  "scorecard (all KPIs) req/s ÷ hello-world req/s",
+  results.scorecardCompany.requestsPerSecond / results.hello.requestsPerSecond,
+  0.7,
+);
+ceiling("scorecard (all KPIs) p99", results.scorecardCompany.p99, 5);
+ratio(
+  "scorecard (all KPIs × team) req/s ÷ hello-world req/s",
+  results.scorecard.requestsPerSecond / results.hello.requestsPerSecond,
+  0.7,
+);
+ceiling("scorecard (all KPIs × team) p99", results.scorecard.p99, 5);
 ceiling("as-of query p99", results.asOf.p99, 50);
 ceiling("append → subscription p99", subscription.p99 ?? Number.POSITIVE_INFINITY, 50);
 saveResults("api", { deals, events, connections, duration, results, subscription });
