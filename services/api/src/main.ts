@@ -42,7 +42,8 @@ if (!secret) {
 }
 
 const dataDir = resolve(values.data);
-const logger = createLogger("revgraph-api");
+// A demo on a terminal keeps the console to the banner; LOG_LEVEL=info shows one JSON line per request.
+const logger = createLogger("revgraph-api", undefined, process.env.LOG_LEVEL ?? (values.demo ? "warn" : "info"));
 // Spans go to OTEL_EXPORTER_OTLP_ENDPOINT when it is set; otherwise tracing stays a no-op.
 const tracing = startTracing({ serviceName: "revgraph-api" });
 const store = await openEventStoreAt({
