@@ -344,3 +344,20 @@ export function projectGraph(events: Iterable<RecordedEvent>, initial: GraphStat
   for (const event of events) applyEvent(initial, event);
   return initial;
 }
+
+type RecordKey = "deals" | "accounts" | "contacts" | "teams" | "reps" | "interactions" | "leads";
+const listed = new WeakMap<object, { readonly position: number; readonly values: readonly unknown[] }>();
+
+/**
+ * The values of one of the graph's records as a list, in insertion order — `Object.values`, remembered until the graph
+ * moves to another position. Large records (hundreds of thousands of interactions) are slow to enumerate, and one
+ * question (a scorecard, its trend, the funnel) enumerates them many times at the same position.
+ */
+export function listOf<K extends RecordKey>(state: GraphState, key: K): readonly GraphState[K][string][] {
+  const record = state[key];
+  const cached = listed.get(record);
+  if (cached && cached.position === state.position) return cached.values as GraphState[K][string][];
+  const values = Object.values(record) as GraphState[K][string][];
+  listed.set(record, { position: state.position, values });
+  return values;
+}

@@ -3,6 +3,7 @@ import {
   dealAt,
   type GraphState,
   type InteractionFacts,
+  listOf,
   type Period,
   type RevenueConfig,
   repTeamAt,
@@ -83,7 +84,7 @@ export class QueryIndex {
   interactionsByAccount(): Map<string, InteractionFacts[]> {
     if (!this.#interactions) {
       this.#interactions = new Map();
-      for (const interaction of Object.values(this.#state.interactions)) {
+      for (const interaction of listOf(this.#state, "interactions")) {
         if (!visible(interaction, this.#current) || !this.#inPeriod(interaction.at)) continue;
         const list = this.#interactions.get(interaction.accountId);
         if (list) list.push(interaction);
@@ -110,7 +111,7 @@ export class QueryIndex {
 
   /** Leads that arrived in the period and that the slice can see. */
   leadsInPeriod(): GraphState["leads"][string][] {
-    this.#leads ??= Object.values(this.#state.leads).filter((lead) => visible(lead, this.#current) && this.#inPeriod(lead.at));
+    this.#leads ??= listOf(this.#state, "leads").filter((lead) => visible(lead, this.#current) && this.#inPeriod(lead.at));
     return this.#leads;
   }
 
@@ -160,6 +161,40 @@ export function derivedSlices(slice: TimeSlice, period: Period, now: Date, lates
   return { current, atPeriodEnd };
 }
 
+const sweeps = new WeakMap<
+  GraphState,
+  { readonly position: number; readonly config: RevenueConfig; readonly bySlice: Map<string, readonly DealSnapshot[]> }
+>();
+/** Slices whose snapshots are kept per graph position (each holds one snapshot per deal). */
+const SWEEPS_KEPT = 6;
+
+/**
+ * Every deal's snapshot in a slice, sorted by deal id — computed once per graph position and slice, then shared by
+ * every query that needs it (a scorecard and its trend share the "now" slice). Snapshots are pure functions of the
+ * graph, the configuration and the slice, so sharing them cannot change an answer.
+ */
+export function snapshotsAt(state: GraphState, config: RevenueConfig, slice: TimeSlice): readonly DealSnapshot[] {
+  let entry = sweeps.get(state);
+  if (!entry || entry.position !== state.position || entry.config !== config) {
+    entry = { position: state.position, config, bySlice: new Map() };
+    sweeps.set(state, entry);
+  }
+  const key = `${slice.asOf}|${slice.maxPosition}`;
+  let snapshots = entry.bySlice.get(key);
+  if (!snapshots) {
+    const list: DealSnapshot[] = [];
+    for (const facts of listOf(state, "deals")) {
+      const snapshot = dealAt(state, facts, slice, config);
+      if (snapshot) list.push(snapshot);
+    }
+    list.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    snapshots = list;
+    if (entry.bySlice.size >= SWEEPS_KEPT) entry.bySlice.delete(entry.bySlice.keys().next().value as string);
+    entry.bySlice.set(key, snapshots);
+  }
+  return snapshots;
+}
+
 /** Builds the deal universe for a query. */
 export function dealUniverse(
   state: GraphState,
@@ -168,16 +203,10 @@ export function dealUniverse(
   current: TimeSlice,
   atPeriodEnd: TimeSlice,
 ): DealUniverse {
-  const now: DealSnapshot[] = [];
+  const now = snapshotsAt(state, config, current);
   const end = new Map<string, DealSnapshot>();
-  for (const facts of Object.values(state.deals)) {
-    const snapshot = dealAt(state, facts, current, config);
-    if (!snapshot) continue;
-    now.push(snapshot);
-    const atEnd = current.asOf === atPeriodEnd.asOf ? snapshot : dealAt(state, facts, atPeriodEnd, config);
-    if (atEnd) end.set(atEnd.id, atEnd);
-  }
-  now.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const sameSlice = current.asOf === atPeriodEnd.asOf && current.maxPosition === atPeriodEnd.maxPosition;
+  for (const snapshot of sameSlice ? now : snapshotsAt(state, config, atPeriodEnd)) end.set(snapshot.id, snapshot);
   return { current: now, atPeriodEnd: end, index: new QueryIndex(state, current, period) };
 }
 

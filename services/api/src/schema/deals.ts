@@ -1,5 +1,5 @@
 import { resolveArrayConnection } from "@pothos/plugin-relay";
-import { type DealSnapshot, dealAt, timeSlice } from "@revgraph/domain";
+import { type DealSnapshot, dealAt, listOf, timeSlice } from "@revgraph/domain";
 import { type DealRisk, dealRisks } from "@revgraph/kpis";
 import { builder } from "../builder.ts";
 import type { Context } from "../context.ts";
@@ -44,7 +44,7 @@ export function dealsAt(context: Context, asOf?: string | null, knownAt?: string
   const state = context.readModel.state;
   const slice = timeSlice(state, { asOf: asOf ?? undefined, knownAt: knownAt ?? undefined });
   const deals: DealSnapshot[] = [];
-  for (const facts of Object.values(state.deals)) {
+  for (const facts of listOf(state, "deals")) {
     const snapshot = dealAt(state, facts, slice, context.config);
     if (snapshot) deals.push(snapshot);
   }
