@@ -189,18 +189,43 @@ export function conversion(
   return { entered, converted, eventIds };
 }
 
+/** A derivation whose `eventIds` are merged from the inputs' lists on first read, then kept. */
+function lazyDerivation(
+  formula: string,
+  inputs: readonly DerivationInput[],
+  parts: readonly (readonly string[])[],
+  warnings: readonly string[],
+): Derivation {
+  let merged: readonly string[] | undefined;
+  return {
+    formula,
+    inputs,
+    get eventIds() {
+      if (!merged) {
+        const ids = new Set<string>();
+        for (const part of parts) for (const id of part) ids.add(id);
+        merged = [...ids];
+      }
+      return merged;
+    },
+    warnings,
+  };
+}
+
 function compute(
   definition: KpiDefinition,
   scope: KpiScope,
 ): { value: number | null; nullReason: string | null; derivation: Derivation } {
   const formula = definition.formula;
   const inputs: DerivationInput[] = [];
-  const eventIds = new Set<string>();
+  // Each input's contributing ids, merged (deduplicated, in input order) only when someone asks for them: a scorecard
+  // that shows values never pays for merging millions of ids.
+  const eventIdParts: (readonly string[])[] = [];
   const warnings: string[] = [];
   const use = (name: string, role: DerivationInput["role"]) => {
     const { input: entry, result } = input(scope, name, role);
     inputs.push(entry);
-    for (const id of result.eventIds) eventIds.add(id);
+    eventIdParts.push(result.eventIds);
     warnings.push(...(result.warnings ?? []));
     return result;
   };
@@ -249,7 +274,7 @@ function compute(
         eventCount: result.entered,
       },
     );
-    for (const id of result.eventIds) eventIds.add(id);
+    eventIdParts.push(result.eventIds);
     value = result.entered === 0 ? null : result.converted / result.entered;
     if (value === null) nullReason = `no deal entered ${formula.fromStage} in the period`;
   }
@@ -261,7 +286,7 @@ function compute(
   return {
     value,
     nullReason,
-    derivation: { formula: formulaText(formula), inputs, eventIds: [...eventIds], warnings: [...new Set(warnings)] },
+    derivation: lazyDerivation(formulaText(formula), inputs, eventIdParts, [...new Set(warnings)]),
   };
 }
 
