@@ -200,3 +200,26 @@ describe("the revenue dashboard", () => {
     await page.close();
   });
 });
+
+describe("the role switch", () => {
+  it("as the manager shows only their team's deals; as the auditor, every team's", async () => {
+    const manager = await graphql<{ viewer: { teamId: string }; dealRisks: { dealId: string }[] }>(
+      api.token("manager"),
+      "{ viewer { teamId } dealRisks { dealId } }",
+    );
+    const auditor = await graphql<{ dealRisks: { dealId: string }[] }>(api.token("auditor"), "{ dealRisks { dealId } }");
+    const page = await openDashboard();
+    await page.getByRole("tab", { name: "Deal risks" }).click();
+    await switchRole(page, "manager");
+    await expect.poll(() => page.getByTestId("risk-count").textContent()).toBe(`${manager.dealRisks.length} risks`);
+    const teams = await page
+      .getByTestId("risk-row")
+      .evaluateAll((rows) => [...new Set(rows.map((row) => row.getAttribute("data-team")))]);
+    expect(teams.every((team) => team === manager.viewer.teamId)).toBe(true);
+    await page.screenshot({ path: join(screenshots, "manager-view.png"), fullPage: true });
+    await switchRole(page, "auditor");
+    await expect.poll(() => page.getByTestId("risk-count").textContent()).toBe(`${auditor.dealRisks.length} risks`);
+    expect(auditor.dealRisks.length).toBeGreaterThan(manager.dealRisks.length);
+    await page.close();
+  });
+});
