@@ -91,3 +91,41 @@ for (const [name, makeSink] of Object.entries(sinks)) {
     });
   });
 }
+
+describe("projector following the log", () => {
+  it("retries a failed batch from its checkpoint and goes on once the sink works again", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "revgraph-projector-retry-"));
+    const store = openSqliteEventStore({ path: join(dir, "revgraph.db") });
+    await seedDemoData(store, { deals: 20, seed: 4, now });
+    const sink = openSqliteSink(join(dir, "read-models.db"));
+    let failing = 2;
+    const flaky: ReadModelSink = {
+      ...sink,
+      commit: async (version, rows, position) => {
+        if (failing-- > 0) throw new Error("connection reset");
+        await sink.commit(version, rows, position);
+      },
+    };
+    const errors: number[] = [];
+    const projector = new Projector({
+      store,
+      sink: flaky,
+      version: 1,
+      idleWaitMs: 10,
+      onError: (_error, failures) => errors.push(failures),
+    });
+    const stop = new AbortController();
+    const following = projector.follow(stop.signal);
+    const head = await store.headPosition();
+    for (let waited = 0; projector.position < head && waited < 10_000; waited += 20)
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    stop.abort();
+    await following;
+    expect(errors).toEqual([1, 2]);
+    expect(await sink.checkpoint(1)).toBe(head);
+    expect((await sink.dump(1)).length).toBe(20);
+    await sink.close();
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+});

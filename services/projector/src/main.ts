@@ -102,6 +102,7 @@ program
         sink,
         version: options.version,
         batchSize: options.batchSize,
+        onError: (error, failures) => log.error({ err: error, failures }, "batch failed; retrying from the checkpoint"),
         onBatch: (report) => {
           metrics.recordBatch(report);
           log.debug(report, "batch applied");

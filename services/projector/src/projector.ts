@@ -35,6 +35,8 @@ export interface ProjectorOptions {
   /** How long to wait before looking for new events when caught up (default 100 ms). */
   readonly idleWaitMs?: number;
   readonly onBatch?: (report: BatchReport) => void;
+  /** A batch failed while following (it is retried with backoff); `failures` counts consecutive failures. */
+  readonly onError?: (error: unknown, failures: number) => void;
   readonly clock?: () => Date;
 }
 
@@ -130,14 +132,24 @@ export class Projector {
     return applied;
   }
 
-  /** Catches up, then follows the log until `signal` aborts. */
+  /** Catches up, then follows the log until `signal` aborts; failed batches are retried with backoff (see onError). */
   async follow(signal: AbortSignal): Promise<void> {
     const idle = this.#options.idleWaitMs ?? 100;
+    let failures = 0;
     while (!signal.aborted) {
-      if ((await this.step()) === 0) {
-        // Aborting ends the wait early; the rejection it causes is the signal to stop, not an error.
-        await sleep(idle, undefined, { signal }).catch(() => undefined);
+      let wait = 0;
+      try {
+        if ((await this.step()) === 0) wait = idle;
+        failures = 0;
+      } catch (error) {
+        // A failed batch committed nothing (rows and checkpoint share its transaction): report it, back off, retry
+        // from the same checkpoint — a database restart or a network blip must not stop the projector for good.
+        failures++;
+        this.#options.onError?.(error, failures);
+        wait = Math.min(100 * 2 ** failures, 10_000);
       }
+      // Aborting ends the wait early; the rejection it causes is the signal to stop, not an error.
+      if (wait > 0) await sleep(wait, undefined, { signal }).catch(() => undefined);
     }
   }
 
