@@ -195,6 +195,26 @@ export function snapshotsAt(state: GraphState, config: RevenueConfig, slice: Tim
   return snapshots;
 }
 
+/**
+ * Hands the engine snapshots someone already holds for a slice — the read model keeps every deal's current snapshot
+ * up to date event by event — so a query in that slice does not derive them all again. They must be exactly what
+ * {@link dealAt} gives for `slice` at the graph's position (every deal that exists, sorted by id).
+ */
+export function primeSnapshots(
+  state: GraphState,
+  config: RevenueConfig,
+  slice: TimeSlice,
+  snapshots: readonly DealSnapshot[],
+): void {
+  let entry = sweeps.get(state);
+  if (!entry || entry.position !== state.position || entry.config !== config) {
+    entry = { position: state.position, config, bySlice: new Map() };
+    sweeps.set(state, entry);
+  }
+  const key = `${slice.asOf}|${slice.maxPosition}`;
+  if (!entry.bySlice.has(key)) entry.bySlice.set(key, snapshots);
+}
+
 /** Builds the deal universe for a query. */
 export function dealUniverse(
   state: GraphState,
@@ -205,7 +225,11 @@ export function dealUniverse(
 ): DealUniverse {
   const now = snapshotsAt(state, config, current);
   const end = new Map<string, DealSnapshot>();
-  const sameSlice = current.asOf === atPeriodEnd.asOf && current.maxPosition === atPeriodEnd.maxPosition;
+  // Snapshots see a slice only through which facts are visible, so two slices with the same position give the same
+  // snapshots when no fact happened between their business times (the period has not ended yet, say).
+  const sameSlice =
+    current.maxPosition === atPeriodEnd.maxPosition &&
+    (current.asOf === atPeriodEnd.asOf || state.latestOccurredAt <= atPeriodEnd.asOf);
   for (const snapshot of sameSlice ? now : snapshotsAt(state, config, atPeriodEnd)) end.set(snapshot.id, snapshot);
   return { current: now, atPeriodEnd: end, index: new QueryIndex(state, current, period) };
 }

@@ -1,5 +1,6 @@
+import { type DealSnapshot, timeSlice } from "@revgraph/domain";
 import { canonicalJson } from "@revgraph/events";
-import { computeKpis, type DealUniverse, type KpiQuery, type KpiResult } from "@revgraph/kpis";
+import { computeKpis, type DealUniverse, type KpiQuery, type KpiResult, primeSnapshots } from "@revgraph/kpis";
 import type { RevenueReadModel } from "@revgraph/read-model";
 
 /**
@@ -11,6 +12,7 @@ export class KpiService {
   readonly #universes = new Map<string, DealUniverse>();
   readonly #results = new Map<string, KpiResult[]>();
   readonly #maxEntries: number;
+  #current: { position: number; snapshots: readonly DealSnapshot[] } | undefined;
 
   constructor(readModel: RevenueReadModel, maxEntries = 500) {
     this.#readModel = readModel;
@@ -27,9 +29,23 @@ export class KpiService {
     const key = `${this.#readModel.position}|${at.toISOString()}|${canonicalJson(query)}`;
     const cached = this.#results.get(key);
     if (cached) return cached;
+    this.#primeCurrentSnapshots();
     const results = computeKpis(this.#readModel.state, this.#readModel.config, query, at, this.#universes);
     if (this.#results.size >= this.#maxEntries) this.#results.delete(this.#results.keys().next().value as string);
     this.#results.set(key, results);
     return results;
+  }
+
+  /**
+   * The read model keeps every deal's current snapshot up to date event by event; the engine gets them for the
+   * "now, everything known" slice instead of deriving 100k snapshots again after each new event.
+   */
+  #primeCurrentSnapshots(): void {
+    const { state, config } = this.#readModel;
+    if (this.#current?.position !== state.position) {
+      const snapshots = [...this.#readModel.currentDeals().values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      this.#current = { position: state.position, snapshots };
+    }
+    primeSnapshots(state, config, timeSlice(state), this.#current.snapshots);
   }
 }
