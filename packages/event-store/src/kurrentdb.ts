@@ -156,7 +156,9 @@ export async function openKurrentDbEventStore(options: KurrentDbEventStoreOption
     for (let attempt = 0; ; attempt++) {
       const { plans, streamHeads, logRevision } = await plan(requests, prepared);
       const written = plans.flatMap((planned) => (planned.kind === "write" ? planned.events : []));
-      if (written.length === 0) return plans.map((planned) => appendResult(planned, planned.events.at(-1)?.streamRevision ?? -1));
+      const revisionAfter = (planned: AppendPlan, index: number) =>
+        planned.events.at(-1)?.streamRevision ?? streamHeads.get(requests[index]?.streamId ?? "")?.revision ?? -1;
+      if (written.length === 0) return plans.map((planned, index) => appendResult(planned, revisionAfter(planned, index)));
       const byStream = new Map<string, RecordedEvent[]>();
       for (const event of written) byStream.set(event.streamId, [...(byStream.get(event.streamId) ?? []), event]);
       const writes: AppendStreamRequest[] = [
