@@ -186,12 +186,7 @@ export async function openKurrentDbEventStore(options: KurrentDbEventStoreOption
       try {
         await client.multiStreamAppend(writes);
         signal.notify();
-        return plans.map((planned, index) =>
-          appendResult(
-            planned,
-            planned.events.at(-1)?.streamRevision ?? streamHeads.get(requests[index]?.streamId ?? "")?.revision ?? -1,
-          ),
-        );
+        return plans.map((planned, index) => appendResult(planned, revisionAfter(planned, index)));
       } catch (error) {
         if (!(error instanceof WrongExpectedVersionError)) throw error;
         const stream = error.streamName;
