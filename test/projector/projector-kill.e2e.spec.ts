@@ -45,6 +45,9 @@ describe("the projector process", () => {
       const final = spawnProjector(args);
       expect(await final.exited, final.output()).toBe(0);
       expect(await watcher.checkpoint(1)).toBe(head);
+      const status = spawnProjector(["--data", dir, "--target", `sqlite:${target}`, "status"]);
+      expect(await status.exited).toBe(0);
+      expect(JSON.parse(status.output())).toEqual({ head, active: 1, versions: [{ version: 1, checkpoint: head, lagEvents: 0 }] });
 
       const clean = openSqliteSink(join(dir, "clean.db"));
       await new Projector({ store, sink: clean, version: 1, batchSize: 5_000 }).catchUp();

@@ -77,6 +77,11 @@ for (const [name, makeSink] of Object.entries(sinks)) {
       await green.catchUp();
       await switchVersion(store, sink, 2);
       expect(await sink.activeVersion()).toBe(2);
+      const head = await store.headPosition();
+      expect(await sink.versions()).toEqual([
+        { version: 1, checkpoint: head },
+        { version: 2, checkpoint: head },
+      ]);
       expect(JSON.stringify(await sink.dump(1))).toBe(JSON.stringify(await sink.dump(2)));
     });
 

@@ -169,17 +169,11 @@ program
 program
   .command("status")
   .description("print the active version and each version's checkpoint against the log's head, as JSON")
-  .option("--versions <list>", "versions to report", "1,2")
-  .action(async (options: { versions: string }) => {
+  .action(async () => {
     const { store, sink } = await openBoth(program.opts<GlobalOptions>());
     try {
       const head = await store.headPosition();
-      const versions = await Promise.all(
-        options.versions.split(",").map(async (version) => {
-          const checkpoint = await sink.checkpoint(positiveInteger(version));
-          return { version: Number(version), checkpoint, lagEvents: head - checkpoint };
-        }),
-      );
+      const versions = (await sink.versions()).map((entry) => ({ ...entry, lagEvents: head - entry.checkpoint }));
       console.log(JSON.stringify({ head, active: await sink.activeVersion(), versions }));
     } finally {
       await sink.close();

@@ -40,6 +40,13 @@ export async function openPostgresSink(connectionString: string): Promise<ReadMo
       );
       return Number(rows[0]?.position ?? 0);
     },
+    async versions() {
+      const { rows } = await pool.query<{ version: number; position: string }>(
+        "SELECT version, position FROM projector_checkpoints WHERE projection = $1 ORDER BY version",
+        [PROJECTION],
+      );
+      return rows.map((row) => ({ version: Number(row.version), checkpoint: Number(row.position) }));
+    },
     async loadRows(version, dealIds) {
       const { rows } = await pool.query(`SELECT * FROM ${versionTable(version)} WHERE deal_id = ANY($1)`, [dealIds]);
       return new Map<string, DealSummary>(rows.map((record) => [String(record.deal_id), fromRecord(record)]));

@@ -11,6 +11,8 @@ export interface ReadModelSink {
   prepare(version: number): Promise<void>;
   /** Global position of the last event this version has applied (0 = none). */
   checkpoint(version: number): Promise<number>;
+  /** Every version that has a checkpoint, with it, in version order. */
+  versions(): Promise<{ version: number; checkpoint: number }[]>;
   /** The stored rows of these deals. */
   loadRows(version: number, dealIds: readonly string[]): Promise<Map<string, DealSummary>>;
   /** Writes the rows and moves the checkpoint to `position`, in one transaction: both land or neither does. */

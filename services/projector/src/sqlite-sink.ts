@@ -34,6 +34,12 @@ export function openSqliteSink(path: string): ReadModelSink {
         .get(PROJECTION, version) as { position: number } | undefined;
       return row?.position ?? 0;
     },
+    async versions() {
+      return db
+        .prepare("SELECT version, position FROM projector_checkpoints WHERE projection = ? ORDER BY version")
+        .all(PROJECTION)
+        .map((row) => ({ version: Number(row.version), checkpoint: Number(row.position) }));
+    },
     async loadRows(version, dealIds) {
       const rows = new Map<string, DealSummary>();
       const select = db.prepare(`SELECT * FROM ${versionTable(version)} WHERE deal_id = ?`);
