@@ -47,7 +47,11 @@ describe("the projector process", () => {
       expect(await watcher.checkpoint(1)).toBe(head);
       const status = spawnProjector(["--data", dir, "--target", `sqlite:${target}`, "status"]);
       expect(await status.exited).toBe(0);
-      expect(JSON.parse(status.output())).toEqual({ head, active: 1, versions: [{ version: 1, checkpoint: head, lagEvents: 0 }] });
+      expect(JSON.parse(status.output())).toEqual({
+        head,
+        active: 1,
+        versions: [{ version: 1, checkpoint: head, lagEvents: 0 }],
+      });
 
       const clean = openSqliteSink(join(dir, "clean.db"));
       await new Projector({ store, sink: clean, version: 1, batchSize: 5_000 }).catchUp();
