@@ -8,14 +8,13 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DatabaseSync } from "node:sqlite";
 import { applyEvent, defaultConfig, emptyGraph } from "@revgraph/domain";
 import { openSqliteEventStore } from "@revgraph/event-store/sqlite";
 import { type RecordedEvent, validateEvent } from "@revgraph/events";
 import { generateHistory } from "@revgraph/generator";
 import { computeKpis, type DealUniverse, kpiDefinitions } from "@revgraph/kpis";
 import { rebuildGraph } from "@revgraph/read-model";
-import { BENCH_NOW, chunked, generatedBatches, measure, option, ratio, saveResults } from "./support.ts";
+import { BENCH_NOW, chunked, generatedBatches, measure, option, ratio, rawSqliteRead, saveResults } from "./support.ts";
 
 const targetEvents = option("events", 1_000_000);
 const deals = option("deals", 100_000);
@@ -34,14 +33,7 @@ await measure("load the store (appendMany)", events, async () => {
 batches.length = 0;
 global.gc?.();
 
-const raw = new DatabaseSync(join(dir, "events.db"), { readOnly: true });
-const rawRead = await measure("raw node:sqlite read + JSON.parse", events, () => {
-  let count = 0;
-  for (const row of raw.prepare("SELECT envelope FROM events ORDER BY position").iterate())
-    if (JSON.parse(row.envelope as string)) count++;
-  if (count !== events) throw new Error(`raw read saw ${count}`);
-});
-raw.close();
+const rawRead = await rawSqliteRead(join(dir, "events.db"), events);
 const rssBefore = process.memoryUsage().rss;
 let peakRss = rssBefore;
 const sampler = setInterval(() => {

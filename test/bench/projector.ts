@@ -9,11 +9,10 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DatabaseSync } from "node:sqlite";
 import { openSqliteEventStore } from "@revgraph/event-store/sqlite";
 import { openPostgresSink, openSqliteSink, Projector, type ReadModelSink } from "@revgraph/projector";
 import { startPostgresCluster } from "../support/postgres-cluster.ts";
-import { chunked, generatedBatches, measure, option, ratio, saveResults } from "./support.ts";
+import { chunked, generatedBatches, measure, option, ratio, rawSqliteRead, saveResults } from "./support.ts";
 
 const targetEvents = option("events", 1_000_000);
 const batchSize = option("batch", 1_000);
@@ -28,14 +27,7 @@ for (const call of chunked(batches, 10_000))
   await store.appendMany(call.map((batch) => ({ streamId: batch.streamId, events: batch.events })));
 batches.length = 0;
 
-const raw = new DatabaseSync(join(dir, "events.db"), { readOnly: true });
-const rawRead = await measure("raw node:sqlite read + JSON.parse", events, () => {
-  let count = 0;
-  for (const row of raw.prepare("SELECT envelope FROM events ORDER BY position").iterate())
-    if (JSON.parse(row.envelope as string)) count++;
-  if (count !== events) throw new Error(`raw read saw ${count}`);
-});
-raw.close();
+const rawRead = await rawSqliteRead(join(dir, "events.db"), events);
 
 async function project(name: string, sink: ReadModelSink) {
   const result = await measure(name, events, async () => {

@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
 import type { NewEvent } from "@revgraph/events";
 import { type GeneratedBatch, generateHistory } from "@revgraph/generator";
 
@@ -92,4 +93,19 @@ export function saveResults(name: string, results: unknown): void {
 /** The plain JSON a raw baseline stores for an event. */
 export function rawRow(streamId: string, event: NewEvent): string {
   return JSON.stringify({ ...event, streamId });
+}
+
+/** The baseline for reading a log: every row of an embedded store's file read with node:sqlite and JSON.parse'd. */
+export async function rawSqliteRead(path: string, events: number): Promise<Measurement> {
+  const raw = new DatabaseSync(path, { readOnly: true });
+  try {
+    return await measure("raw node:sqlite read + JSON.parse", events, () => {
+      let count = 0;
+      for (const row of raw.prepare("SELECT envelope FROM events ORDER BY position").iterate())
+        if (JSON.parse(row.envelope as string)) count++;
+      if (count !== events) throw new Error(`raw read saw ${count}`);
+    });
+  } finally {
+    raw.close();
+  }
 }
