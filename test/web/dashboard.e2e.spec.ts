@@ -201,6 +201,46 @@ describe("the revenue dashboard", () => {
   });
 });
 
+describe("the deal list", () => {
+  it("pages through the deals largest first as the API does, and the rep sees only their own", async () => {
+    const pageQuery = `query($status: [DealStatus!], $after: String) {
+      deals(first: 25, after: $after, filter: { status: $status }, orderBy: { field: AMOUNT, direction: DESC }) {
+        pageInfo { endCursor hasNextPage } edges { node { dealId name owner { repId } } } } }`;
+    type Page = {
+      deals: {
+        pageInfo: { endCursor: string; hasNextPage: boolean };
+        edges: { node: { dealId: string; name: string; owner: { repId: string } } }[];
+      };
+    };
+    const pages: Record<string, Page> = {};
+    for (const status of ["open", "won", "lost"])
+      pages[status] = await graphql<Page>(api.token("exec"), pageQuery, { status: [status] });
+    const status = Object.keys(pages).find((candidate) => pages[candidate]?.deals.pageInfo.hasNextPage) ?? "open";
+    const first = pages[status] as Page;
+    expect(first.deals.pageInfo.hasNextPage).toBe(true);
+    const second = await graphql<Page>(api.token("exec"), pageQuery, { status: [status], after: first.deals.pageInfo.endCursor });
+    const page = await openDashboard();
+    await page.getByRole("tab", { name: "Deals" }).click();
+    await page.getByTestId("deal-status").getByText(status, { exact: true }).click();
+    const rows = page.getByTestId("deal-row");
+    await expect.poll(() => rows.first().locator("td").first().textContent()).toBe(first.deals.edges[0]?.node.name);
+    expect(await rows.count()).toBe(first.deals.edges.length);
+    await page.getByRole("button", { name: "Next page" }).click();
+    await expect.poll(() => rows.first().locator("td").first().textContent()).toBe(second.deals.edges[0]?.node.name);
+    expect(await rows.count()).toBe(second.deals.edges.length);
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.screenshot({ path: join(screenshots, "deals.png"), fullPage: true });
+    const mine = await graphql<Page>(api.token("rep"), pageQuery, { status: [status] });
+    await switchRole(page, "rep");
+    await expect.poll(() => rows.count()).toBe(mine.deals.edges.length);
+    const owners = await rows.evaluateAll((elements) => [
+      ...new Set(elements.map((element) => element.getAttribute("data-owner"))),
+    ]);
+    expect(owners.every((owner) => owner === mine.deals.edges[0]?.node.owner.repId)).toBe(true);
+    await page.close();
+  });
+});
+
 describe("the role switch", () => {
   it("as the manager shows only their team's deals; as the auditor, every team's", async () => {
     const manager = await graphql<{ viewer: { teamId: string }; dealRisks: { dealId: string }[] }>(

@@ -4,6 +4,7 @@ import { quarterOf, quartersEndingWith } from "./format.ts";
 import { useQuery } from "./hooks.ts";
 import { ViewerQuery } from "./queries.ts";
 import { AttainmentView } from "./views/Attainment.tsx";
+import { DealsView } from "./views/Deals.tsx";
 import { DealTimelineDrawer } from "./views/DealTimeline.tsx";
 import { DerivationDrawer } from "./views/Derivation.tsx";
 import { FunnelView } from "./views/Funnel.tsx";
@@ -114,6 +115,7 @@ export function App() {
               <Tabs.Tab value="funnel">Funnel</Tabs.Tab>
               <Tabs.Tab value="attainment">Quota attainment</Tabs.Tab>
               <Tabs.Tab value="risks">Deal risks</Tabs.Tab>
+              <Tabs.Tab value="deals">Deals</Tabs.Tab>
             </Tabs.List>
             <Tabs.Panel value="scorecard">
               <ScorecardView token={token} period={period} filter={filter} onExplain={setExplaining} />
@@ -126,6 +128,9 @@ export function App() {
             </Tabs.Panel>
             <Tabs.Panel value="risks">
               <RisksView token={token} teamId={teamId} onOpenDeal={setDealId} />
+            </Tabs.Panel>
+            <Tabs.Panel value="deals">
+              <DealsView token={token} onOpenDeal={setDealId} />
             </Tabs.Panel>
           </Tabs>
         )}

@@ -126,3 +126,15 @@ export const ScorecardTrendQuery = graphql(`
     p4: scorecard(period: $p4, filter: $filter) { kpiId value }
   }
 `);
+
+/** One page of the deals the caller may see, filtered by status and team owner, largest first. */
+export const DealsQuery = graphql(`
+  query Deals($status: [DealStatus!], $after: String) {
+    deals(first: 25, after: $after, filter: { status: $status }, orderBy: { field: AMOUNT, direction: DESC }) {
+      pageInfo { hasNextPage endCursor }
+      edges {
+        node { dealId name stage status amount currency expectedCloseDate pushes engagedContactCount owner { repId name team { teamId name } } account { name } }
+      }
+    }
+  }
+`);

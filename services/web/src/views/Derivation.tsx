@@ -27,8 +27,8 @@ function endOfDay(date: string): string {
  */
 export function DerivationDrawer({ token, kpiId, period, filter, onClose, onOpenDeal }: DerivationDrawerProps) {
   const [knownAtDate, setKnownAtDate] = useState("");
-  // Event page cursors belong to one question (KPI, scope, known-at); a new question starts at the first page.
-  const question = JSON.stringify([kpiId, knownAtDate, period, filter]);
+  // Event page cursors belong to one question (KPI, scope, known-at, caller); a new question starts at the first page.
+  const question = JSON.stringify([kpiId, knownAtDate, period, filter, token]);
   const [paging, setPaging] = useState<{ question: string; cursors: string[] }>({ question, cursors: [] });
   const cursors = paging.question === question ? paging.cursors : [];
   const setCursors = (next: string[]) => setPaging({ question, cursors: next });
