@@ -1,4 +1,5 @@
 import { Writable } from "node:stream";
+import { gunzipSync } from "node:zlib";
 import { InMemorySpanExporter } from "@opentelemetry/sdk-trace";
 import { createApp } from "@revgraph/api";
 import { defaultConfig } from "@revgraph/domain";
@@ -94,5 +95,38 @@ describe("observability", () => {
     expect(text).toMatch(/graphql_yoga_http_duration_count\{[^}]*\} \d+/);
     expect(text).toMatch(/revgraph_eventstore_appended_events_total [1-9]/);
     expect(text).toMatch(/revgraph_read_model_lag_events 0/);
+  });
+});
+
+describe("compression", () => {
+  it("gzips answers for clients that accept it, and leaves server-sent events uncompressed", async () => {
+    const query = JSON.stringify({ query: `{ scorecard(period: "2026-Q3", groupBy: REP) { kpiId groupKey value } }` });
+    const headers = { "content-type": "application/json", authorization: `Bearer ${api.tokens.exec}` };
+    const plain = await app.fetch("http://revgraph.test/graphql", { method: "POST", headers, body: query });
+    const plainBytes = (await plain.arrayBuffer()).byteLength;
+    const gzipped = await app.fetch("http://revgraph.test/graphql", {
+      method: "POST",
+      headers: { ...headers, "accept-encoding": "gzip" },
+      body: query,
+    });
+    expect(gzipped.headers.get("content-encoding")).toBe("gzip");
+    const compressed = new Uint8Array(await gzipped.arrayBuffer());
+    expect(compressed.byteLength * 4).toBeLessThan(plainBytes);
+    expect(gunzipSync(compressed).byteLength).toBe(plainBytes);
+
+    const controller = new AbortController();
+    const stream = await app.fetch("http://revgraph.test/graphql", {
+      method: "POST",
+      headers: { ...headers, "accept-encoding": "gzip", accept: "text/event-stream" },
+      body: JSON.stringify({
+        query: `subscription($id: String!) { dealEvents(dealId: $id) { type } }`,
+        variables: { id: openDealId },
+      }),
+      signal: controller.signal,
+    });
+    expect(stream.headers.get("content-type")).toMatch(/text\/event-stream/);
+    // Yoga marks event streams "content-encoding: none" so proxies leave them alone too.
+    expect(stream.headers.get("content-encoding") ?? "none").toBe("none");
+    controller.abort();
   });
 });

@@ -12,6 +12,7 @@ import { exampleQueries } from "./examples.ts";
 import { KpiService } from "./kpi-service.ts";
 import { apiMetrics } from "./metrics.ts";
 import { authPlugin } from "./plugins/auth.ts";
+import { compressionPlugin } from "./plugins/compression.ts";
 import { healthPlugin } from "./plugins/health.ts";
 import { observabilityPlugin, requestInfo } from "./plugins/observability.ts";
 import { type WebAppOptions, webAppPlugin } from "./plugins/web-app.ts";
@@ -83,6 +84,7 @@ export function createApp(options: AppOptions): YogaServerInstance<Record<string
           graphql_envelop_error_result: true,
         },
       }),
+      compressionPlugin(),
       ...(options.web ? [webAppPlugin(options.web)] : []),
       healthPlugin(options.readModel, headPosition),
       // A response depends only on the caller, the events applied so far and the minute KPIs are evaluated at,
