@@ -10,8 +10,9 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
+import { groupByEventCount } from "@revgraph/event-store";
 import { openSqliteEventStore } from "@revgraph/event-store/sqlite";
-import { chunked, generatedBatches, type Measurement, measure, option, ratio, rawRow, saveResults } from "./support.ts";
+import { generatedBatches, type Measurement, measure, option, ratio, rawRow, saveResults } from "./support.ts";
 
 const targetEvents = option("events", 1_000_000);
 const batchSize = option("batch", 10_000);
@@ -20,7 +21,7 @@ console.log(
   `event store benchmark: ${targetEvents.toLocaleString("en-US")} events, ${batchSize.toLocaleString("en-US")} per append call, node ${process.version}`,
 );
 const { batches, events } = generatedBatches(targetEvents);
-const calls = chunked(batches, batchSize);
+const calls = groupByEventCount(batches, batchSize);
 const results: Record<string, Measurement> = {};
 
 // Baseline: raw node:sqlite with the same pragmas as the adapter (WAL, synchronous NORMAL).

@@ -9,12 +9,13 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { applyEvent, defaultConfig, emptyGraph } from "@revgraph/domain";
+import { groupByEventCount } from "@revgraph/event-store";
 import { openSqliteEventStore } from "@revgraph/event-store/sqlite";
 import { type RecordedEvent, validateEvent } from "@revgraph/events";
 import { generateHistory } from "@revgraph/generator";
 import { computeKpis, type DealUniverse, kpiDefinitions } from "@revgraph/kpis";
 import { rebuildGraph } from "@revgraph/read-model";
-import { BENCH_NOW, chunked, generatedBatches, measure, option, ratio, rawSqliteRead, saveResults } from "./support.ts";
+import { BENCH_NOW, generatedBatches, measure, option, ratio, rawSqliteRead, saveResults } from "./support.ts";
 
 const targetEvents = option("events", 1_000_000);
 const deals = option("deals", 100_000);
@@ -27,7 +28,7 @@ console.log(
 const { batches, events } = generatedBatches(targetEvents);
 const store = openSqliteEventStore({ path: join(dir, "events.db"), durability: "normal" });
 await measure("load the store (appendMany)", events, async () => {
-  for (const call of chunked(batches, 10_000))
+  for (const call of groupByEventCount(batches, 10_000))
     await store.appendMany(call.map((batch) => ({ streamId: batch.streamId, events: batch.events })));
 });
 batches.length = 0;

@@ -9,10 +9,11 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { groupByEventCount } from "@revgraph/event-store";
 import { openSqliteEventStore } from "@revgraph/event-store/sqlite";
 import { openPostgresSink, openSqliteSink, Projector, type ReadModelSink } from "@revgraph/projector";
 import { startPostgresCluster } from "../support/postgres-cluster.ts";
-import { chunked, generatedBatches, measure, option, ratio, rawSqliteRead, saveResults } from "./support.ts";
+import { generatedBatches, measure, option, ratio, rawSqliteRead, saveResults } from "./support.ts";
 
 const targetEvents = option("events", 1_000_000);
 const batchSize = option("batch", 1_000);
@@ -23,7 +24,7 @@ console.log(
 
 const { batches, events } = generatedBatches(targetEvents);
 const store = openSqliteEventStore({ path: join(dir, "events.db"), durability: "normal" });
-for (const call of chunked(batches, 10_000))
+for (const call of groupByEventCount(batches, 10_000))
   await store.appendMany(call.map((batch) => ({ streamId: batch.streamId, events: batch.events })));
 batches.length = 0;
 

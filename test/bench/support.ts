@@ -27,24 +27,6 @@ export function generatedBatches(targetEvents: number): { batches: GeneratedBatc
   return { batches, events };
 }
 
-/** Groups batches into append calls of about `eventsPerCall` events. */
-export function chunked(batches: readonly GeneratedBatch[], eventsPerCall: number): GeneratedBatch[][] {
-  const calls: GeneratedBatch[][] = [];
-  let current: GeneratedBatch[] = [];
-  let size = 0;
-  for (const batch of batches) {
-    current.push(batch);
-    size += batch.events.length;
-    if (size >= eventsPerCall) {
-      calls.push(current);
-      current = [];
-      size = 0;
-    }
-  }
-  if (current.length) calls.push(current);
-  return calls;
-}
-
 /** One measured step. */
 export interface Measurement {
   readonly name: string;

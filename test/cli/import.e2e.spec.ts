@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { collectEvents } from "@revgraph/event-store";
 import { openSqliteEventStore } from "@revgraph/event-store/sqlite";
 import type { RecordedEvent } from "@revgraph/events";
 import { describe, expect, it } from "vitest";
@@ -7,8 +8,7 @@ import { revgraph, workspace } from "./cli-harness.ts";
 
 async function events(dir: string): Promise<RecordedEvent[]> {
   const store = openSqliteEventStore({ path: join(dir, "data", "revgraph.db") });
-  const all: RecordedEvent[] = [];
-  for await (const event of store.readAll()) all.push(event);
+  const all = await collectEvents(store.readAll());
   await store.close();
   return all;
 }

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { verifyEvents } from "@revgraph/event-store";
+import { collectEvents, verifyEvents } from "@revgraph/event-store";
 import { openSqliteEventStore } from "@revgraph/event-store/sqlite";
 import type { RecordedEvent } from "@revgraph/events";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -31,8 +31,7 @@ function startWriter(path: string, streamId: string, count: number, tag: string)
 
 async function readAllEvents(path: string): Promise<RecordedEvent[]> {
   const store = openSqliteEventStore({ path });
-  const events: RecordedEvent[] = [];
-  for await (const event of store.readAll()) events.push(event);
+  const events = await collectEvents(store.readAll());
   await store.close();
   return events;
 }

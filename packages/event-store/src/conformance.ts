@@ -1,5 +1,6 @@
-import { InvalidEventError, type NewEvent, type RecordedEvent } from "@revgraph/events";
+import { InvalidEventError, type NewEvent } from "@revgraph/events";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { collectEvents } from "./batching.ts";
 import { IdempotencyConflictError, PartialReplayError, StoreClosedError, WrongExpectedRevisionError } from "./errors.ts";
 import { verifyEvents } from "./hashing.ts";
 import type { EventStore } from "./port.ts";
@@ -38,12 +39,6 @@ export function amountChanged(dealId: string, amount: number, id?: string): NewE
     occurredAt: new Date(Date.UTC(2026, 0, 1) + eventCounter * 1000).toISOString(),
     data: { dealId, amount, currency: "USD" },
   };
-}
-
-async function collect(iterable: AsyncIterable<RecordedEvent>): Promise<RecordedEvent[]> {
-  const events: RecordedEvent[] = [];
-  for await (const event of iterable) events.push(event);
-  return events;
 }
 
 async function appendWithRetry(store: EventStore, streamId: string, event: NewEvent): Promise<{ retries: number }> {
@@ -232,7 +227,7 @@ export function describeEventStoreConformance(name: string, makeHarness: () => C
         }),
       );
       for (const connection of connections) if (connection !== store) await connection.close();
-      const all = await collect(store.readAll({ batchSize: 97 }));
+      const all = await collectEvents(store.readAll({ batchSize: 97 }));
       expect(all.map((event) => event.globalPosition)).toEqual(all.map((_, index) => index + 1));
       const recorded = all.map((event) => event.recordedAt);
       expect(recorded).toEqual([...recorded].sort());
@@ -287,13 +282,14 @@ export function describeEventStoreConformance(name: string, makeHarness: () => C
         { type: "AccountRegistered", occurredAt: "2026-01-01T00:00:00Z", data: { accountId: "x", name: "X" } },
       ]);
       await store.append("deal-b", [amountChanged("b", 2)]);
-      expect((await collect(store.readAll({ types: ["DealWon", "AccountRegistered"] }))).map((event) => event.type)).toEqual([
-        "DealWon",
-        "AccountRegistered",
+      expect(
+        (await collectEvents(store.readAll({ types: ["DealWon", "AccountRegistered"] }))).map((event) => event.type),
+      ).toEqual(["DealWon", "AccountRegistered"]);
+      expect((await collectEvents(store.readAll({ streamPrefix: "deal-" }))).map((event) => event.globalPosition)).toEqual([
+        1, 2, 4,
       ]);
-      expect((await collect(store.readAll({ streamPrefix: "deal-" }))).map((event) => event.globalPosition)).toEqual([1, 2, 4]);
-      expect((await collect(store.readAll({ after: 2, maxCount: 1 }))).map((event) => event.globalPosition)).toEqual([3]);
-      expect((await collect(store.readAll({ batchSize: 1 }))).map((event) => event.globalPosition)).toEqual([1, 2, 3, 4]);
+      expect((await collectEvents(store.readAll({ after: 2, maxCount: 1 }))).map((event) => event.globalPosition)).toEqual([3]);
+      expect((await collectEvents(store.readAll({ batchSize: 1 }))).map((event) => event.globalPosition)).toEqual([1, 2, 3, 4]);
     });
 
     it("delivers every event once, in order, to a subscription started mid-write", async () => {
@@ -363,10 +359,10 @@ export function describeEventStoreConformance(name: string, makeHarness: () => C
         return;
       }
       await store.append("deal-r", [amountChanged("r", 1), amountChanged("r", 2)]);
-      const before = await collect(store.readAll());
+      const before = await collectEvents(store.readAll());
       await store.close();
       store = await harness.reopen();
-      expect(await collect(store.readAll())).toEqual(before);
+      expect(await collectEvents(store.readAll())).toEqual(before);
       await store.append("deal-r", [amountChanged("r", 3)], { expectedRevision: 1 });
       expect(await store.headPosition()).toBe(3);
     });

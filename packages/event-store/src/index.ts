@@ -1,4 +1,5 @@
 export * from "./append-plan.ts";
+export * from "./batching.ts";
 export * from "./errors.ts";
 export * from "./hashing.ts";
 export * from "./memory.ts";

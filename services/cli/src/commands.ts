@@ -1,7 +1,7 @@
 import { createWriteStream, existsSync } from "node:fs";
 import { seedDemoData } from "@revgraph/api/demo";
 import { applyEvent, dealAt, defaultConfig, emptyGraph, type GraphState, timeSlice } from "@revgraph/domain";
-import { type AppendRequest, type EventStore, verifyEvents } from "@revgraph/event-store";
+import { type AppendRequest, collectEvents, type EventStore, verifyEvents } from "@revgraph/event-store";
 import { canonicalJson, type NewEvent, type RecordedEvent } from "@revgraph/events";
 import {
   computeKpis,
@@ -374,10 +374,4 @@ export async function copyLog(source: EventStore, target: EventStore, json: bool
     head: await target.headPosition(),
     seconds: (performance.now() - started) / 1000,
   };
-}
-
-async function collectEvents(events: AsyncIterable<RecordedEvent>): Promise<RecordedEvent[]> {
-  const collected: RecordedEvent[] = [];
-  for await (const event of events) collected.push(event);
-  return collected;
 }

@@ -1,7 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { type Span, SpanStatusCode, trace } from "@opentelemetry/api";
-import type { EventStore } from "@revgraph/event-store";
-import type { RecordedEvent } from "@revgraph/events";
+import { collectEvents, type EventStore } from "@revgraph/event-store";
 import { type DealSummary, dealIdOf, evolveDealSummary } from "./deal-summary.ts";
 import type { ReadModelSink } from "./sink.ts";
 
@@ -92,8 +91,7 @@ export class Projector {
     const { store, sink, version } = this.#options;
     const batchSize = this.#options.batchSize ?? 1_000;
     const began = performance.now();
-    const events: RecordedEvent[] = [];
-    for await (const event of store.readAll({ after: this.#position, maxCount: batchSize, batchSize })) events.push(event);
+    const events = await collectEvents(store.readAll({ after: this.#position, maxCount: batchSize, batchSize }));
     const last = events.at(-1);
     if (!last) return 0;
     const dealIds = [...new Set(events.map(dealIdOf).filter((id): id is string => id !== undefined))];

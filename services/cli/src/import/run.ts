@@ -1,9 +1,9 @@
 import { writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import type { EventStore } from "@revgraph/event-store";
+import { type EventStore, groupByEventCount } from "@revgraph/event-store";
 import { stringify } from "csv-stringify/sync";
 import { progress } from "../output.ts";
-import { type Conversion, convertDeals, convertNdjson, convertSideTables, type RowProblem, type StreamBatch } from "./convert.ts";
+import { type Conversion, convertDeals, convertNdjson, convertSideTables, type RowProblem } from "./convert.ts";
 import { type ImportFormat, loadMapping } from "./mapping.ts";
 import { parseCsv, parseNdjsonLines, readText, type SourceRow } from "./rows.ts";
 
@@ -32,23 +32,6 @@ export interface ImportSummary {
   readonly dryRun: boolean;
   readonly rejectsFile: string | null;
   readonly seconds: number;
-}
-
-function batchesOf(streams: readonly StreamBatch[], size: number): StreamBatch[][] {
-  const batches: StreamBatch[][] = [];
-  let current: StreamBatch[] = [];
-  let count = 0;
-  for (const stream of streams) {
-    current.push(stream);
-    count += stream.events.length;
-    if (count >= size) {
-      batches.push(current);
-      current = [];
-      count = 0;
-    }
-  }
-  if (current.length) batches.push(current);
-  return batches;
 }
 
 function report(problem: RowProblem): string {
@@ -124,7 +107,7 @@ export async function runImport(store: EventStore, options: ImportOptions): Prom
   const total = conversion.streams.reduce((sum, stream) => sum + stream.events.length, 0);
   if (!options.dryRun) {
     const bar = progress("importing", total, options.json);
-    for (const batch of batchesOf(conversion.streams, options.batchEvents ?? 5_000)) {
+    for (const batch of groupByEventCount(conversion.streams, options.batchEvents ?? 5_000)) {
       const ids = batch.flatMap((stream) => stream.events.map((event) => event.id as string));
       const stored = new Set((await store.readEventsById(ids)).map((event) => event.id));
       const requests = batch
