@@ -5,7 +5,8 @@ import { seedDemoData } from "@revgraph/api/demo";
 import { openPostgresEventStore } from "@revgraph/event-store/postgres";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { type ApiProcess, freePort, startDemoApi } from "../support/api-process.ts";
+import { type ApiProcess, startDemoApi } from "../support/api-process.ts";
+import { freePort } from "../support/free-port.ts";
 import { createTestDatabase } from "../support/postgres-database.ts";
 import { spawnProjector } from "../support/projector-process.ts";
 
@@ -29,22 +30,6 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-}
-
-async function graphql<T>(
-  api: ApiProcess,
-  query: string,
-  variables: Record<string, unknown> = {},
-  role: "exec" | "admin" = "exec",
-) {
-  const response = await fetch(`${api.url}/graphql`, {
-    method: "POST",
-    headers: { "content-type": "application/json", authorization: `Bearer ${api.token(role)}` },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await response.json()) as { data?: T; errors?: unknown };
-  if (!body.data) throw new Error(`GraphQL error from ${api.url}: ${JSON.stringify(body.errors)}`);
-  return body.data;
 }
 
 beforeAll(async () => {
@@ -71,8 +56,8 @@ afterAll(async () => {
 
 describe("two API processes and a projector over one PostgreSQL", () => {
   it("a change written through one API reaches the other API's subscription, its reads, and the shared read model", async () => {
-    const { deals } = await graphql<{ deals: { edges: { node: { dealId: string } }[] } }>(
-      apiA,
+    const { deals } = await apiA.query<{ deals: { edges: { node: { dealId: string } }[] } }>(
+      "exec",
       "{ deals(first: 1, filter: { status: [open] }) { edges { node { dealId } } } }",
     );
     const dealId = deals.edges[0]?.node.dealId ?? "";
@@ -91,11 +76,10 @@ describe("two API processes and a projector over one PostgreSQL", () => {
     const reader = (subscription.body as ReadableStream<Uint8Array>).getReader();
     await new Promise((resolve) => setTimeout(resolve, 100));
 
-    const result = await graphql<{ changeDealAmount: { __typename: string } }>(
-      apiA,
+    const result = await apiA.query<{ changeDealAmount: { __typename: string } }>(
+      "admin",
       `mutation($id: String!) { changeDealAmount(input: { dealId: $id, amount: 123456 }) { __typename } }`,
       { id: dealId },
-      "admin",
     );
     expect(result.changeDealAmount.__typename).toBe("MutationChangeDealAmountSuccess");
 
@@ -109,9 +93,13 @@ describe("two API processes and a projector over one PostgreSQL", () => {
     expect(text).toContain('"type":"DealAmountChanged"');
 
     const readOnB = await until("API B to read the new amount", async () => {
-      const { deal } = await graphql<{ deal: { amount: number } }>(apiB, "query($id: String!) { deal(dealId: $id) { amount } }", {
-        id: dealId,
-      });
+      const { deal } = await apiB.query<{ deal: { amount: number } }>(
+        "exec",
+        "query($id: String!) { deal(dealId: $id) { amount } }",
+        {
+          id: dealId,
+        },
+      );
       return deal.amount === 123456 ? deal.amount : undefined;
     });
     expect(readOnB).toBe(123456);

@@ -1,17 +1,9 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { createServer } from "node:net";
 import { join } from "node:path";
+import { freePort } from "./free-port.ts";
 
-/** A free TCP port on loopback. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
+/** The demo roles the API prints a token for. */
+export type Role = "rep" | "manager" | "exec" | "auditor" | "admin";
 
 /** A real API process started as the Quick start does (`main.ts --demo`), with what it printed. */
 export interface ApiProcess {
@@ -20,7 +12,9 @@ export interface ApiProcess {
   /** Everything the process printed so far (stdout and stderr). */
   output(): string;
   /** The demo token it printed for a role. */
-  token(role: "rep" | "manager" | "exec" | "auditor" | "admin"): string;
+  token(role: Role): string;
+  /** Runs a GraphQL operation with the demo token of `role`; GraphQL errors throw, naming the server. */
+  query<T>(role: Role, query: string, variables?: Record<string, unknown>): Promise<T>;
   /** SIGTERM, then wait for the exit. */
   stop(): Promise<void>;
 }
@@ -44,14 +38,26 @@ export async function startDemoApi(dataDir: string, deals: number, env: Record<s
     if (waited > 90_000 || child.exitCode !== null) throw new Error(`the API process did not start:\n${output}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+  const url = `http://127.0.0.1:${port}`;
+  const token = (role: Role) => {
+    const found = new RegExp(`${role}\\s+(\\S+)`).exec(output.slice(output.indexOf("demo tokens")))?.[1];
+    if (!found) throw new Error(`no ${role} token in the output:\n${output}`);
+    return found;
+  };
   return {
     child,
-    url: `http://127.0.0.1:${port}`,
+    url,
     output: () => output,
-    token: (role) => {
-      const token = new RegExp(`${role}\\s+(\\S+)`).exec(output.slice(output.indexOf("demo tokens")))?.[1];
-      if (!token) throw new Error(`no ${role} token in the output:\n${output}`);
-      return token;
+    token,
+    async query<T>(role: Role, query: string, variables: Record<string, unknown> = {}): Promise<T> {
+      const response = await fetch(`${url}/graphql`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${token(role)}` },
+        body: JSON.stringify({ query, variables }),
+      });
+      const body = (await response.json()) as { data?: T; errors?: unknown };
+      if (!body.data) throw new Error(`GraphQL error from ${url}: ${JSON.stringify(body.errors)}`);
+      return body.data;
     },
     stop: async () => {
       if (child.exitCode === null) child.kill("SIGTERM");

@@ -22,17 +22,6 @@ let api: ApiProcess;
 let browser: Browser;
 let dataDir: string;
 
-async function graphql<T>(token: string, query: string, variables: Record<string, unknown> = {}): Promise<T> {
-  const response = await fetch(`${api.url}/graphql`, {
-    method: "POST",
-    headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await response.json()) as { data?: T; errors?: unknown };
-  if (!body.data) throw new Error(`GraphQL error: ${JSON.stringify(body.errors)}`);
-  return body.data;
-}
-
 async function openDashboard(): Promise<Page> {
   const page = await browser.newPage({ viewport: { width: 1440, height: 1000 }, reducedMotion: "reduce" });
   await page.goto(api.url);
@@ -66,8 +55,8 @@ afterAll(async () => {
 
 describe("the revenue dashboard", () => {
   it("is served at / and shows every scorecard number exactly as the API computes it", async () => {
-    const { scorecard } = await graphql<{ scorecard: { kpiId: string; value: number | null; band: { id: string } | null }[] }>(
-      api.token("exec"),
+    const { scorecard } = await api.query<{ scorecard: { kpiId: string; value: number | null; band: { id: string } | null }[] }>(
+      "exec",
       "query($period: String!) { scorecard(period: $period) { kpiId value band { id } } }",
       { period },
     );
@@ -78,8 +67,8 @@ describe("the revenue dashboard", () => {
         .poll(() => page.getByTestId(`kpi-value-${kpi.kpiId}`).getAttribute("data-value"))
         .toBe(String(kpi.value ?? ""));
     }
-    const previous = await graphql<{ scorecard: { kpiId: string; value: number | null }[] }>(
-      api.token("exec"),
+    const previous = await api.query<{ scorecard: { kpiId: string; value: number | null }[] }>(
+      "exec",
       "query($period: String!) { scorecard(period: $period) { kpiId value } }",
       { period: previousPeriod },
     );
@@ -105,7 +94,7 @@ describe("the revenue dashboard", () => {
     type Kpi = {
       kpi: { value: number | null; derivation: { formula: string; eventCount: number; inputs: { name: string }[] } }[];
     };
-    const current = (await graphql<Kpi>(api.token("exec"), kpiQuery, { period })).kpi[0];
+    const current = (await api.query<Kpi>("exec", kpiQuery, { period })).kpi[0];
     const page = await openDashboard();
     await page.getByTestId("kpi-value-win_rate").click();
     await expect.poll(() => page.getByTestId("derivation-formula").textContent()).toBe(current?.derivation.formula);
@@ -117,7 +106,7 @@ describe("the revenue dashboard", () => {
     await page.screenshot({ path: join(screenshots, "derivation.png"), fullPage: true });
 
     const yesterday = new Date(now.getTime() - 86_400_000).toISOString().slice(0, 10);
-    const before = (await graphql<Kpi>(api.token("exec"), kpiQuery, { period, knownAt: `${yesterday}T23:59:59.999Z` })).kpi[0];
+    const before = (await api.query<Kpi>("exec", kpiQuery, { period, knownAt: `${yesterday}T23:59:59.999Z` })).kpi[0];
     await page.getByTestId("known-at").fill(yesterday);
     await page.getByTestId("restatement").waitFor();
     await expect.poll(() => page.getByTestId("derivation-value").getAttribute("data-value")).toBe(String(before?.value ?? ""));
@@ -126,11 +115,11 @@ describe("the revenue dashboard", () => {
   });
 
   it("shows the funnel's counts and the attainment distribution the API reports", async () => {
-    const data = await graphql<{
+    const data = await api.query<{
       funnel: { steps: { entered: number; converted: number }[] }[];
       attainmentDistribution: { reps: unknown[] };
     }>(
-      api.token("exec"),
+      "exec",
       "query($period: String!) { funnel(period: $period) { steps { entered converted } } attainmentDistribution(period: $period) { reps { repId } } }",
       { period },
     );
@@ -149,7 +138,7 @@ describe("the revenue dashboard", () => {
   });
 
   it("lists deal risks across teams for an exec, each opening the deal's event timeline", async () => {
-    const { dealRisks } = await graphql<{ dealRisks: { dealId: string }[] }>(api.token("exec"), "{ dealRisks { dealId } }");
+    const { dealRisks } = await api.query<{ dealRisks: { dealId: string }[] }>("exec", "{ dealRisks { dealId } }");
     const page = await openDashboard();
     await page.getByRole("tab", { name: "Deal risks" }).click();
     await expect.poll(() => page.getByTestId("risk-count").textContent()).toBe(`${dealRisks.length} risks`);
@@ -158,8 +147,8 @@ describe("the revenue dashboard", () => {
       .evaluateAll((rows) => new Set(rows.map((row) => row.getAttribute("data-team"))).size);
     expect(teams).toBeGreaterThan(1);
     const firstDeal = dealRisks[0]?.dealId ?? "";
-    const { deal } = await graphql<{ deal: { events: { edges: unknown[] } } }>(
-      api.token("exec"),
+    const { deal } = await api.query<{ deal: { events: { edges: unknown[] } } }>(
+      "exec",
       "query($id: String!) { deal(dealId: $id) { events(first: 200) { edges { cursor } } } }",
       { id: firstDeal },
     );
@@ -172,11 +161,11 @@ describe("the revenue dashboard", () => {
   it("switching to the rep's demo token shows only that rep's numbers and deals, and the API refuses the rest", async () => {
     const pipelineQuery = `query($period: String!) { viewer { repId } dealRisks { dealId } kpi(id: "pipeline", period: $period) { value } }`;
     type Pipeline = { viewer: { repId: string }; dealRisks: { dealId: string }[]; kpi: { value: number | null }[] };
-    const rep = await graphql<Pipeline>(api.token("rep"), pipelineQuery, { period });
-    const everyone = await graphql<Pipeline>(api.token("exec"), pipelineQuery, { period });
+    const rep = await api.query<Pipeline>("rep", pipelineQuery, { period });
+    const everyone = await api.query<Pipeline>("exec", pipelineQuery, { period });
     expect(rep.kpi[0]?.value).not.toBe(everyone.kpi[0]?.value);
-    const exec = await graphql<{ dealRisks: { dealId: string; deal: { owner: { repId: string } } }[] }>(
-      api.token("exec"),
+    const exec = await api.query<{ dealRisks: { dealId: string; deal: { owner: { repId: string } } }[] }>(
+      "exec",
       "{ dealRisks { dealId deal { owner { repId } } } }",
     );
     const othersDeal = exec.dealRisks.find((risk) => risk.deal.owner.repId !== rep.viewer.repId);
@@ -193,7 +182,7 @@ describe("the revenue dashboard", () => {
       .evaluateAll((rows) => [...new Set(rows.map((row) => row.getAttribute("data-owner")))]);
     expect(owners.every((owner) => owner === rep.viewer.repId)).toBe(true);
     await page.screenshot({ path: join(screenshots, "rep-view.png"), fullPage: true });
-    const { deal } = await graphql<{ deal: unknown }>(api.token("rep"), "query($id: String!) { deal(dealId: $id) { dealId } }", {
+    const { deal } = await api.query<{ deal: unknown }>("rep", "query($id: String!) { deal(dealId: $id) { dealId } }", {
       id: othersDeal?.dealId,
     });
     expect(deal).toBeNull();
@@ -213,12 +202,11 @@ describe("the deal list", () => {
       };
     };
     const pages: Record<string, Page> = {};
-    for (const status of ["open", "won", "lost"])
-      pages[status] = await graphql<Page>(api.token("exec"), pageQuery, { status: [status] });
+    for (const status of ["open", "won", "lost"]) pages[status] = await api.query<Page>("exec", pageQuery, { status: [status] });
     const status = Object.keys(pages).find((candidate) => pages[candidate]?.deals.pageInfo.hasNextPage) ?? "open";
     const first = pages[status] as Page;
     expect(first.deals.pageInfo.hasNextPage).toBe(true);
-    const second = await graphql<Page>(api.token("exec"), pageQuery, { status: [status], after: first.deals.pageInfo.endCursor });
+    const second = await api.query<Page>("exec", pageQuery, { status: [status], after: first.deals.pageInfo.endCursor });
     const page = await openDashboard();
     await page.getByRole("tab", { name: "Deals" }).click();
     await page.getByTestId("deal-status").getByText(status, { exact: true }).click();
@@ -230,7 +218,7 @@ describe("the deal list", () => {
     expect(await rows.count()).toBe(second.deals.edges.length);
     await page.evaluate(() => window.scrollTo(0, 0));
     await page.screenshot({ path: join(screenshots, "deals.png"), fullPage: true });
-    const mine = await graphql<Page>(api.token("rep"), pageQuery, { status: [status] });
+    const mine = await api.query<Page>("rep", pageQuery, { status: [status] });
     await switchRole(page, "rep");
     await expect.poll(() => rows.count()).toBe(mine.deals.edges.length);
     const owners = await rows.evaluateAll((elements) => [
@@ -243,11 +231,11 @@ describe("the deal list", () => {
 
 describe("the role switch", () => {
   it("as the manager shows only their team's deals; as the auditor, every team's", async () => {
-    const manager = await graphql<{ viewer: { teamId: string }; dealRisks: { dealId: string }[] }>(
-      api.token("manager"),
+    const manager = await api.query<{ viewer: { teamId: string }; dealRisks: { dealId: string }[] }>(
+      "manager",
       "{ viewer { teamId } dealRisks { dealId } }",
     );
-    const auditor = await graphql<{ dealRisks: { dealId: string }[] }>(api.token("auditor"), "{ dealRisks { dealId } }");
+    const auditor = await api.query<{ dealRisks: { dealId: string }[] }>("auditor", "{ dealRisks { dealId } }");
     const page = await openDashboard();
     await page.getByRole("tab", { name: "Deal risks" }).click();
     await switchRole(page, "manager");
