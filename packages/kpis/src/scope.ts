@@ -168,19 +168,27 @@ const sweeps = new WeakMap<
 /** Slices whose snapshots are kept per graph position (each holds one snapshot per deal). */
 const SWEEPS_KEPT = 6;
 
+/** The snapshot lists kept for the graph at its current position (a new position or configuration starts afresh). */
+function sweepsAtPosition(state: GraphState, config: RevenueConfig): Map<string, readonly DealSnapshot[]> {
+  let entry = sweeps.get(state);
+  if (!entry || entry.position !== state.position || entry.config !== config) {
+    entry = { position: state.position, config, bySlice: new Map() };
+    sweeps.set(state, entry);
+  }
+  return entry.bySlice;
+}
+
+const sliceKey = (slice: TimeSlice) => `${slice.asOf}|${slice.maxPosition}`;
+
 /**
  * Every deal's snapshot in a slice, sorted by deal id — computed once per graph position and slice, then shared by
  * every query that needs it (a scorecard and its trend share the "now" slice). Snapshots are pure functions of the
  * graph, the configuration and the slice, so sharing them cannot change an answer.
  */
 export function snapshotsAt(state: GraphState, config: RevenueConfig, slice: TimeSlice): readonly DealSnapshot[] {
-  let entry = sweeps.get(state);
-  if (!entry || entry.position !== state.position || entry.config !== config) {
-    entry = { position: state.position, config, bySlice: new Map() };
-    sweeps.set(state, entry);
-  }
-  const key = `${slice.asOf}|${slice.maxPosition}`;
-  let snapshots = entry.bySlice.get(key);
+  const bySlice = sweepsAtPosition(state, config);
+  const key = sliceKey(slice);
+  let snapshots = bySlice.get(key);
   if (!snapshots) {
     const list: DealSnapshot[] = [];
     for (const facts of listOf(state, "deals")) {
@@ -189,8 +197,8 @@ export function snapshotsAt(state: GraphState, config: RevenueConfig, slice: Tim
     }
     list.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     snapshots = list;
-    if (entry.bySlice.size >= SWEEPS_KEPT) entry.bySlice.delete(entry.bySlice.keys().next().value as string);
-    entry.bySlice.set(key, snapshots);
+    if (bySlice.size >= SWEEPS_KEPT) bySlice.delete(bySlice.keys().next().value as string);
+    bySlice.set(key, snapshots);
   }
   return snapshots;
 }
@@ -206,13 +214,8 @@ export function primeSnapshots(
   slice: TimeSlice,
   snapshots: readonly DealSnapshot[],
 ): void {
-  let entry = sweeps.get(state);
-  if (!entry || entry.position !== state.position || entry.config !== config) {
-    entry = { position: state.position, config, bySlice: new Map() };
-    sweeps.set(state, entry);
-  }
-  const key = `${slice.asOf}|${slice.maxPosition}`;
-  if (!entry.bySlice.has(key)) entry.bySlice.set(key, snapshots);
+  const bySlice = sweepsAtPosition(state, config);
+  if (!bySlice.has(sliceKey(slice))) bySlice.set(sliceKey(slice), snapshots);
 }
 
 /** Builds the deal universe for a query. */

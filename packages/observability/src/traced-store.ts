@@ -59,20 +59,14 @@ export function tracedEventStore(store: EventStore, observer: StoreObserver = {}
         async () => (await timed(events.length, async () => [await store.append(streamId, events, options)]))[0] as AppendResult,
         appended,
       ),
-    appendMany: (requests) =>
-      inSpan(
+    appendMany: (requests) => {
+      const events = requests.reduce((sum, request) => sum + request.events.length, 0);
+      return inSpan(
         "eventstore.append_many",
-        {
-          ...attributes,
-          "revgraph.streams": requests.length,
-          "revgraph.events": requests.reduce((sum, r) => sum + r.events.length, 0),
-        },
-        () =>
-          timed(
-            requests.reduce((sum, r) => sum + r.events.length, 0),
-            () => store.appendMany(requests),
-          ),
-      ),
+        { ...attributes, "revgraph.streams": requests.length, "revgraph.events": events },
+        () => timed(events, () => store.appendMany(requests)),
+      );
+    },
     readStream: (streamId, options) =>
       inSpan(
         "eventstore.read_stream",

@@ -1,8 +1,14 @@
 import pg from "pg";
 import type { DealSummary } from "./deal-summary.ts";
-import { columnDefinitions, dealSummaryColumns, fromRecord, type ReadModelSink, toColumnValues, versionTable } from "./sink.ts";
-
-const PROJECTION = "deal_summary";
+import {
+  columnDefinitions,
+  dealSummaryColumns,
+  fromRecord,
+  PROJECTION,
+  type ReadModelSink,
+  toColumnValues,
+  versionTable,
+} from "./sink.ts";
 
 /** Read models in PostgreSQL, shared by every API instance and any SQL consumer. */
 export async function openPostgresSink(connectionString: string): Promise<ReadModelSink> {

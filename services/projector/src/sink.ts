@@ -26,6 +26,9 @@ export interface ReadModelSink {
   close(): Promise<void>;
 }
 
+/** The read model's name: its view, and its rows in the checkpoint and active-version tables. */
+export const PROJECTION = "deal_summary";
+
 /** Column order shared by the SQLite and PostgreSQL sinks. */
 export const dealSummaryColumns = [
   "deal_id",

@@ -1,8 +1,14 @@
 import { DatabaseSync } from "node:sqlite";
 import type { DealSummary } from "./deal-summary.ts";
-import { columnDefinitions, dealSummaryColumns, fromRecord, type ReadModelSink, toColumnValues, versionTable } from "./sink.ts";
-
-const PROJECTION = "deal_summary";
+import {
+  columnDefinitions,
+  dealSummaryColumns,
+  fromRecord,
+  PROJECTION,
+  type ReadModelSink,
+  toColumnValues,
+  versionTable,
+} from "./sink.ts";
 
 /** Read models in an SQLite file (WAL, so readers are never blocked by the projector's transactions). */
 export function openSqliteSink(path: string): ReadModelSink {
