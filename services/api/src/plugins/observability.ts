@@ -17,6 +17,7 @@ export interface RequestInfo {
   readonly span: Span;
   readonly traceContext: TraceContext;
   readonly started: number;
+  readonly path: string;
   operationName?: string | undefined;
 }
 
@@ -56,6 +57,7 @@ export function observabilityPlugin(logger: Logger): Plugin {
         span,
         traceContext: trace.setSpan(otelContext.active(), span),
         started: performance.now(),
+        path: url.pathname,
       });
     },
     onParams({ params, request }) {
@@ -75,7 +77,7 @@ export function observabilityPlugin(logger: Logger): Plugin {
     onResponse({ request, response }) {
       const info = requestInfo(request);
       if (!info) return;
-      const path = new URL(request.url).pathname;
+      const { path } = info;
       try {
         response.headers.set("x-request-id", info.requestId);
         response.headers.set("x-correlation-id", info.correlationId);
