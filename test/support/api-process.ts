@@ -1,6 +1,7 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { join } from "node:path";
 import { freePort } from "./free-port.ts";
+import { spawnNode } from "./node-process.ts";
 
 /** The demo roles the API prints a token for. */
 export type Role = "rep" | "manager" | "exec" | "auditor" | "admin";
@@ -23,23 +24,18 @@ export interface ApiProcess {
 export async function startDemoApi(dataDir: string, deals: number, env: Record<string, string> = {}): Promise<ApiProcess> {
   const port = await freePort();
   const main = join(import.meta.dirname, "../../services/api/src/main.ts");
-  const child = spawn(process.execPath, [main, "--demo", "--deals", String(deals), "--data", dataDir, "--port", String(port)], {
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, ...env },
-  });
-  let output = "";
-  const collect = (chunk: string) => {
-    output += chunk;
-  };
-  child.stdout.setEncoding("utf8").on("data", collect);
-  child.stderr.setEncoding("utf8").on("data", collect);
-  const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()));
-  for (let waited = 0; !/admin\s+\S+/.test(output); waited += 50) {
-    if (waited > 90_000 || child.exitCode !== null) throw new Error(`the API process did not start:\n${output}`);
+  const {
+    child,
+    output: printed,
+    exited,
+  } = spawnNode(main, ["--demo", "--deals", String(deals), "--data", dataDir, "--port", String(port)], env);
+  for (let waited = 0; !/admin\s+\S+/.test(printed()); waited += 50) {
+    if (waited > 90_000 || child.exitCode !== null) throw new Error(`the API process did not start:\n${printed()}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   const url = `http://127.0.0.1:${port}`;
   const token = (role: Role) => {
+    const output = printed();
     const found = new RegExp(`${role}\\s+(\\S+)`).exec(output.slice(output.indexOf("demo tokens")))?.[1];
     if (!found) throw new Error(`no ${role} token in the output:\n${output}`);
     return found;
@@ -47,7 +43,7 @@ export async function startDemoApi(dataDir: string, deals: number, env: Record<s
   return {
     child,
     url,
-    output: () => output,
+    output: printed,
     token,
     async query<T>(role: Role, query: string, variables: Record<string, unknown> = {}): Promise<T> {
       const response = await fetch(`${url}/graphql`, {
