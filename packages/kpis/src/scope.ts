@@ -178,7 +178,12 @@ function sweepsAtPosition(state: GraphState, config: RevenueConfig): Map<string,
   return entry.bySlice;
 }
 
-const sliceKey = (slice: TimeSlice) => `${slice.asOf}|${slice.maxPosition}`;
+/**
+ * Snapshots see a slice only through which facts are visible, so every business time at or after the graph's latest
+ * one (now, the end of a period not over yet, the end of time) gives the same snapshots: those slices share a key.
+ */
+const sliceKey = (state: GraphState, slice: TimeSlice) =>
+  `${slice.asOf >= state.latestOccurredAt ? "latest" : slice.asOf}|${slice.maxPosition}`;
 
 /**
  * Every deal's snapshot in a slice, sorted by deal id — computed once per graph position and slice, then shared by
@@ -187,7 +192,7 @@ const sliceKey = (slice: TimeSlice) => `${slice.asOf}|${slice.maxPosition}`;
  */
 export function snapshotsAt(state: GraphState, config: RevenueConfig, slice: TimeSlice): readonly DealSnapshot[] {
   const bySlice = sweepsAtPosition(state, config);
-  const key = sliceKey(slice);
+  const key = sliceKey(state, slice);
   let snapshots = bySlice.get(key);
   if (!snapshots) {
     const list: DealSnapshot[] = [];
@@ -215,7 +220,8 @@ export function primeSnapshots(
   snapshots: readonly DealSnapshot[],
 ): void {
   const bySlice = sweepsAtPosition(state, config);
-  if (!bySlice.has(sliceKey(slice))) bySlice.set(sliceKey(slice), snapshots);
+  const key = sliceKey(state, slice);
+  if (!bySlice.has(key)) bySlice.set(key, snapshots);
 }
 
 /** Builds the deal universe for a query. */
@@ -228,12 +234,7 @@ export function dealUniverse(
 ): DealUniverse {
   const now = snapshotsAt(state, config, current);
   const end = new Map<string, DealSnapshot>();
-  // Snapshots see a slice only through which facts are visible, so two slices with the same position give the same
-  // snapshots when no fact happened between their business times (the period has not ended yet, say).
-  const sameSlice =
-    current.maxPosition === atPeriodEnd.maxPosition &&
-    (current.asOf === atPeriodEnd.asOf || state.latestOccurredAt <= atPeriodEnd.asOf);
-  for (const snapshot of sameSlice ? now : snapshotsAt(state, config, atPeriodEnd)) end.set(snapshot.id, snapshot);
+  for (const snapshot of snapshotsAt(state, config, atPeriodEnd)) end.set(snapshot.id, snapshot);
   return { current: now, atPeriodEnd: end, index: new QueryIndex(state, current, period) };
 }
 
