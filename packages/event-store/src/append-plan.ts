@@ -32,6 +32,8 @@ export interface AppendContext {
   readonly lastRecordedAt: string | null;
   /** Stored events among the incoming ids. */
   readonly stored: ReadonlyMap<string, RecordedEvent>;
+  /** Leave stored events out and write the rest (see `AppendRequest.skipStored`). */
+  readonly skipStored?: boolean;
   readonly now: Date;
 }
 
@@ -62,43 +64,50 @@ function checkExpected(context: AppendContext): void {
  * Decides an append inside the adapter's write lock: detects idempotent retries, checks the
  * expected revision, then assigns revisions, positions, record time and the hash chain.
  */
-export function planAppend(events: readonly PreparedEvent[], context: AppendContext): AppendPlan {
+export function planAppend(incoming: readonly PreparedEvent[], context: AppendContext): AppendPlan {
   const storedIds: string[] = [];
-  const newIds: string[] = [];
-  for (const event of events) {
+  const newEvents: PreparedEvent[] = [];
+  for (const event of incoming) {
     const stored = context.stored.get(event.id);
     if (!stored) {
-      newIds.push(event.id);
+      newEvents.push(event);
       continue;
     }
     const difference = sameContent(stored, event, context.streamId);
     if (difference) throw new IdempotencyConflictError(event.id, difference);
     storedIds.push(event.id);
   }
-  if (storedIds.length > 0 && newIds.length > 0) throw new PartialReplayError(storedIds, newIds);
-  if (storedIds.length > 0) {
-    return { kind: "replay", events: events.map((event) => context.stored.get(event.id) as RecordedEvent) };
+  if (storedIds.length > 0 && newEvents.length > 0 && !context.skipStored) {
+    throw new PartialReplayError(
+      storedIds,
+      newEvents.map((event) => event.id),
+    );
   }
+  if (newEvents.length === 0 && storedIds.length > 0) {
+    return { kind: "replay", events: incoming.map((event) => context.stored.get(event.id) as RecordedEvent) };
+  }
+  const events = newEvents;
   checkExpected(context);
   const nowIso = context.now.toISOString();
   const recordedAt = context.lastRecordedAt && context.lastRecordedAt > nowIso ? context.lastRecordedAt : nowIso;
   let prevHash = context.streamHeadHash;
   const sealed = events.map((event, index) => {
+    // Members in canonical (sorted) order, so hashing the envelope is a plain JSON.stringify.
     const envelope = {
-      id: event.id,
-      type: event.type,
-      schemaVersion: event.schemaVersion,
-      streamId: context.streamId,
-      streamRevision: context.streamRevision + 1 + index,
-      globalPosition: context.headPosition + 1 + index,
-      occurredAt: event.occurredAt,
-      recordedAt,
       actor: event.actor,
-      source: event.source,
       causationId: event.causationId,
       correlationId: event.correlationId,
       data: event.data,
+      globalPosition: context.headPosition + 1 + index,
+      id: event.id,
+      occurredAt: event.occurredAt,
       prevHash,
+      recordedAt,
+      schemaVersion: event.schemaVersion,
+      source: event.source,
+      streamId: context.streamId,
+      streamRevision: context.streamRevision + 1 + index,
+      type: event.type,
     } as Omit<RecordedEvent, "hash">;
     const hash = hashEnvelope(envelope);
     prevHash = hash;

@@ -170,6 +170,23 @@ export function describeEventStoreConformance(name: string, makeHarness: () => C
       expect(await store.headPosition()).toBe(2);
     });
 
+    it("with skipStored, leaves out the events already stored and appends the rest", async () => {
+      const first = amountChanged("k", 1, "33333333-3333-4333-8333-333333333333");
+      const second = amountChanged("k", 2, "44444444-4444-4444-8444-444444444444");
+      await store.append("deal-k", [first]);
+      const [result] = await store.appendMany([{ streamId: "deal-k", events: [first, second], skipStored: true }]);
+      expect(result?.idempotentReplay).toBe(false);
+      expect(result?.events.map((event) => event.id)).toEqual(["44444444-4444-4444-8444-444444444444"]);
+      expect(result?.nextExpectedRevision).toBe(1);
+      const [again] = await store.appendMany([{ streamId: "deal-k", events: [first, second], skipStored: true }]);
+      expect(again?.idempotentReplay).toBe(true);
+      const changed = { ...amountChanged("k", 7), id: "33333333-3333-4333-8333-333333333333" };
+      await expect(
+        store.appendMany([{ streamId: "deal-k", events: [changed, amountChanged("k", 8)], skipStored: true }]),
+      ).rejects.toThrow(IdempotencyConflictError);
+      expect((await store.readStream("deal-k")).map((event) => (event.data as { amount: number }).amount)).toEqual([1, 2]);
+    });
+
     it("rejects invalid events naming the event, the field and the reason, and writes none of the batch", async () => {
       await store.append("deal-v", [amountChanged("v", 1)]);
       const unknownType = store.append("deal-v", [

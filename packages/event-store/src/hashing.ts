@@ -1,9 +1,9 @@
-import { createHash } from "node:crypto";
+import { hash as digest } from "node:crypto";
 import { canonicalJson, type RecordedEvent } from "@revgraph/events";
 
 /** SHA-256 (hex) of the canonical JSON (RFC 8785) of an envelope without its `hash` field. */
 export function hashEnvelope(envelope: Omit<RecordedEvent, "hash">): string {
-  return createHash("sha256").update(canonicalJson(envelope)).digest("hex");
+  return digest("sha256", canonicalJson(envelope), "hex");
 }
 
 /** One break in the hash chain, naming the event where it shows. */

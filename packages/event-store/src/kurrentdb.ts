@@ -128,6 +128,7 @@ export async function openKurrentDbEventStore(options: KurrentDbEventStoreOption
       const planned = planAppend(events, {
         streamId: request.streamId,
         expected: request.expectedRevision ?? "any",
+        skipStored: request.skipStored ?? false,
         streamRevision: head.revision,
         streamHeadHash: head.hash,
         headPosition,

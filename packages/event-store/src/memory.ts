@@ -65,6 +65,7 @@ export function createMemoryEventStore(options: MemoryEventStoreOptions = {}): E
         const plan: AppendPlan = planAppend(events, {
           streamId: request.streamId,
           expected: request.expectedRevision ?? "any",
+          skipStored: request.skipStored ?? false,
           streamRevision: stream.length - 1,
           streamHeadHash: stream.at(-1)?.hash ?? null,
           headPosition: log.length + pending.length,

@@ -24,6 +24,12 @@ export interface AppendOptions {
 export interface AppendRequest extends AppendOptions {
   readonly streamId: string;
   readonly events: readonly NewEvent[];
+  /**
+   * When some of the events are already stored (same id, same content), leave those out and append
+   * the rest, instead of failing with `PartialReplayError`. For imports of overlapping sources.
+   * An id stored with other content still fails with `IdempotencyConflictError`.
+   */
+  readonly skipStored?: boolean;
 }
 
 /** Options for {@link EventStore.readStream}. */

@@ -99,6 +99,7 @@ export async function openPostgresEventStore(options: PostgresEventStoreOptions)
         const plan = planAppend(events, {
           streamId: request.streamId,
           expected: request.expectedRevision ?? "any",
+          skipStored: request.skipStored ?? false,
           streamRevision,
           streamHeadHash: streamHead?.hash ?? null,
           headPosition: logHead ? Number(logHead.position) : 0,

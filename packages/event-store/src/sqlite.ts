@@ -71,6 +71,10 @@ export function openSqliteEventStore(options: SqliteEventStoreOptions): EventSto
     db.exec(schema);
   });
   db.exec(`PRAGMA synchronous = ${options.durability === "normal" ? "NORMAL" : "FULL"}`);
+  // 64 MiB of page cache (SQLite's default is 2 MiB): the event-id index takes inserts at random places,
+  // and a bulk append touches many of its pages.
+  db.exec("PRAGMA cache_size = -65536");
+  db.exec("PRAGMA cache_size = -65536");
 
   const statements = {
     byId: db.prepare("SELECT envelope FROM events WHERE event_id = ?"),
@@ -115,6 +119,7 @@ export function openSqliteEventStore(options: SqliteEventStoreOptions): EventSto
         const plan = planAppend(events, {
           streamId: request.streamId,
           expected: request.expectedRevision ?? "any",
+          skipStored: request.skipStored ?? false,
           streamRevision: streamHead?.revision ?? -1,
           streamHeadHash: streamHead?.hash ?? null,
           headPosition: logHead?.position ?? 0,

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { inCanonicalOrder } from "./canonical-json.ts";
 import { type DomainEvent, type EventType, eventDataSchemas, scalars } from "./catalog.ts";
 import { currentSchemaVersions, upcast } from "./upcasting.ts";
 
@@ -152,9 +153,9 @@ export function validateEvent(input: NewEvent, eventIndex = 0): ValidatedEvent {
     schemaVersion: current,
     occurredAt: new Date(envelope.data.occurredAt).toISOString(),
     actor: envelope.data.actor ?? "system",
-    source: (envelope.data.source as EventSource | undefined) ?? null,
+    source: envelope.data.source ? inCanonicalOrder(envelope.data.source as EventSource) : null,
     causationId: envelope.data.causationId ?? null,
     correlationId: envelope.data.correlationId ?? null,
-    data: parsed.data as DomainEvent["data"],
+    data: inCanonicalOrder(parsed.data as DomainEvent["data"]),
   };
 }

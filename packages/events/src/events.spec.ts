@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { canonicalJson } from "./canonical-json.ts";
+import { canonicalJson, inCanonicalOrder } from "./canonical-json.ts";
 import { InvalidEventError, validateEvent } from "./envelope.ts";
 
 describe("canonicalJson (RFC 8785)", () => {
@@ -19,6 +19,15 @@ describe("canonicalJson (RFC 8785)", () => {
   });
   it("is independent of key insertion order", () => {
     expect(canonicalJson({ x: { q: 1, p: 2 }, y: 0 })).toBe(canonicalJson({ y: 0, x: { p: 2, q: 1 } }));
+  });
+  it("gives the same bytes on its fast path (members already in order) as on the sorting path", () => {
+    const unordered = { z: [{ b: undefined, a: "é\n" }, null], a: { d: -0, c: 1e21 }, m: true, "10": "x", "2": "y" };
+    const ordered = inCanonicalOrder(unordered);
+    expect(Object.keys(ordered.a)).toEqual(["c", "d"]);
+    expect(canonicalJson(ordered)).toBe(canonicalJson(unordered));
+    expect(canonicalJson(unordered)).toBe('{"10":"x","2":"y","a":{"c":1e+21,"d":0},"m":true,"z":[{"a":"é\\n"},null]}');
+    expect(canonicalJson({ a: [1, undefined], b: new Date(0) })).toBe('{"a":[1,null],"b":{}}');
+    expect(() => canonicalJson({ a: 1, b: Number.POSITIVE_INFINITY })).toThrow(/not representable/);
   });
 });
 

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import {
   type DealCommand,
   type DealDecisionState,
@@ -175,7 +175,7 @@ function validate<T>(schema: z.ZodType<T>, input: unknown): T {
 
 /** A stable event id for the `index`-th event of a command with this idempotency key. */
 function idempotentEventId(key: string, index: number): string {
-  return uuidFromHex(createHash("sha256").update(`revgraph:${key}:${index}`).digest("hex"));
+  return uuidFromHex(hash("sha256", `revgraph:${key}:${index}`, "hex"));
 }
 
 function rejection(decision: Extract<Decision, { ok: false }>): Error {

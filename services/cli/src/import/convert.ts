@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import { basename } from "node:path";
 import { defaultConfig, type RevenueConfig, streamIds } from "@revgraph/domain";
 import { canonicalJson, InvalidEventError, lossReasons, type NewEvent, uuidFromHex, validateEvent } from "@revgraph/events";
@@ -31,19 +31,8 @@ export interface Conversion {
 }
 
 /** A deterministic event id: the same source content always yields the same id, so re-imports change nothing. */
-function sourceEventId(
-  format: string,
-  streamId: string,
-  type: string,
-  occurredAt: string,
-  data: unknown,
-  ordinal: number,
-): string {
-  return uuidFromHex(
-    createHash("sha256")
-      .update(`${format}|${streamId}|${type}|${occurredAt}|${canonicalJson(data)}|${ordinal}`)
-      .digest("hex"),
-  );
+function sourceEventId(format: string, contentKey: string, ordinal: number): string {
+  return uuidFromHex(hash("sha256", `${format}|${contentKey}|${ordinal}`, "hex"));
 }
 
 function slug(value: string): string {
@@ -70,7 +59,7 @@ class StreamCollector {
     const ordinal = this.#seen.get(key) ?? 0;
     this.#seen.set(key, ordinal + 1);
     return {
-      id: sourceEventId(this.#format, streamId, type, occurredAt, data, ordinal),
+      id: sourceEventId(this.#format, key, ordinal),
       type,
       data,
       occurredAt,
@@ -453,7 +442,12 @@ export function convertNdjson(file: string, lines: { line: number; text: string 
     try {
       validateEvent(candidate, line);
       const id =
-        candidate.id ?? sourceEventId("ndjson", streamId, candidate.type, String(candidate.occurredAt), candidate.data, line);
+        candidate.id ??
+        sourceEventId(
+          "ndjson",
+          `${streamId}|${candidate.type}|${String(candidate.occurredAt)}|${canonicalJson(candidate.data)}`,
+          line,
+        );
       entry.events.push({ ...candidate, id });
       entry.rows.push(line);
     } catch (error) {
