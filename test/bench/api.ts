@@ -4,6 +4,8 @@
  *   a hello-world Yoga server (baseline) versus the revgraph API over D generated deals:
  *   the scorecard query and a deal-list page (requests/s, p50/p99), an as-of query,
  *   and the time from an append to its arrival on a dealEvents subscription (SSE).
+ * Each query runs twice: saturated (`--connections`, for throughput; its latency includes queueing behind the
+ * other connections) and at light load (one connection, one request at a time: the latency a single dashboard sees).
  * Usage: node test/bench/api.ts [--deals 100000] [--duration 10] [--connections 10]
  */
 
@@ -38,6 +40,19 @@ async function listen(handler: Parameters<typeof createServer>[1]): Promise<{ se
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }
 
+/** One autocannon run in its own process, so the load generator does not compete for the servers' event loop. */
+async function autocannonRun(
+  url: string,
+  body: string,
+  headers: Record<string, string>,
+  clients: number,
+): Promise<autocannon.Result> {
+  const args = ["-c", String(clients), "-d", String(duration), "-m", "POST", "-b", body, "--json"];
+  for (const [key, value] of Object.entries(headers)) args.push("-H", `${key}=${value}`);
+  const run = await execFileAsync(process.execPath, [autocannonCli, ...args, `${url}/graphql`], { maxBuffer: 64 * 1024 * 1024 });
+  return JSON.parse(run.stdout) as autocannon.Result;
+}
+
 /**
  * One request first, timed on its own: the cold answer (KPIs computed, caches filled). The load run then measures
  * the steady state a dashboard sees while the log does not move (response and KPI caches hit).
@@ -48,23 +63,21 @@ async function load(name: string, url: string, body: string, token?: string) {
   const first = await fetch(`${url}/graphql`, { method: "POST", headers, body });
   const bytes = (await first.text()).length;
   const coldMs = Math.round(performance.now() - coldStarted);
-  // The load generator runs in its own process, so it does not compete with the servers for this event loop.
-  const args = ["-c", String(connections), "-d", String(duration), "-m", "POST", "-b", body, "--json"];
-  for (const [key, value] of Object.entries(headers)) args.push("-H", `${key}=${value}`);
-  const run = await execFileAsync(process.execPath, [autocannonCli, ...args, `${url}/graphql`], { maxBuffer: 64 * 1024 * 1024 });
-  const result = JSON.parse(run.stdout) as autocannon.Result;
+  const saturated = await autocannonRun(url, body, headers, connections);
+  const light = await autocannonRun(url, body, headers, 1);
   const summary = {
     name,
-    requestsPerSecond: result.requests.average,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    errors: result.errors,
-    non2xx: result.non2xx,
+    requestsPerSecond: saturated.requests.average,
+    p50: saturated.latency.p50,
+    p99: saturated.latency.p99,
+    lightLoad: { requestsPerSecond: light.requests.average, p50: light.latency.p50, p99: light.latency.p99 },
+    errors: saturated.errors + light.errors,
+    non2xx: saturated.non2xx + light.non2xx,
     coldMs,
     bytes,
   };
   console.log(
-    `  ${name.padEnd(34)} ${Math.round(summary.requestsPerSecond).toLocaleString("en-US").padStart(8)} req/s  p50 ${summary.p50} ms  p99 ${summary.p99} ms  errors ${summary.errors + summary.non2xx}  (cold first answer ${coldMs} ms, ${bytes.toLocaleString("en-US")} bytes)`,
+    `  ${name.padEnd(34)} ${Math.round(summary.requestsPerSecond).toLocaleString("en-US").padStart(8)} req/s  p50 ${summary.p50} ms  p99 ${summary.p99} ms | 1 connection: p50 ${light.latency.p50} ms  p99 ${light.latency.p99} ms | errors ${summary.errors + summary.non2xx}  (cold first answer ${coldMs} ms, ${bytes.toLocaleString("en-US")} bytes)`,
   );
   return summary;
 }
@@ -158,14 +171,19 @@ ratio(
   results.scorecardCompany.requestsPerSecond / results.hello.requestsPerSecond,
   0.7,
 );
-ceiling("scorecard (all KPIs) p99", results.scorecardCompany.p99, 5);
+ceiling(`scorecard (all KPIs) p99, ${connections} connections`, results.scorecardCompany.p99, 5);
+ceiling("scorecard (all KPIs) p99, 1 connection", results.scorecardCompany.lightLoad.p99, 5);
+console.log(
+  `  (hello-world Yoga's own p99: ${results.hello.p99} ms at ${connections} connections, ${results.hello.lightLoad.p99} ms at 1)`,
+);
 ratio(
   "scorecard (all KPIs × team) req/s ÷ hello-world req/s",
   results.scorecard.requestsPerSecond / results.hello.requestsPerSecond,
   0.7,
 );
-ceiling("scorecard (all KPIs × team) p99", results.scorecard.p99, 5);
-ceiling("as-of query p99", results.asOf.p99, 50);
+ceiling(`scorecard (all KPIs × team) p99, ${connections} connections`, results.scorecard.p99, 5);
+ceiling("scorecard (all KPIs × team) p99, 1 connection", results.scorecard.lightLoad.p99, 5);
+ceiling(`as-of query p99, ${connections} connections`, results.asOf.p99, 50);
 ceiling("append → subscription p99", subscription.p99 ?? Number.POSITIVE_INFINITY, 50);
 saveResults("api", { deals, events, connections, duration, results, subscription });
 baseline.server.close();

@@ -11,6 +11,7 @@ import { type Context, createLoaders } from "./context.ts";
 import { exampleQueries } from "./examples.ts";
 import { KpiService } from "./kpi-service.ts";
 import { apiMetrics } from "./metrics.ts";
+import { answerCachePlugin } from "./plugins/answer-cache.ts";
 import { authPlugin } from "./plugins/auth.ts";
 import { compressionPlugin } from "./plugins/compression.ts";
 import { healthPlugin } from "./plugins/health.ts";
@@ -48,6 +49,11 @@ export function createApp(options: AppOptions): YogaServerInstance<Record<string
   const headPosition = () => options.store.headPosition();
   // Commands go through the traced store: their appends become spans of the request and count in the metrics.
   const store = tracedEventStore(options.store, apiMetrics(registry, options.readModel, headPosition));
+  const caching = options.responseCache ?? true;
+  // A query's answer depends only on the caller, the events applied so far and the minute KPIs are evaluated at,
+  // so those three make the cache session: any new event or a new minute gives a fresh answer.
+  const session = (request: Request) =>
+    `${request.headers.get("authorization") ?? "anonymous"}|${options.readModel.position}|${Math.floor(clock().getTime() / 60_000)}`;
   return createYoga<Record<string, unknown>, Context>({
     schema,
     graphqlEndpoint: "/graphql",
@@ -87,14 +93,8 @@ export function createApp(options: AppOptions): YogaServerInstance<Record<string
       compressionPlugin(),
       ...(options.web ? [webAppPlugin(options.web)] : []),
       healthPlugin(options.readModel, headPosition),
-      // A response depends only on the caller, the events applied so far and the minute KPIs are evaluated at,
-      // so those three make the session key: any new event or a new minute gives a fresh answer.
-      useResponseCache({
-        enabled: () => options.responseCache ?? true,
-        session: (request) =>
-          `${request.headers.get("authorization") ?? "anonymous"}|${options.readModel.position}|${Math.floor(clock().getTime() / 60_000)}`,
-        ttl: 60_000,
-      }),
+      ...(caching ? [answerCachePlugin({ session })] : []),
+      useResponseCache({ enabled: () => caching, session, ttl: 60_000 }),
       authPlugin(options.jwtSecret, options.readModel),
       EnvelopArmorPlugin({
         maxDepth: { n: options.limits?.maxDepth ?? 12 },

@@ -17,6 +17,8 @@ export function compressionPlugin(): Plugin {
       const accepted = payload.request.headers.get("accept") ?? "";
       const produced = payload.response.headers.get("content-type") ?? "";
       if (streamed.test(accepted) || streamed.test(produced)) return;
+      // Already compressed (an answer replayed from the answer cache keeps its encoding).
+      if (payload.response.headers.has("content-encoding")) return;
       return encoding.onResponse?.(payload);
     },
   };

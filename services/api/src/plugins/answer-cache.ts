@@ -1,0 +1,110 @@
+import { getOperationAST } from "graphql";
+import type { Plugin } from "graphql-yoga";
+
+/** Limits of {@link answerCachePlugin}. */
+export interface AnswerCacheOptions {
+  /**
+   * Everything besides the request itself that an answer depends on: the caller (their token), the events applied
+   * so far and the minute KPIs are evaluated at. A request whose session differs never reuses an answer.
+   */
+  readonly session: (request: Request) => string;
+  /** Most answers kept (default 1,000); the least recently used go first. */
+  readonly maxEntries?: number;
+  /** Most bytes kept over all answers (default 64 MiB). */
+  readonly maxBytes?: number;
+}
+
+interface StoredAnswer {
+  readonly body: Uint8Array<ArrayBuffer>;
+  readonly headers: readonly [string, string][];
+}
+
+const keptHeaders = ["content-type", "content-encoding", "vary", "etag", "last-modified"];
+const streamed = /text\/event-stream|multipart\/mixed/;
+
+/**
+ * Keeps the finished bytes of successful query answers (after JSON serialisation and compression), keyed by the
+ * session, the request's URL, body and its accept / accept-encoding headers. A repeated request, the typical
+ * dashboard refresh, is answered before authentication, parsing or execution run, with `x-cache: hit` (or 304 when
+ * the client already holds that answer's ETag).
+ * Mutations, subscriptions, streamed answers and answers with errors are never kept.
+ * Place it after the plugins that must see every request (logging, metrics, compression).
+ */
+export function answerCachePlugin(options: AnswerCacheOptions): Plugin {
+  const maxEntries = options.maxEntries ?? 1_000;
+  const maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
+  const answers = new Map<string, StoredAnswer>();
+  let bytes = 0;
+  const keys = new WeakMap<Request, string>();
+  // Requests that executed something other than a query. Queries answered by the response cache skip execution,
+  // so the mark goes on the rest.
+  const notQueries = new WeakSet<Request>();
+  const keepable = new WeakSet<Request>();
+
+  const remember = (key: string, answer: StoredAnswer) => {
+    if (answer.body.byteLength > maxBytes) return;
+    const previous = answers.get(key);
+    if (previous) {
+      answers.delete(key);
+      bytes -= previous.body.byteLength;
+    }
+    answers.set(key, answer);
+    bytes += answer.body.byteLength;
+    for (const [oldest, stored] of answers) {
+      if (answers.size <= maxEntries && bytes <= maxBytes) break;
+      answers.delete(oldest);
+      bytes -= stored.body.byteLength;
+    }
+  };
+
+  return {
+    async onRequest({ request, url, endResponse, fetchAPI }) {
+      if (request.method !== "GET" && request.method !== "POST") return;
+      const accept = request.headers.get("accept") ?? "";
+      if (streamed.test(accept)) return;
+      const body = request.method === "POST" ? await request.clone().text() : "";
+      const key = [
+        options.session(request),
+        url.pathname,
+        url.search,
+        accept,
+        request.headers.get("accept-encoding") ?? "",
+        body,
+      ].join("\n");
+      const hit = answers.get(key);
+      if (!hit) {
+        keys.set(request, key);
+        return;
+      }
+      answers.delete(key);
+      answers.set(key, hit);
+      const headers: [string, string][] = [...hit.headers, ["x-cache", "hit"]];
+      const etag = hit.headers.find(([name]) => name === "etag")?.[1];
+      const unchanged = etag !== undefined && request.headers.get("if-none-match") === etag;
+      // The server's own Response class: it writes the bytes straight out, where the global one copies them into a stream.
+      endResponse(new fetchAPI.Response(unchanged ? null : hit.body, { status: unchanged ? 304 : 200, headers }));
+    },
+    onExecute({ args }) {
+      const request = (args.contextValue as { request?: Request }).request;
+      const operation = getOperationAST(args.document, args.operationName ?? undefined);
+      if (request && operation?.operation !== "query") notQueries.add(request);
+    },
+    onResultProcess({ request, result }) {
+      if (notQueries.has(request) || Array.isArray(result) || Symbol.asyncIterator in result) return;
+      if (!result.errors?.length) keepable.add(request);
+    },
+    onResponse({ request, response }) {
+      const key = keys.get(request);
+      if (key === undefined || !keepable.has(request) || response.status !== 200) return;
+      if (streamed.test(response.headers.get("content-type") ?? "")) return;
+      const headers = keptHeaders.flatMap((name) => {
+        const value = response.headers.get(name);
+        return value === null ? [] : [[name, value] as [string, string]];
+      });
+      return response
+        .clone()
+        .arrayBuffer()
+        .then((body) => remember(key, { body: new Uint8Array(body), headers }));
+    },
+  };
+}
