@@ -133,7 +133,6 @@ export function convertDeals(
   config: RevenueConfig = defaultConfig,
 ): Conversion & { dealStartDates: Map<string, string> } {
   const reader = new RowReader(mapping);
-  const collector = new StreamCollector(format, file);
   const problems: RowProblem[] = [];
   const streams: StreamBatch[] = [];
   const knownStages = [...config.stages.map((stage) => stage.id), config.wonStage, config.lostStage];
@@ -141,6 +140,8 @@ export function convertDeals(
   let rejectedDeals = 0;
   for (const { dealId, rows: dealRows } of groupByDeal(rows, reader, file, problems)) {
     const streamId = streamIds.deal(dealId);
+    // One collector per deal: it numbers identical events within their stream, and is dropped with the deal.
+    const collector = new StreamCollector(format, file);
     const dealProblems: RowProblem[] = [];
     const events: NewEvent[] = [];
     const attempt = (row: SourceRow, work: () => void) => {

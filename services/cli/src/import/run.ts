@@ -46,11 +46,17 @@ function report(problem: RowProblem): string {
 export async function runImport(store: EventStore, options: ImportOptions): Promise<ImportSummary> {
   const started = performance.now();
   const mapping = loadMapping(options.format, options.mapping);
-  const text = readText(options.file, mapping.encoding);
+  // The text and its parsed rows are only referenced inside these calls, so they can be freed once converted.
   let conversion: Conversion;
-  if (options.format === "ndjson") conversion = convertNdjson(options.file, parseNdjsonLines(text));
-  else {
-    const deals = convertDeals(options.format, options.file, parseCsv(text, mapping.delimiter), mapping);
+  if (options.format === "ndjson") {
+    conversion = convertNdjson(options.file, parseNdjsonLines(readText(options.file, mapping.encoding)));
+  } else {
+    const deals = convertDeals(
+      options.format,
+      options.file,
+      parseCsv(readText(options.file, mapping.encoding), mapping.delimiter),
+      mapping,
+    );
     const side = (table: "accounts" | "reps"): { file: string; rows: SourceRow[] } | undefined => {
       const config = mapping.sideTables[table];
       if (!config) return undefined;
