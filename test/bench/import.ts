@@ -6,7 +6,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { openSqliteEventStore } from "@revgraph/event-store/sqlite";
+import { openEventStoreAt } from "@revgraph/event-store/open";
 import { parse } from "csv-parse/sync";
 import { runImport } from "../../services/cli/src/import/run.ts";
 import { measure, option, ratio, saveResults } from "./support.ts";
@@ -35,7 +35,8 @@ const raw = await measure("raw csv-parse of the file", rows, () => {
   const records = parse(readFileSync(file, "utf8"), { columns: true }) as unknown[];
   if (records.length !== rows) throw new Error(`parsed ${records.length}`);
 });
-const store = openSqliteEventStore({ path: join(dir, "events.db"), durability: "normal" });
+// Opened as `revgraph import` opens it: the embedded store under a data directory, full durability, bulk writes.
+const store = await openEventStoreAt({ store: "sqlite", dataDir: dir, bulkWrites: true });
 let summary: Awaited<ReturnType<typeof runImport>> | undefined;
 const imported = await measure("revgraph import --format salesforce-history", rows, async () => {
   summary = await runImport(store, { file, format: "salesforce-history", dryRun: false, json: true });

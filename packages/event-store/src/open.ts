@@ -14,6 +14,12 @@ export interface StoreLocation {
   readonly dataDir: string;
   /** Connection string: `postgres://…` for PostgreSQL, `kurrentdb://…` for KurrentDB (required for both). */
   readonly databaseUrl?: string | undefined;
+  /**
+   * The process writes in large batches (imports, seeding, copies). The embedded store then checkpoints less often
+   * and syncs at checkpoints rather than at every commit: a killed process still loses nothing committed, a power
+   * loss may lose the last batches (a re-run of an import restores them), and closing the store syncs everything.
+   */
+  readonly bulkWrites?: boolean;
 }
 
 /** Opens the store a process is configured for; the API, the CLI and the projector share this. */
@@ -23,5 +29,8 @@ export async function openEventStoreAt(location: StoreLocation): Promise<EventSt
   }
   if (location.store === "postgres") return openPostgresEventStore({ connectionString: location.databaseUrl as string });
   if (location.store === "kurrentdb") return openKurrentDbEventStore({ connectionString: location.databaseUrl as string });
-  return openSqliteEventStore({ path: join(resolve(location.dataDir), "revgraph.db") });
+  return openSqliteEventStore({
+    path: join(resolve(location.dataDir), "revgraph.db"),
+    ...(location.bulkWrites ? { walAutocheckpointPages: 50_000, durability: "normal" as const } : {}),
+  });
 }

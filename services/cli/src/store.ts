@@ -16,7 +16,7 @@ export async function openStore(options: StoreOptions): Promise<EventStore> {
   if (options.store !== "sqlite" && !options.databaseUrl) {
     throw new InvalidArgumentError(`--store ${options.store} needs --database-url (or REVGRAPH_DATABASE_URL)`);
   }
-  return openEventStoreAt({ store: options.store, dataDir: options.data, databaseUrl: options.databaseUrl });
+  return openEventStoreAt({ store: options.store, dataDir: options.data, databaseUrl: options.databaseUrl, bulkWrites: true });
 }
 
 /** Where the read model's snapshot lives for this data directory. */
