@@ -2,7 +2,7 @@ import { canonicalJson, type RecordedEvent } from "@revgraph/events";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { defaultConfig } from "./config.ts";
-import { emptyGraph, type GraphState, projectGraph } from "./graph.ts";
+import { applyEvent, emptyGraph, type GraphState, listOf, projectGraph } from "./graph.ts";
 import { dealAt, timeSlice } from "./snapshot.ts";
 import { eventLog } from "./testing.ts";
 
@@ -133,5 +133,37 @@ describe("revenue graph projection", () => {
 
   it("starts empty", () => {
     expect(canonicalJson(projectGraph([]))).toBe(canonicalJson(emptyGraph()));
+  });
+});
+
+describe("listOf", () => {
+  it("stays equal to Object.values as entries are added and replaced between reads, array-index-like ids included", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.constantFrom("i-1", "i-2", "i-3", "i-4", "i-5", "7", "12"), fc.boolean()), { maxLength: 40 }),
+        (writes) => {
+          const log = eventLog();
+          const state = emptyGraph();
+          for (const [index, [interactionId, read]] of writes.entries()) {
+            const event = log.add(
+              "account-a",
+              "InteractionLogged",
+              {
+                interactionId,
+                accountId: "a",
+                repId: `rep-${index}`,
+                kind: "call",
+                direction: "outbound",
+                contactIds: [],
+              },
+              "2026-03-01T00:00:00Z",
+            );
+            applyEvent(state, event);
+            if (read) expect(listOf(state, "interactions")).toEqual(Object.values(state.interactions));
+          }
+          expect(listOf(state, "interactions")).toEqual(Object.values(state.interactions));
+        },
+      ),
+    );
   });
 });

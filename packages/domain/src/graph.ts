@@ -163,7 +163,7 @@ function dealFacts(state: GraphState, dealId: string): DealFacts {
       interactions: [],
       evidence: [],
     };
-    state.deals[dealId] = deal;
+    put(state, "deals", dealId, deal);
   }
   return deal;
 }
@@ -175,7 +175,7 @@ function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]
 /** How each event type changes the graph. A table over the event union: the compiler checks every type has one. */
 const handlers: { [T in EventType]: (state: GraphState, data: EventData<T>, stamp: Stamp) => void } = {
   AccountRegistered: (state, data, stamp) => {
-    state.accounts[data.accountId] = {
+    put(state, "accounts", data.accountId, {
       ...stamp,
       accountId: data.accountId,
       name: data.name,
@@ -184,30 +184,30 @@ const handlers: { [T in EventType]: (state: GraphState, data: EventData<T>, stam
       ...optional("industry", data.industry),
       addressable: data.addressable,
       owners: state.accounts[data.accountId]?.owners ?? [],
-    };
+    });
   },
   AccountOwnerAssigned: (state, data, stamp) => {
     const account = state.accounts[data.accountId];
     if (account) insertSorted(account.owners, { ...stamp, repId: data.ownerRepId });
   },
   ContactAdded: (state, data, stamp) => {
-    state.contacts[data.contactId] = { ...stamp, ...data };
+    put(state, "contacts", data.contactId, { ...stamp, ...data });
   },
   TeamFormed: (state, data, stamp) => {
-    state.teams[data.teamId] = {
+    put(state, "teams", data.teamId, {
       ...stamp,
       teamId: data.teamId,
       name: data.name,
       ...optional("region", data.region),
       managers: state.teams[data.teamId]?.managers ?? [],
-    };
+    });
   },
   ManagerAssigned: (state, data, stamp) => {
     const team = state.teams[data.teamId];
     if (team) insertSorted(team.managers, { ...stamp, repId: data.managerRepId });
   },
   RepHired: (state, data, stamp) => {
-    state.reps[data.repId] = {
+    put(state, "reps", data.repId, {
       ...stamp,
       repId: data.repId,
       name: data.name,
@@ -216,7 +216,7 @@ const handlers: { [T in EventType]: (state: GraphState, data: EventData<T>, stam
       ...optional("ramp", data.ramp),
       teams: [{ ...stamp, teamId: data.teamId }],
       departed: null,
-    };
+    });
   },
   RepTransferred: (state, data, stamp) => {
     const rep = state.reps[data.repId];
@@ -228,13 +228,13 @@ const handlers: { [T in EventType]: (state: GraphState, data: EventData<T>, stam
   },
   QuotaSet: (state, data, stamp) => insertSorted(state.quotas, { ...stamp, ...data }),
   LeadArrived: (state, data, stamp) => {
-    state.leads[data.leadId] = {
+    put(state, "leads", data.leadId, {
       ...stamp,
       leadId: data.leadId,
       ...optional("accountId", data.accountId),
       source: data.source,
       touches: state.leads[data.leadId]?.touches ?? [],
-    };
+    });
   },
   LeadTouched: (state, data, stamp) => {
     const lead = state.leads[data.leadId];
@@ -287,7 +287,7 @@ const handlers: { [T in EventType]: (state: GraphState, data: EventData<T>, stam
       assigned: false,
     }),
   InteractionLogged: (state, data, stamp) => {
-    state.interactions[data.interactionId] = {
+    put(state, "interactions", data.interactionId, {
       ...stamp,
       interactionId: data.interactionId,
       accountId: data.accountId,
@@ -297,7 +297,7 @@ const handlers: { [T in EventType]: (state: GraphState, data: EventData<T>, stam
       direction: data.direction,
       contactIds: data.contactIds,
       held: data.held,
-    };
+    });
     if (data.dealId) insertSorted(dealFacts(state, data.dealId).interactions, { ...stamp, interactionId: data.interactionId });
   },
   GateEvidenceRecorded: (state, data, stamp) =>
@@ -346,18 +346,60 @@ export function projectGraph(events: Iterable<RecordedEvent>, initial: GraphStat
 }
 
 type RecordKey = "deals" | "accounts" | "contacts" | "teams" | "reps" | "interactions" | "leads";
-const listed = new WeakMap<object, { readonly position: number; readonly values: readonly unknown[] }>();
+
+interface RecordList {
+  readonly position: number;
+  readonly values: readonly unknown[];
+  /** Key → index in `values`, built when the list is first updated in place of enumerating again. */
+  index: Map<string, number> | null;
+}
+
+const listed = new WeakMap<object, RecordList>();
+/** Keys written to a listed record since its list was made: `listOf` applies them instead of enumerating again. */
+const writtenKeys = new WeakMap<object, string[]>();
+/** Keys JavaScript orders before all others ("0", "17"), so an appended key would not land at the end. */
+const arrayIndexKey = /^(?:0|[1-9]\d*)$/;
+
+/** Writes one entry of a graph record, noting the key for `listOf`. Every write to these records goes through here. */
+function put<K extends RecordKey>(state: GraphState, key: K, id: string, value: GraphState[K][string]): void {
+  const record = state[key] as Record<string, unknown>;
+  record[id] = value;
+  if (!listed.has(record)) return;
+  const keys = writtenKeys.get(record);
+  if (keys) keys.push(id);
+  else writtenKeys.set(record, [id]);
+}
 
 /**
  * The values of one of the graph's records as a list, in insertion order — `Object.values`, remembered until the graph
  * moves to another position. Large records (hundreds of thousands of interactions) are slow to enumerate, and one
- * question (a scorecard, its trend, the funnel) enumerates them many times at the same position.
+ * question (a scorecard, its trend, the funnel) enumerates them many times at the same position. When the graph moves
+ * on, the list is brought up to date from the keys written since (a copy with those entries replaced or appended),
+ * which gives the same list as enumerating again.
  */
 export function listOf<K extends RecordKey>(state: GraphState, key: K): readonly GraphState[K][string][] {
-  const record = state[key];
+  const record = state[key] as Record<string, GraphState[K][string]>;
   const cached = listed.get(record);
   if (cached && cached.position === state.position) return cached.values as GraphState[K][string][];
-  const values = Object.values(record) as GraphState[K][string][];
-  listed.set(record, { position: state.position, values });
-  return values;
+  const written = writtenKeys.get(record) ?? [];
+  writtenKeys.delete(record);
+  let list: RecordList;
+  if (!cached || written.some((id) => arrayIndexKey.test(id))) {
+    list = { position: state.position, values: Object.values(record), index: null };
+  } else if (written.length === 0) {
+    list = { ...cached, position: state.position };
+  } else {
+    const index = cached.index ?? new Map(Object.keys(record).map((id, at) => [id, at] as const));
+    const values = cached.values.slice();
+    for (const id of written) {
+      const at = index.get(id);
+      if (at === undefined || at >= values.length) {
+        index.set(id, values.length);
+        values.push(record[id]);
+      } else values[at] = record[id];
+    }
+    list = { position: state.position, values, index };
+  }
+  listed.set(record, list);
+  return list.values as GraphState[K][string][];
 }

@@ -37,6 +37,13 @@ function dateInPeriod(scope: KpiScope, date: string): boolean {
   return date >= scope.period.from && date < scope.period.to;
 }
 
+/** Appends to the list under `key`, starting it when missing (in place: spreading a copy per item is quadratic). */
+function append<V>(lists: Map<string, V[]>, key: string, value: V): void {
+  const list = lists.get(key);
+  if (list) list.push(value);
+  else lists.set(key, [value]);
+}
+
 function memo<T>(scope: KpiScope, key: string, compute: () => T): T {
   if (scope.memo.has(key)) return scope.memo.get(key) as T;
   const value = compute();
@@ -220,7 +227,7 @@ function completedStays(scope: KpiScope): { byStage: Map<string, number[]>; even
         perStage.set(stay.stage, (perStage.get(stay.stage) ?? 0) + daysBetween(stay.enteredAt, stay.leftAt));
         eventIds.push(stay.enteredEventId, stay.leftEventId as string);
       }
-      for (const [stage, days] of perStage) byStage.set(stage, [...(byStage.get(stage) ?? []), days]);
+      for (const [stage, days] of perStage) append(byStage, stage, days);
     }
     return { byStage, eventIds: [...new Set(eventIds)] };
   });
@@ -479,7 +486,7 @@ export const measures: Record<string, Measure> = {
       for (const deal of scope.deals) {
         const stay = deal.stays.at(-1) as StageStay;
         if (deal.status !== "open") continue;
-        openAges.set(stay.stage, [...(openAges.get(stay.stage) ?? []), daysBetween(stay.enteredAt, scope.evaluatedAt)]);
+        append(openAges, stay.stage, daysBetween(stay.enteredAt, scope.evaluatedAt));
       }
       const perStage = scope.config.stages.map((stage) => {
         const values = byStage.get(stage.id) ?? [];
@@ -831,9 +838,7 @@ function commitDeals(scope: KpiScope, wonOnly: boolean): MeasureResult {
 function accountTouches(scope: KpiScope): Map<string, string[]> {
   return memo(scope, "accountTouches", () => {
     const byAccount = new Map<string, string[]>();
-    for (const interaction of interactionsInPeriod(scope)) {
-      byAccount.set(interaction.accountId, [...(byAccount.get(interaction.accountId) ?? []), interaction.eventId]);
-    }
+    for (const interaction of interactionsInPeriod(scope)) append(byAccount, interaction.accountId, interaction.eventId);
     return byAccount;
   });
 }
