@@ -122,11 +122,44 @@ function isEventType(type: string): type is EventType {
   return Object.hasOwn(eventDataSchemas, type);
 }
 
+/** Validation results of deeply frozen inputs: such an input cannot change, so validating it again gives the same. */
+const validatedInputs = new WeakMap<object, ValidatedEvent>();
+
+function isDeepFrozen(value: unknown): boolean {
+  if (typeof value !== "object" || value === null) return true;
+  if (!Object.isFrozen(value)) return false;
+  for (const member of Object.values(value)) if (!isDeepFrozen(member)) return false;
+  return true;
+}
+
+/**
+ * Freezes an event and everything in it. An event frozen this way is validated once: an importer that checks its
+ * events before writing does not pay for the store's check again.
+ */
+export function freezeEvent<T extends NewEvent>(event: T): T {
+  const freeze = (value: unknown): void => {
+    if (typeof value !== "object" || value === null || Object.isFrozen(value)) return;
+    for (const member of Object.values(value)) freeze(member);
+    Object.freeze(value);
+  };
+  freeze(event);
+  return event;
+}
+
 /**
  * Validates one incoming event against the envelope rules and its type's data schema,
  * upcasting older schema versions first. Throws {@link InvalidEventError} naming every bad field.
+ * A deeply frozen input (see {@link freezeEvent}) that passed before is not checked again.
  */
 export function validateEvent(input: NewEvent, eventIndex = 0): ValidatedEvent {
+  const known = validatedInputs.get(input);
+  if (known) return known;
+  const validated = checkEvent(input, eventIndex);
+  if (isDeepFrozen(input)) validatedInputs.set(input, validated);
+  return validated;
+}
+
+function checkEvent(input: NewEvent, eventIndex: number): ValidatedEvent {
   const raw = input as unknown as Record<string, unknown>;
   const rawId = typeof raw.id === "string" ? raw.id : undefined;
   const rawType = typeof raw.type === "string" ? raw.type : String(raw.type);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { canonicalJson, inCanonicalOrder } from "./canonical-json.ts";
-import { InvalidEventError, validateEvent } from "./envelope.ts";
+import { freezeEvent, InvalidEventError, validateEvent } from "./envelope.ts";
 
 describe("canonicalJson (RFC 8785)", () => {
   it("sorts members by UTF-16 code units and drops whitespace", () => {
@@ -32,6 +32,16 @@ describe("canonicalJson (RFC 8785)", () => {
 });
 
 describe("validateEvent", () => {
+  it("checks a frozen event once, and an unfrozen one every time (it may have changed)", () => {
+    const frozen = freezeEvent({ type: "DealWon", occurredAt: "2026-03-31T20:00:00Z", data: { dealId: "d1", amount: 100 } });
+    expect(Object.isFrozen(frozen.data)).toBe(true);
+    expect(validateEvent(frozen)).toBe(validateEvent(frozen));
+    const open = { type: "DealWon", occurredAt: "2026-03-31T20:00:00Z", data: { dealId: "d1", amount: 100 } };
+    validateEvent(open);
+    open.data.amount = -1;
+    expect(() => validateEvent(open)).toThrow(InvalidEventError);
+  });
+
   it("normalises occurredAt to UTC and applies defaults", () => {
     const event = validateEvent({
       type: "DealWon",

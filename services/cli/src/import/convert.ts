@@ -1,7 +1,15 @@
 import { hash } from "node:crypto";
 import { basename } from "node:path";
 import { defaultConfig, type RevenueConfig, streamIds } from "@revgraph/domain";
-import { canonicalJson, InvalidEventError, lossReasons, type NewEvent, uuidFromHex, validateEvent } from "@revgraph/events";
+import {
+  canonicalJson,
+  freezeEvent,
+  InvalidEventError,
+  lossReasons,
+  type NewEvent,
+  uuidFromHex,
+  validateEvent,
+} from "@revgraph/events";
 import type { ImportFormat, Mapping } from "./mapping.ts";
 import type { SourceRow } from "./rows.ts";
 import { CellError, RowReader } from "./values.ts";
@@ -58,14 +66,15 @@ class StreamCollector {
     const key = `${streamId}|${type}|${occurredAt}|${canonicalJson(data)}`;
     const ordinal = this.#seen.get(key) ?? 0;
     this.#seen.set(key, ordinal + 1);
-    return {
+    // Frozen, so the store's validation of it is the one this importer already ran (see `freezeEvent`).
+    return freezeEvent({
       id: sourceEventId(this.#format, key, ordinal),
       type,
       data,
       occurredAt,
       actor: `import:${this.#format}`,
       source: { system: this.#format, file: this.#file, row },
-    };
+    });
   }
 }
 
