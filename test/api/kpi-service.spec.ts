@@ -27,6 +27,7 @@ describe("KpiService", () => {
       for (const query of [
         { period: "2026-Q4", kpis },
         { period: "2026-Q3", kpis, groupBy: "team" as const },
+        { period: "2026-Q3", kpis, knownAt: NOW.toISOString() },
       ]) {
         const served = service.compute(query, NOW);
         const rebuilt = computeKpis(await rebuildGraph(api.store), defaultConfig, query, KpiService.evaluationTime(NOW));
@@ -34,8 +35,10 @@ describe("KpiService", () => {
       }
     };
     await check();
-    const open = [...api.readModel.currentDeals().values()].filter((deal) => deal.status === "open").slice(0, 3);
-    for (const [index, deal] of open.entries()) {
+    // Later appends are recorded after NOW, so "known at NOW" keeps answering as before them.
+    api.recordAt("2026-11-15T13:00:00Z");
+    const open = [...api.readModel.currentDeals().values()].filter((deal) => deal.status === "open").slice(0, 5);
+    for (const [index, deal] of open.slice(0, 3).entries()) {
       const result = await api.store.append(`deal-${deal.id}`, [
         {
           type: "DealAmountChanged",
@@ -49,7 +52,41 @@ describe("KpiService", () => {
         },
       ]);
       await api.readModel.waitFor(result.positions.at(-1) ?? 0);
+      await check();
     }
+    // Back-dated into the past quarter: a loss, and a deal that existed all along but was recorded only now.
+    const late = open.at(-1) as { id: string; accountId: string; ownerRepId: string };
+    const backDated = await api.store.appendMany([
+      {
+        streamId: `deal-${late.id}`,
+        events: [{ type: "DealLost", occurredAt: "2026-08-20T00:00:00Z", data: { dealId: late.id, reason: "pricing" } }],
+      },
+      {
+        streamId: "deal-late-entry",
+        events: [
+          {
+            type: "DealCreated",
+            occurredAt: "2026-07-05T00:00:00Z",
+            data: {
+              dealId: "late-entry",
+              accountId: late.accountId,
+              ownerRepId: late.ownerRepId,
+              name: "Recorded late",
+              amount: 50_000,
+              currency: "USD",
+              stage: "discovery",
+              expectedCloseDate: "2026-09-15",
+            },
+          },
+          {
+            type: "DealWon",
+            occurredAt: "2026-09-01T00:00:00Z",
+            data: { dealId: "late-entry", amount: 50_000, currency: "USD" },
+          },
+        ],
+      },
+    ]);
+    await api.readModel.waitFor(backDated.at(-1)?.positions.at(-1) ?? 0);
     await check();
   });
 });

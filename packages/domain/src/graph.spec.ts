@@ -2,7 +2,7 @@ import { canonicalJson, type RecordedEvent } from "@revgraph/events";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { defaultConfig } from "./config.ts";
-import { applyEvent, emptyGraph, type GraphState, listOf, projectGraph } from "./graph.ts";
+import { applyEvent, dealsChangedSince, emptyGraph, type GraphState, listOf, projectGraph } from "./graph.ts";
 import { dealAt, timeSlice } from "./snapshot.ts";
 import { eventLog } from "./testing.ts";
 
@@ -165,5 +165,53 @@ describe("listOf", () => {
         },
       ),
     );
+  });
+});
+
+describe("dealsChangedSince", () => {
+  it("names the deals with facts added after a position, and gives up when an interaction is logged again", () => {
+    const log = eventLog();
+    const state = emptyGraph();
+    const created = (dealId: string) =>
+      log.add(
+        `deal-${dealId}`,
+        "DealCreated",
+        {
+          dealId,
+          accountId: "a",
+          ownerRepId: "r",
+          name: dealId,
+          amount: 10,
+          currency: "USD",
+          stage: "discovery",
+          expectedCloseDate: "2026-06-30",
+        },
+        "2026-01-05T00:00:00Z",
+      );
+    const interaction = (interactionId: string, dealId: string) =>
+      log.add(
+        "account-a",
+        "InteractionLogged",
+        {
+          interactionId,
+          accountId: "a",
+          dealId,
+          repId: "r",
+          kind: "call",
+          direction: "outbound",
+          contactIds: [],
+        },
+        "2026-01-06T00:00:00Z",
+      );
+    for (const event of [created("d1"), created("d2")]) applyEvent(state, event);
+    const before = state.position;
+    expect(dealsChangedSince(state, before)).toEqual(new Set());
+    for (const event of [created("d3"), interaction("i1", "d1")]) applyEvent(state, event);
+    expect(dealsChangedSince(state, before)).toEqual(new Set(["d3", "d1"]));
+    expect(dealsChangedSince(state, state.position)).toEqual(new Set());
+    const beforeRelog = state.position;
+    applyEvent(state, interaction("i1", "d2"));
+    expect(dealsChangedSince(state, beforeRelog)).toBeNull();
+    expect(dealsChangedSince(state, state.position)).toEqual(new Set());
   });
 });

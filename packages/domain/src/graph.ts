@@ -146,7 +146,42 @@ function stampOf(event: RecordedEvent): Stamp {
   return { at: event.occurredAt, pos: event.globalPosition, eventId: event.id };
 }
 
+interface DealChangeLog {
+  /** The graph's position when the log started: changes before it are not known. */
+  readonly since: number;
+  /** Deal id → the position after which it last changed (the graph's position before that event). */
+  readonly changed: Map<string, number>;
+  /** The graph's position before the latest change that can alter deals without touching their facts. */
+  resetAfter: number;
+}
+
+const dealChangeLogs = new WeakMap<GraphState, DealChangeLog>();
+
+function changeLog(state: GraphState): DealChangeLog {
+  let log = dealChangeLogs.get(state);
+  if (!log) {
+    log = { since: state.position, changed: new Map(), resetAfter: -1 };
+    dealChangeLogs.set(state, log);
+  }
+  return log;
+}
+
+/**
+ * The deals whose snapshots may differ between the graph at `position` and now: those with facts added since.
+ * Null when that is not known: `position` is older than the graph's record of changes, or an interaction was logged
+ * again under its id (its contacts count for every deal it belongs to, without touching those deals' facts).
+ */
+export function dealsChangedSince(state: GraphState, position: number): ReadonlySet<string> | null {
+  const log = dealChangeLogs.get(state);
+  if (!log) return position === state.position ? new Set() : null;
+  if (position < log.since || log.resetAfter >= position) return null;
+  const changed = new Set<string>();
+  for (const [dealId, after] of log.changed) if (after >= position) changed.add(dealId);
+  return changed;
+}
+
 function dealFacts(state: GraphState, dealId: string): DealFacts {
+  changeLog(state).changed.set(dealId, state.position);
   let deal = state.deals[dealId];
   if (!deal) {
     deal = {
@@ -363,6 +398,7 @@ const arrayIndexKey = /^(?:0|[1-9]\d*)$/;
 /** Writes one entry of a graph record, noting the key for `listOf`. Every write to these records goes through here. */
 function put<K extends RecordKey>(state: GraphState, key: K, id: string, value: GraphState[K][string]): void {
   const record = state[key] as Record<string, unknown>;
+  if (key === "interactions" && Object.hasOwn(record, id)) changeLog(state).resetAfter = state.position;
   record[id] = value;
   if (!listed.has(record)) return;
   const keys = writtenKeys.get(record);

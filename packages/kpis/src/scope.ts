@@ -1,6 +1,7 @@
 import {
   type DealSnapshot,
   dealAt,
+  dealsChangedSince,
   type GraphState,
   type InteractionFacts,
   listOf,
@@ -168,14 +169,64 @@ const sweeps = new WeakMap<
 /** Slices whose snapshots are kept per graph position (each holds one snapshot per deal). */
 const SWEEPS_KEPT = 6;
 
-/** The snapshot lists kept for the graph at its current position (a new position or configuration starts afresh). */
-function sweepsAtPosition(state: GraphState, config: RevenueConfig): Map<string, readonly DealSnapshot[]> {
-  let entry = sweeps.get(state);
-  if (!entry || entry.position !== state.position || entry.config !== config) {
-    entry = { position: state.position, config, bySlice: new Map() };
-    sweeps.set(state, entry);
+/** Business time after every fact: the "latest" slices are derived again at it. */
+const END_OF_TIME = "9999-12-31T23:59:59.999Z";
+
+function byDealId(a: DealSnapshot, b: DealSnapshot): number {
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+/** A copy of a snapshot list (sorted by deal id) with these deals derived again in `slice`. */
+function rederived(
+  state: GraphState,
+  config: RevenueConfig,
+  slice: TimeSlice,
+  snapshots: readonly DealSnapshot[],
+  dealIds: ReadonlySet<string>,
+): DealSnapshot[] {
+  const list = snapshots.slice();
+  for (const dealId of dealIds) {
+    const facts = state.deals[dealId];
+    const snapshot = facts ? dealAt(state, facts, slice, config) : null;
+    let low = 0;
+    let high = list.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if ((list[middle] as DealSnapshot).id < dealId) low = middle + 1;
+      else high = middle;
+    }
+    const present = list[low]?.id === dealId;
+    if (snapshot) list.splice(low, present ? 1 : 0, snapshot);
+    else if (present) list.splice(low, 1);
   }
-  return entry.bySlice;
+  return list;
+}
+
+/**
+ * The snapshot lists kept for the graph at its current position. When the graph has moved on, the lists of the
+ * previous position are carried forward: a slice of everything known then becomes the same slice of everything known
+ * now, with only the deals changed since derived again; a slice that ended before then (known at an earlier position)
+ * cannot see the new facts and is kept as it is. When the changes are not known, or the configuration differs, it
+ * starts afresh.
+ */
+function sweepsAtPosition(state: GraphState, config: RevenueConfig): Map<string, readonly DealSnapshot[]> {
+  const entry = sweeps.get(state);
+  if (entry && entry.position === state.position && entry.config === config) return entry.bySlice;
+  const bySlice = new Map<string, readonly DealSnapshot[]>();
+  const changed = entry && entry.config === config ? dealsChangedSince(state, entry.position) : null;
+  if (entry && changed) {
+    for (const [key, snapshots] of entry.bySlice) {
+      const [asOf = "", knownUpTo = ""] = key.split("|");
+      if (Number(knownUpTo) < entry.position) {
+        bySlice.set(key, snapshots);
+        continue;
+      }
+      const slice: TimeSlice = { asOf: asOf === "latest" ? END_OF_TIME : asOf, maxPosition: state.position };
+      bySlice.set(sliceKey(state, slice), rederived(state, config, slice, snapshots, changed));
+    }
+  }
+  sweeps.set(state, { position: state.position, config, bySlice });
+  return bySlice;
 }
 
 /**
@@ -200,7 +251,7 @@ export function snapshotsAt(state: GraphState, config: RevenueConfig, slice: Tim
       const snapshot = dealAt(state, facts, slice, config);
       if (snapshot) list.push(snapshot);
     }
-    list.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    list.sort(byDealId);
     snapshots = list;
     if (bySlice.size >= SWEEPS_KEPT) bySlice.delete(bySlice.keys().next().value as string);
     bySlice.set(key, snapshots);
