@@ -86,12 +86,11 @@ export function planAppend(incoming: readonly PreparedEvent[], context: AppendCo
   if (newEvents.length === 0 && storedIds.length > 0) {
     return { kind: "replay", events: incoming.map((event) => context.stored.get(event.id) as RecordedEvent) };
   }
-  const events = newEvents;
   checkExpected(context);
   const nowIso = context.now.toISOString();
   const recordedAt = context.lastRecordedAt && context.lastRecordedAt > nowIso ? context.lastRecordedAt : nowIso;
   let prevHash = context.streamHeadHash;
-  const sealed = events.map((event, index) => {
+  const sealed = newEvents.map((event, index) => {
     // Members in canonical (sorted) order, so hashing the envelope is a plain JSON.stringify.
     const envelope = {
       actor: event.actor,
