@@ -83,10 +83,6 @@ export function openSqliteEventStore(options: SqliteEventStoreOptions): EventSto
   if (options.walAutocheckpointPages !== undefined) {
     db.exec(`PRAGMA wal_autocheckpoint = ${Math.trunc(options.walAutocheckpointPages)}`);
   }
-  db.exec("PRAGMA cache_size = -65536");
-  if (options.walAutocheckpointPages !== undefined) {
-    db.exec(`PRAGMA wal_autocheckpoint = ${Math.trunc(options.walAutocheckpointPages)}`);
-  }
 
   const statements = {
     byId: db.prepare("SELECT envelope FROM events WHERE event_id = ?"),
