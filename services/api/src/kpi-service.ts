@@ -1,4 +1,4 @@
-import { type DealSnapshot, timeSlice } from "@revgraph/domain";
+import { timeSlice } from "@revgraph/domain";
 import { canonicalJson } from "@revgraph/events";
 import { computeKpis, type DealUniverse, type KpiQuery, type KpiResult, primeSnapshots } from "@revgraph/kpis";
 import type { RevenueReadModel } from "@revgraph/read-model";
@@ -12,7 +12,6 @@ export class KpiService {
   readonly #universes = new Map<string, DealUniverse>();
   readonly #results = new Map<string, KpiResult[]>();
   readonly #maxEntries: number;
-  #current: { position: number; snapshots: readonly DealSnapshot[] } | undefined;
 
   constructor(readModel: RevenueReadModel, maxEntries = 500) {
     this.#readModel = readModel;
@@ -38,14 +37,10 @@ export class KpiService {
 
   /**
    * The read model keeps every deal's current snapshot up to date event by event; the engine gets them for the
-   * "now, everything known" slice instead of deriving 100k snapshots again after each new event.
+   * "now, everything known" slice instead of deriving 100k snapshots when it has none for that slice yet.
    */
   #primeCurrentSnapshots(): void {
     const { state, config } = this.#readModel;
-    if (this.#current?.position !== state.position) {
-      const snapshots = [...this.#readModel.currentDeals().values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-      this.#current = { position: state.position, snapshots };
-    }
-    primeSnapshots(state, config, timeSlice(state), this.#current.snapshots);
+    primeSnapshots(state, config, timeSlice(state), () => this.#readModel.currentDeals().values());
   }
 }
