@@ -176,7 +176,10 @@ function byDealId(a: DealSnapshot, b: DealSnapshot): number {
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
-/** A copy of a snapshot list (sorted by deal id) with these deals derived again in `slice`. */
+/**
+ * A copy of a snapshot list (sorted by deal id) with these deals derived again in `slice`: the unchanged snapshots and
+ * the new ones merged in one pass, so a large catch-up (an import between two queries) stays linear.
+ */
 function rederived(
   state: GraphState,
   config: RevenueConfig,
@@ -184,21 +187,21 @@ function rederived(
   snapshots: readonly DealSnapshot[],
   dealIds: ReadonlySet<string>,
 ): DealSnapshot[] {
-  const list = snapshots.slice();
+  const fresh: DealSnapshot[] = [];
   for (const dealId of dealIds) {
     const facts = state.deals[dealId];
     const snapshot = facts ? dealAt(state, facts, slice, config) : null;
-    let low = 0;
-    let high = list.length;
-    while (low < high) {
-      const middle = (low + high) >>> 1;
-      if ((list[middle] as DealSnapshot).id < dealId) low = middle + 1;
-      else high = middle;
-    }
-    const present = list[low]?.id === dealId;
-    if (snapshot) list.splice(low, present ? 1 : 0, snapshot);
-    else if (present) list.splice(low, 1);
+    if (snapshot) fresh.push(snapshot);
   }
+  fresh.sort(byDealId);
+  const list: DealSnapshot[] = [];
+  let next = 0;
+  for (const snapshot of snapshots) {
+    if (dealIds.has(snapshot.id)) continue;
+    while (next < fresh.length && (fresh[next] as DealSnapshot).id < snapshot.id) list.push(fresh[next++] as DealSnapshot);
+    list.push(snapshot);
+  }
+  while (next < fresh.length) list.push(fresh[next++] as DealSnapshot);
   return list;
 }
 
