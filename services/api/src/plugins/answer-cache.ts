@@ -1,5 +1,6 @@
 import { getOperationAST } from "graphql";
 import type { Plugin } from "graphql-yoga";
+import { streamedContentTypes } from "./compression.ts";
 
 /** Limits of {@link answerCachePlugin}. */
 export interface AnswerCacheOptions {
@@ -20,7 +21,6 @@ interface StoredAnswer {
 }
 
 const keptHeaders = ["content-type", "content-encoding", "vary", "etag", "last-modified"];
-const streamed = /text\/event-stream|multipart\/mixed/;
 
 /**
  * Keeps the finished bytes of successful query answers (after JSON serialisation and compression), keyed by the
@@ -61,7 +61,7 @@ export function answerCachePlugin(options: AnswerCacheOptions): Plugin {
     async onRequest({ request, url, endResponse, fetchAPI }) {
       if (request.method !== "GET" && request.method !== "POST") return;
       const accept = request.headers.get("accept") ?? "";
-      if (streamed.test(accept)) return;
+      if (streamedContentTypes.test(accept)) return;
       const body = request.method === "POST" ? await request.clone().text() : "";
       const key = [
         options.session(request),
@@ -96,7 +96,7 @@ export function answerCachePlugin(options: AnswerCacheOptions): Plugin {
     onResponse({ request, response }) {
       const key = keys.get(request);
       if (key === undefined || !keepable.has(request) || response.status !== 200) return;
-      if (streamed.test(response.headers.get("content-type") ?? "")) return;
+      if (streamedContentTypes.test(response.headers.get("content-type") ?? "")) return;
       const headers = keptHeaders.flatMap((name) => {
         const value = response.headers.get(name);
         return value === null ? [] : [[name, value] as [string, string]];

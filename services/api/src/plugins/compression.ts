@@ -1,7 +1,8 @@
 import { useContentEncoding } from "@whatwg-node/server";
 import type { Plugin } from "graphql-yoga";
 
-const streamed = /text\/event-stream|multipart\/mixed/;
+/** Content types of answers sent in parts over time (server-sent events, incremental delivery). */
+export const streamedContentTypes = /text\/event-stream|multipart\/mixed/;
 
 /**
  * gzip / deflate / brotli for clients that accept them (a grouped scorecard shrinks about eightfold), except streamed
@@ -16,7 +17,7 @@ export function compressionPlugin(): Plugin {
     onResponse(payload) {
       const accepted = payload.request.headers.get("accept") ?? "";
       const produced = payload.response.headers.get("content-type") ?? "";
-      if (streamed.test(accepted) || streamed.test(produced)) return;
+      if (streamedContentTypes.test(accepted) || streamedContentTypes.test(produced)) return;
       // Already compressed (an answer replayed from the answer cache keeps its encoding).
       if (payload.response.headers.has("content-encoding")) return;
       return encoding.onResponse?.(payload);
