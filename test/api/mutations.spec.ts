@@ -116,6 +116,20 @@ describe("mutations", () => {
     });
   });
 
+  it("writes a close date and amount given with loseDeal on the close event: the deal takes them, with no push", async () => {
+    await openDeal("m-7");
+    const lost = await api.gql(
+      api.tokens.rep,
+      `mutation { loseDeal(input: { dealId: "m-7", reason: "timing", amount: 35000, expectedCloseDate: "2027-01-15" }) { __typename ... on MutationLoseDealSuccess { data { events { type } } } } }`,
+    );
+    expect(lost.body.data.loseDeal).toEqual({
+      __typename: "MutationLoseDealSuccess",
+      data: { events: [{ type: "DealLost" }] },
+    });
+    const deal = await api.gql(api.tokens.rep, `{ deal(dealId: "m-7") { status amount expectedCloseDate pushes } }`);
+    expect(deal.body.data.deal).toEqual({ status: "lost", amount: 35000, expectedCloseDate: "2027-01-15", pushes: 0 });
+  });
+
   it("keeps auditors read-only and reps on their own deals", async () => {
     const auditor = await openDeal("m-6", api.tokens.auditor);
     expect(auditor.body.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");

@@ -117,6 +117,59 @@ describe("deal decider", () => {
     });
   });
 
+  it("a close date and amount given with the close are written on the close event, only when they change", () => {
+    const ready = [created, evidence("pain_statement"), evidence("technical_champion"), evidence("economic_buyer")];
+    expect(given(...ready).when({ type: "WinDeal", dealId: "d", amount: 52_000, expectedCloseDate: "2026-04-10" })).toEqual({
+      ok: true,
+      events: [{ type: "DealWon", data: { dealId: "d", amount: 52_000, currency: "USD", expectedCloseDate: "2026-04-10" } }],
+    });
+    expect(given(...ready).when({ type: "WinDeal", dealId: "d", expectedCloseDate: "2026-03-31" })).toEqual({
+      ok: true,
+      events: [{ type: "DealWon", data: { dealId: "d", amount: 50_000, currency: "USD" } }],
+    });
+    expect(
+      given(created).when({
+        type: "LoseDeal",
+        dealId: "d",
+        reason: "pricing",
+        amount: 40_000,
+        expectedCloseDate: "2026-02-27",
+      }),
+    ).toEqual({
+      ok: true,
+      events: [
+        {
+          type: "DealLost",
+          data: { dealId: "d", reason: "pricing", amount: 40_000, currency: "USD", expectedCloseDate: "2026-02-27" },
+        },
+      ],
+    });
+    expect(given(created).when({ type: "LoseDeal", dealId: "d", reason: "timing", amount: 50_000 })).toEqual({
+      ok: true,
+      events: [{ type: "DealLost", data: { dealId: "d", reason: "timing" } }],
+    });
+  });
+
+  it("after a close that carried a close date and amount, a reopened deal has them", () => {
+    const lost: DomainEvent = {
+      type: "DealLost",
+      data: { dealId: "d", reason: "timing", amount: 40_000, currency: "EUR", expectedCloseDate: "2026-02-27" },
+    };
+    const reopened: DomainEvent = { type: "DealReopened", data: { dealId: "d", stage: "discovery" } };
+    expect(
+      given(created, lost, reopened).when({ type: "MoveCloseDate", dealId: "d", expectedCloseDate: "2026-02-27" }),
+    ).toMatchObject({
+      ok: false,
+      error: { code: "no_change" },
+    });
+    expect(
+      given(created, lost, reopened).when({ type: "ChangeAmount", dealId: "d", amount: 40_000, currency: "EUR" }),
+    ).toMatchObject({
+      ok: false,
+      error: { code: "no_change" },
+    });
+  });
+
   it("closed deals refuse every change except reopening", () => {
     const lost: DomainEvent = { type: "DealLost", data: { dealId: "d", reason: "timing" } };
     expect(given(created, lost).when({ type: "ChangeAmount", dealId: "d", amount: 1 })).toMatchObject({

@@ -36,8 +36,27 @@ export type DealCommand =
   | { type: "SetProbability"; dealId: string; probability: number }
   | { type: "SetForecastCategory"; dealId: string; category: EventData<"DealForecastCategoryChanged">["category"] }
   | { type: "ChangeOwner"; dealId: string; ownerRepId: string }
-  | { type: "WinDeal"; dealId: string; amount?: number; override?: { reason: string } }
-  | { type: "LoseDeal"; dealId: string; reason: EventData<"DealLost">["reason"]; competitor?: string; note?: string }
+  | {
+      type: "WinDeal";
+      dealId: string;
+      /** The amount won, when it changes with the win (default: the deal's amount). */
+      amount?: number;
+      /** The close date, when it changes with the win: part of the close, not a push. */
+      expectedCloseDate?: string;
+      override?: { reason: string };
+    }
+  | {
+      type: "LoseDeal";
+      dealId: string;
+      reason: EventData<"DealLost">["reason"];
+      competitor?: string;
+      note?: string;
+      /** The amount, when it changes with the loss (in the deal's currency unless `currency` says otherwise). */
+      amount?: number;
+      currency?: string;
+      /** The close date, when it changes with the loss: part of the close, not a push. */
+      expectedCloseDate?: string;
+    }
   | { type: "ReopenDeal"; dealId: string; stage?: string; reason?: string };
 
 /** What the deal decider needs to know, rebuilt from the deal's own events by {@link evolveDeal}. */
@@ -104,8 +123,22 @@ export function evolveDeal(state: DealDecisionState, event: DomainEvent, config:
     .with({ type: "DealCloseDateChanged" }, ({ data }) => ({ ...state, expectedCloseDate: data.expectedCloseDate }))
     .with({ type: "DealStageChanged" }, ({ data }) => ({ ...state, stage: data.to, lastOpenStage: data.to }))
     .with({ type: "DealOwnerChanged" }, ({ data }) => ({ ...state, ownerRepId: data.ownerRepId }))
-    .with({ type: "DealWon" }, ({ data }) => ({ ...state, status: "won" as const, stage: config.wonStage, amount: data.amount }))
-    .with({ type: "DealLost" }, () => ({ ...state, status: "lost" as const, stage: config.lostStage }))
+    .with({ type: "DealWon" }, ({ data }) => ({
+      ...state,
+      status: "won" as const,
+      stage: config.wonStage,
+      amount: data.amount,
+      currency: data.currency,
+      expectedCloseDate: data.expectedCloseDate ?? state.expectedCloseDate,
+    }))
+    .with({ type: "DealLost" }, ({ data }) => ({
+      ...state,
+      status: "lost" as const,
+      stage: config.lostStage,
+      amount: data.amount ?? state.amount,
+      currency: data.amount === undefined ? state.currency : (data.currency ?? state.currency),
+      expectedCloseDate: data.expectedCloseDate ?? state.expectedCloseDate,
+    }))
     .with({ type: "DealReopened" }, ({ data }) => ({
       ...state,
       status: "open" as const,
@@ -293,22 +326,37 @@ export function decideDeal(command: DealCommand, state: DealDecisionState, confi
     .with({ type: "WinDeal" }, (c): Decision => {
       const blocked = gateCheck(config, state, config.wonStage, c.override);
       if (blocked) return refuse(blocked);
-      return accept({ type: "DealWon", data: { dealId, amount: c.amount ?? state.amount, currency: state.currency } });
+      return accept({
+        type: "DealWon",
+        data: {
+          dealId,
+          amount: c.amount ?? state.amount,
+          currency: state.currency,
+          ...closingDate(c.expectedCloseDate, state),
+        },
+      });
     })
-    .with(
-      { type: "LoseDeal" },
-      (c): Decision =>
-        accept({
-          type: "DealLost",
-          data: {
-            dealId,
-            reason: c.reason,
-            ...(c.competitor ? { competitor: c.competitor } : {}),
-            ...(c.note ? { note: c.note } : {}),
-          },
-        }),
-    )
+    .with({ type: "LoseDeal" }, (c): Decision => {
+      const currency = c.currency ?? state.currency;
+      const amountChanges = (c.amount !== undefined && c.amount !== state.amount) || currency !== state.currency;
+      return accept({
+        type: "DealLost",
+        data: {
+          dealId,
+          reason: c.reason,
+          ...(c.competitor ? { competitor: c.competitor } : {}),
+          ...(c.note ? { note: c.note } : {}),
+          ...(amountChanges ? { amount: c.amount ?? state.amount, currency } : {}),
+          ...closingDate(c.expectedCloseDate, state),
+        },
+      });
+    })
     .exhaustive();
+}
+
+/** The close date a close carries: only when it changes with the close. */
+function closingDate(date: string | undefined, state: DealDecisionState): { expectedCloseDate?: string } {
+  return date !== undefined && date !== state.expectedCloseDate ? { expectedCloseDate: date } : {};
 }
 
 function unknownStage(config: RevenueConfig, stage: string): DomainError {

@@ -27,15 +27,20 @@ export interface DealFacts {
     leadId?: string | undefined;
   }> | null;
   readonly stages: Facts<{ from: string; to: string; override?: string }>[];
-  readonly amounts: Facts<{ amount: number; currency: string }>[];
-  readonly closeDates: Facts<{ date: string }>[];
+  /** Amounts over time; `closing` marks the amount a close (won or lost) carried, which is part of that close. */
+  readonly amounts: Facts<{ amount: number; currency: string; closing?: true }>[];
+  /** Expected close dates over time; `closing` marks the date a close carried: part of the close, never a push. */
+  readonly closeDates: Facts<{ date: string; closing?: true }>[];
   readonly probabilities: Facts<{ probability: number }>[];
   readonly categories: Facts<{ category: string }>[];
   readonly owners: Facts<{ repId: string }>[];
   readonly outcomes: Facts<{
     kind: "won" | "lost" | "reopened";
+    /** The amount the close carried (always on a win); with its currency. */
     amount?: number;
     currency?: string;
+    /** The expected close date the close carried, if any. */
+    expectedCloseDate?: string;
     reason?: string;
     competitor?: string;
     stage?: string;
@@ -203,6 +208,27 @@ function dealFacts(state: GraphState, dealId: string): DealFacts {
   return deal;
 }
 
+/** The deal's currency just before `stamp`: of its latest amount before then, else of its creation. */
+function currencyBefore(deal: DealFacts, stamp: Stamp): string {
+  for (let index = deal.amounts.length - 1; index >= 0; index--) {
+    const entry = deal.amounts[index] as DealFacts["amounts"][number];
+    if (entry.at < stamp.at || (entry.at === stamp.at && entry.pos < stamp.pos)) return entry.currency;
+  }
+  return deal.created?.currency ?? "USD";
+}
+
+/** A close's own amount and close date become the deal's values from the close on, marked as part of the close. */
+function recordClosingValues(
+  deal: DealFacts,
+  stamp: Stamp,
+  amount: number | undefined,
+  currency: string | undefined,
+  expectedCloseDate: string | undefined,
+): void {
+  if (amount !== undefined && currency !== undefined) insertSorted(deal.amounts, { ...stamp, amount, currency, closing: true });
+  if (expectedCloseDate !== undefined) insertSorted(deal.closeDates, { ...stamp, date: expectedCloseDate, closing: true });
+}
+
 function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
   return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 }
@@ -296,20 +322,31 @@ const handlers: { [T in EventType]: (state: GraphState, data: EventData<T>, stam
     insertSorted(dealFacts(state, data.dealId).categories, { ...stamp, category: data.category }),
   DealOwnerChanged: (state, data, stamp) =>
     insertSorted(dealFacts(state, data.dealId).owners, { ...stamp, repId: data.ownerRepId }),
-  DealWon: (state, data, stamp) =>
-    insertSorted(dealFacts(state, data.dealId).outcomes, {
+  DealWon: (state, data, stamp) => {
+    const deal = dealFacts(state, data.dealId);
+    insertSorted(deal.outcomes, {
       ...stamp,
       kind: "won",
       amount: data.amount,
       currency: data.currency,
-    }),
-  DealLost: (state, data, stamp) =>
-    insertSorted(dealFacts(state, data.dealId).outcomes, {
+      ...optional("expectedCloseDate", data.expectedCloseDate),
+    });
+    recordClosingValues(deal, stamp, data.amount, data.currency, data.expectedCloseDate);
+  },
+  DealLost: (state, data, stamp) => {
+    const deal = dealFacts(state, data.dealId);
+    const currency = data.amount === undefined ? undefined : (data.currency ?? currencyBefore(deal, stamp));
+    insertSorted(deal.outcomes, {
       ...stamp,
       kind: "lost",
       reason: data.reason,
       ...optional("competitor", data.competitor),
-    }),
+      ...optional("amount", data.amount),
+      ...optional("currency", currency),
+      ...optional("expectedCloseDate", data.expectedCloseDate),
+    });
+    recordClosingValues(deal, stamp, data.amount, currency, data.expectedCloseDate);
+  },
   DealReopened: (state, data, stamp) =>
     insertSorted(dealFacts(state, data.dealId).outcomes, { ...stamp, kind: "reopened", stage: data.stage }),
   ContactRoleAssigned: (state, data, stamp) =>

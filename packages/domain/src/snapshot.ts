@@ -56,6 +56,15 @@ export interface StageStay {
   readonly leftEventId: string | null;
 }
 
+/** One expected close date of a deal, with the event that set it. */
+export interface CloseDateEntry extends Stamp {
+  readonly date: string;
+  /** Set by the close (won or lost) itself: part of the close, not a change of an open deal. */
+  readonly closing: boolean;
+  /** The deal was open at some time while this was its expected close date (it counts as "forecast to close" then). */
+  readonly whileOpen: boolean;
+}
+
 /** A deal as it stood in a time slice, derived from its facts. */
 export interface DealSnapshot {
   readonly id: string;
@@ -71,10 +80,13 @@ export interface DealSnapshot {
   readonly createdAt: string;
   readonly createdEventId: string;
   /** The event that closed the deal (won or lost) and when, while it stays closed. */
-  readonly closed: (Stamp & { kind: "won" | "lost"; reason?: string; competitor?: string; amount?: number }) | null;
+  readonly closed:
+    | (Stamp & { kind: "won" | "lost"; reason?: string; competitor?: string; amount?: number; currency?: string })
+    | null;
   readonly expectedCloseDate: string;
   /** Every expected close date the deal had, oldest first, with the event that set it. */
-  readonly closeDateHistory: readonly (Stamp & { date: string })[];
+  readonly closeDateHistory: readonly CloseDateEntry[];
+  /** Moves of the expected close date to a later date made while the deal was open (a close's own date is not one). */
   readonly pushes: number;
   readonly probability: number;
   /** Event that set the explicit probability, or null when it comes from the stage default. */
@@ -99,15 +111,6 @@ export function dealAt(state: GraphState, facts: DealFacts, slice: TimeSlice, co
   const created = facts.created;
   if (!created || !visible(created, slice)) return null;
   const amountFact = lastVisible(facts.amounts, slice);
-  const closeDates: (Stamp & { date: string })[] = [
-    { at: created.at, pos: created.pos, eventId: created.eventId, date: created.expectedCloseDate },
-  ];
-  let pushes = 0;
-  for (const change of facts.closeDates) {
-    if (!visible(change, slice)) continue;
-    if (change.date > (closeDates.at(-1) as { date: string }).date) pushes++;
-    closeDates.push(change);
-  }
   const timeline: (Stamp & {
     stage: string;
     kind: "stage" | "won" | "lost" | "reopened";
@@ -138,6 +141,7 @@ export function dealAt(state: GraphState, facts: DealFacts, slice: TimeSlice, co
         ...(step.outcome?.reason ? { reason: step.outcome.reason } : {}),
         ...(step.outcome?.competitor ? { competitor: step.outcome.competitor } : {}),
         ...(step.outcome?.amount !== undefined ? { amount: step.outcome.amount } : {}),
+        ...(step.outcome?.currency !== undefined ? { currency: step.outcome.currency } : {}),
       };
     } else if (step.kind === "reopened") closed = null;
     if (step.stage === current.stage && step.kind === "stage") continue;
@@ -145,6 +149,7 @@ export function dealAt(state: GraphState, facts: DealFacts, slice: TimeSlice, co
     current = { stage: step.stage, enteredAt: step.at, enteredEventId: step.eventId };
   }
   stays.push({ ...current, leftAt: null, leftEventId: null });
+  const { closeDates, pushes } = closeDateHistory(created, facts.closeDates, timeline, slice);
 
   const roleState = new Map<string, Set<string>>();
   for (const change of facts.roles) {
@@ -169,16 +174,17 @@ export function dealAt(state: GraphState, facts: DealFacts, slice: TimeSlice, co
   for (const entry of facts.evidence) if (visible(entry, slice)) gates.set(entry.gate, entry.eventId);
   const probabilityFact = lastVisible(facts.probabilities, slice);
   const explicitProbability = probabilityFact && probabilityFact.at >= current.enteredAt ? probabilityFact : undefined;
-  const amount = closed?.kind === "won" && closed.amount !== undefined ? closed.amount : (amountFact?.amount ?? created.amount);
+  // A closed deal keeps the amount of its close (a win's amount is the amount at the moment of winning).
+  const closedAmount = closed?.amount !== undefined ? closed : undefined;
+  const amount = closedAmount?.amount ?? amountFact?.amount ?? created.amount;
   return {
     id: facts.id,
     accountId: created.accountId,
     ownerRepId: lastVisible(facts.owners, slice)?.repId ?? created.ownerRepId,
     name: created.name,
     amount,
-    currency: amountFact?.currency ?? created.currency,
-    amountEventId:
-      closed?.kind === "won" && closed.amount !== undefined ? closed.eventId : (amountFact?.eventId ?? created.eventId),
+    currency: closedAmount?.currency ?? amountFact?.currency ?? created.currency,
+    amountEventId: closedAmount?.eventId ?? amountFact?.eventId ?? created.eventId,
     stage: current.stage,
     status: closed ? closed.kind : "open",
     createdAt: created.at,
@@ -201,6 +207,54 @@ export function dealAt(state: GraphState, facts: DealFacts, slice: TimeSlice, co
     gates,
     facts,
   };
+}
+
+/** True when stamp `a` comes before stamp `b` in (business time, log position) order. */
+function before(a: Stamp, b: Stamp): boolean {
+  return a.at < b.at || (a.at === b.at && a.pos < b.pos);
+}
+
+/**
+ * The deal's expected close dates in the slice, each marked as set by a close or not and as held while the deal was
+ * open or not, and the pushes: moves to a later date made while the deal was open, other than by a close.
+ * `timeline` holds the deal's visible stage changes and outcomes in (business time, position) order.
+ */
+function closeDateHistory(
+  created: NonNullable<DealFacts["created"]>,
+  changes: DealFacts["closeDates"],
+  timeline: readonly (Stamp & { kind: "stage" | "won" | "lost" | "reopened" })[],
+  slice: TimeSlice,
+): { closeDates: CloseDateEntry[]; pushes: number } {
+  const entries: (Stamp & { date: string; closing: boolean })[] = [
+    { at: created.at, pos: created.pos, eventId: created.eventId, date: created.expectedCloseDate, closing: false },
+  ];
+  for (const change of changes)
+    if (visible(change, slice)) entries.push({ ...change, date: change.date, closing: change.closing === true });
+  const outcomes = timeline.filter((step) => step.kind !== "stage");
+  const closeDates: CloseDateEntry[] = [];
+  let pushes = 0;
+  let next = 0;
+  let open = true;
+  for (const [index, entry] of entries.entries()) {
+    // Outcomes before this entry decide whether the deal is open when it is set (a close's own date comes with it).
+    while (next < outcomes.length && before(outcomes[next] as Stamp, entry))
+      open = (outcomes[next++] as Stamp & { kind: string }).kind === "reopened";
+    const openWhenSet = open && !entry.closing;
+    const previous = entries[index - 1];
+    if (openWhenSet && previous && entry.date > previous.date) pushes++;
+    const following = entries[index + 1];
+    let reopened = false;
+    for (let scan = next; scan < outcomes.length; scan++) {
+      const outcome = outcomes[scan] as Stamp & { kind: string };
+      if (following && !before(outcome, following)) break;
+      if (outcome.kind === "reopened") {
+        reopened = true;
+        break;
+      }
+    }
+    closeDates.push({ ...entry, whileOpen: openWhenSet || reopened });
+  }
+  return { closeDates, pushes };
 }
 
 /** The team a rep belonged to in a slice (at `at`, default the slice's asOf). */

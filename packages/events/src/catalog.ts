@@ -2,10 +2,8 @@ import { z } from "zod";
 
 const id = z.string().min(1).max(200);
 const money = z.number().finite().nonnegative();
-const currency = z
-  .string()
-  .regex(/^[A-Z]{3}$/, "ISO 4217 code such as USD")
-  .default("USD");
+const currencyCode = z.string().regex(/^[A-Z]{3}$/, "ISO 4217 code such as USD");
+const currency = currencyCode.default("USD");
 const businessDate = z.iso.date();
 const timestamp = z.iso.datetime({ offset: true });
 const probability = z.number().min(0).max(1);
@@ -102,12 +100,24 @@ export const eventDataSchemas = {
   DealProbabilityChanged: z.object({ dealId: id, probability }),
   DealForecastCategoryChanged: z.object({ dealId: id, category: z.enum(forecastCategories) }),
   DealOwnerChanged: z.object({ dealId: id, ownerRepId: id }),
-  DealWon: z.object({ dealId: id, amount: money, currency }),
+  /**
+   * The close: `amount`/`currency` and `expectedCloseDate` are the deal's values from the win on. A close date (or
+   * amount) that changes together with the close (same command, same source row) is carried here, not as a separate
+   * change, so "while open" measures (pushes, forecast to close, pipeline) never see it as a change of an open deal.
+   */
+  DealWon: z.object({ dealId: id, amount: money, currency, expectedCloseDate: businessDate.optional() }),
+  /**
+   * The close of a lost deal; `amount` and `expectedCloseDate` as on {@link DealWon}, both optional. An `amount`
+   * without `currency` is in the deal's currency.
+   */
   DealLost: z.object({
     dealId: id,
     reason: z.enum(lossReasons),
     competitor: z.string().optional(),
     note: z.string().optional(),
+    amount: money.optional(),
+    currency: currencyCode.optional(),
+    expectedCloseDate: businessDate.optional(),
   }),
   DealReopened: z.object({ dealId: id, stage: z.string().min(1), reason: z.string().optional() }),
   ContactRoleAssigned: z.object({ dealId: id, contactId: id, role: z.enum(contactRoles) }),

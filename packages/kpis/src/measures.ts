@@ -233,15 +233,15 @@ function completedStays(scope: KpiScope): { byStage: Map<string, number[]>; even
   });
 }
 
-/** Deals whose expected close date fell in the period at any time while they were open. */
+/**
+ * Deals whose expected close date fell in the period at any time while they were open. A date that came with the
+ * close (same command or source row) was never held by the open deal, so it does not count (KPIS.md).
+ */
 function forecastToClose(scope: KpiScope): { deal: DealSnapshot; evidence: string }[] {
   return memo(scope, "forecastToClose", () => {
     const result: { deal: DealSnapshot; evidence: string }[] = [];
     for (const deal of scope.dealsAtPeriodEnd) {
-      const closedAt = deal.closed?.at;
-      const hit = deal.closeDateHistory.find(
-        (entry) => dateInPeriod(scope, entry.date) && (closedAt === undefined || entry.at <= closedAt),
-      );
+      const hit = deal.closeDateHistory.find((entry) => entry.whileOpen && dateInPeriod(scope, entry.date));
       if (hit) result.push({ deal, evidence: hit.eventId });
     }
     return result;

@@ -49,6 +49,33 @@ describe("deal_summary rows", () => {
     expect(row?.lastPosition).toBe(5);
   });
 
+  it("given closes that carry a later close date and an amount, then the row takes them without counting a push", () => {
+    const log = eventLog();
+    log.add("deal-d1", "DealCreated", created, "2026-01-05T10:00:00Z");
+    log.add(
+      "deal-d1",
+      "DealWon",
+      { dealId: "d1", amount: 52_000, currency: "USD", expectedCloseDate: "2026-04-10" },
+      "2026-04-10T10:00:00Z",
+    );
+    log.add("deal-d2", "DealCreated", { ...created, dealId: "d2", currency: "EUR" }, "2026-01-05T10:00:00Z");
+    log.add(
+      "deal-d2",
+      "DealLost",
+      { dealId: "d2", reason: "pricing", amount: 40_000, expectedCloseDate: "2026-05-02" },
+      "2026-05-02T10:00:00Z",
+    );
+    const rows = fold(log.events);
+    expect(rows.get("d1")).toMatchObject({ amount: 52_000, expectedCloseDate: "2026-04-10", pushes: 0 });
+    expect(rows.get("d2")).toMatchObject({
+      status: "lost",
+      amount: 40_000,
+      currency: "EUR",
+      expectedCloseDate: "2026-05-02",
+      pushes: 0,
+    });
+  });
+
   it("given a deal in negotiation, when an older stage change is imported late, then the current stage stays", () => {
     const log = eventLog();
     log.add("deal-d1", "DealCreated", created, "2026-01-05T10:00:00Z");

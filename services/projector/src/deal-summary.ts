@@ -19,7 +19,7 @@ export interface DealSummary {
   readonly createdAt: string;
   readonly closedAt: string | null;
   readonly lossReason: string | null;
-  /** Times the expected close date moved later. */
+  /** Times the expected close date moved later while open (a date that came with the close is part of it, not a push). */
   readonly pushes: number;
   /** Distinct contacts in an interaction on the deal or holding a buying role on it. */
   readonly engagedContacts: readonly string[];
@@ -103,13 +103,16 @@ const handlers: { [T in EventType]: Handler<T> | null } = {
       stage: "closed_won",
       amount: data.amount,
       currency: data.currency,
+      ...(data.expectedCloseDate ? { expectedCloseDate: data.expectedCloseDate } : {}),
       closedAt: occurredAt,
       lossReason: null,
     })),
   DealLost: (row, { data, occurredAt }) =>
-    atBusinessTime(row, occurredAt, () => ({
+    atBusinessTime(row, occurredAt, (current) => ({
       status: "lost",
       stage: "closed_lost",
+      ...(data.amount !== undefined ? { amount: data.amount, currency: data.currency ?? current.currency } : {}),
+      ...(data.expectedCloseDate ? { expectedCloseDate: data.expectedCloseDate } : {}),
       closedAt: occurredAt,
       lossReason: data.reason,
     })),

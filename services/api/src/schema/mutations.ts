@@ -95,10 +95,25 @@ const dealCommandInputs = {
   setDealProbability: ["SetProbability", z.object({ dealId: id, probability })],
   setForecastCategory: ["SetForecastCategory", z.object({ dealId: id, category: z.enum(forecastCategories) })],
   changeDealOwner: ["ChangeOwner", z.object({ dealId: id, ownerRepId: id })],
-  winDeal: ["WinDeal", z.object({ dealId: id, amount: money.optional(), override: reason.optional() })],
+  // A close date (and amount) given with the close is part of the close: written on DealWon / DealLost, not a push.
+  winDeal: [
+    "WinDeal",
+    z.object({ dealId: id, amount: money.optional(), expectedCloseDate: businessDate.optional(), override: reason.optional() }),
+  ],
   loseDeal: [
     "LoseDeal",
-    z.object({ dealId: id, reason: z.enum(lossReasons), competitor: z.string().optional(), note: z.string().optional() }),
+    z.object({
+      dealId: id,
+      reason: z.enum(lossReasons),
+      competitor: z.string().optional(),
+      note: z.string().optional(),
+      amount: money.optional(),
+      currency: z
+        .string()
+        .regex(/^[A-Z]{3}$/)
+        .optional(),
+      expectedCloseDate: businessDate.optional(),
+    }),
   ],
   reopenDeal: ["ReopenDeal", z.object({ dealId: id, stage: z.string().optional(), reason: z.string().optional() })],
 } as const;
