@@ -52,13 +52,12 @@ describe("revgraph import (real CLI processes)", () => {
       "DealProbabilityChanged",
       "DealForecastCategoryChanged",
       "DealCloseDateChanged",
-      "DealAmountChanged",
-      "DealCloseDateChanged",
       "DealWon",
     ]);
+    // The closing row sets the amount and the close date: one act, carried by the close event.
     expect(deal.find((event) => event.type === "DealWon")).toMatchObject({
       occurredAt: "2026-03-02T09:00:00.000Z",
-      data: { amount: 12500, currency: "EUR" },
+      data: { amount: 12500, currency: "EUR", expectedCloseDate: "2026-03-02" },
       source: { system: "salesforce-history", file: "history.csv", row: 5 },
     });
     expect(stored.some((event) => event.streamId === "deal-006C" || event.streamId === "deal-006D")).toBe(false);
@@ -67,6 +66,40 @@ describe("revgraph import (real CLI processes)", () => {
       ["win_rate", 0.5],
       ["slippage_rate", 0],
     ]);
+  });
+
+  it("treats a closing row as one act: a close date moved later by the row that wins is neither a push nor a forecast", async () => {
+    const { dir, file } = workspace();
+    const csv = file(
+      "closing.csv",
+      `OpportunityId,OpportunityName,AccountId,OwnerId,CreatedDate,StageName,Amount,CloseDate,CurrencyIsoCode
+006E,Late win,001E,005X,2026-01-05T09:00:00Z,Qualification,10000,2026-03-31,USD
+006E,Late win,001E,005X,2026-04-10T09:00:00Z,Closed Won,15000,2026-04-10,USD
+006F,Still open,001F,005X,2026-01-05T09:00:00Z,Qualification,20000,2026-05-31,USD
+006G,Lost early,001G,005X,2026-01-06T09:00:00Z,Qualification,30000,2026-06-30,USD
+006G,Lost early,001G,005X,2026-05-02T09:00:00Z,Closed Lost,25000,2026-05-02,USD
+`,
+    );
+    expect(revgraph(dir, "import", csv, "--format", "salesforce-history").code).toBe(0);
+    const stored = await events(dir);
+    expect(stored.filter((event) => event.streamId === "deal-006G").map((event) => [event.type, event.data])).toEqual([
+      ["DealCreated", expect.objectContaining({ amount: 30000, expectedCloseDate: "2026-06-30" })],
+      ["DealLost", { dealId: "006G", reason: "other", amount: 25000, currency: "USD", expectedCloseDate: "2026-05-02" }],
+    ]);
+    // 006E's row moving Mar 31 to Apr 10 is part of its win, not a push (it counted as one before).
+    const deals = revgraph(dir, "export", "deals", "--format", "json").json() as { dealId: string; pushes: number }[];
+    expect(deals.map((deal) => [deal.dealId, deal.pushes])).toEqual([
+      ["006E", 0],
+      ["006F", 0],
+      ["006G", 0],
+    ]);
+    // Q2: forecast to close are 006F (May 31, still open: slipped) and 006G (Jun 30 while open; lost in Q2, not slipped).
+    // 006E's Apr 10 came with its win: not a forecast for Q2 (before, it made Q2 read 1 ÷ 3).
+    const kpi = (period: string) =>
+      (revgraph(dir, "--json", "kpi", "slippage_rate", "--period", period).json() as { value: number }[])[0]?.value;
+    expect(kpi("2026-Q2")).toBe(0.5);
+    // Q1: 006E was forecast to close on Mar 31 and still open at the quarter's end.
+    expect(kpi("2026-Q1")).toBe(1);
   });
 
   it("is idempotent: importing the same file again writes nothing", async () => {

@@ -210,17 +210,34 @@ export function convertDeals(
             dealStartDates.set(dealId, at.slice(0, 10));
             previous = { stage: openStage, amount, close };
           }
-          if (amount !== previous.amount)
+          // A row that closes the deal is one act (KPIS.md): the amount and close date it sets go on the close event,
+          // so they are never a change (or a push) of the open deal.
+          const closes = stage !== previous.stage && (stage === config.wonStage || stage === config.lostStage);
+          const amountChanges = amount !== previous.amount;
+          const closeChanges = close !== previous.close;
+          if (amountChanges && !closes)
             events.push(collector.event(streamId, "DealAmountChanged", { ...data, amount, currency }, at, row.row));
-          if (close !== previous.close)
+          if (closeChanges && !closes)
             events.push(collector.event(streamId, "DealCloseDateChanged", { ...data, expectedCloseDate: close }, at, row.row));
+          const closingDate = closeChanges ? { expectedCloseDate: close } : {};
           if (stage !== previous.stage) {
             const wasClosed = previous.stage === config.wonStage || previous.stage === config.lostStage;
             if (stage === config.wonStage)
-              events.push(collector.event(streamId, "DealWon", { ...data, amount, currency }, at, row.row));
+              events.push(collector.event(streamId, "DealWon", { ...data, amount, currency, ...closingDate }, at, row.row));
             else if (stage === config.lostStage)
               events.push(
-                collector.event(streamId, "DealLost", { ...data, ...lossReason(reader.text(row, "lossReason")) }, at, row.row),
+                collector.event(
+                  streamId,
+                  "DealLost",
+                  {
+                    ...data,
+                    ...lossReason(reader.text(row, "lossReason")),
+                    ...(amountChanges ? { amount, currency } : {}),
+                    ...closingDate,
+                  },
+                  at,
+                  row.row,
+                ),
               );
             else if (wasClosed) events.push(collector.event(streamId, "DealReopened", { ...data, stage }, at, row.row));
             else
@@ -300,15 +317,31 @@ export function convertDeals(
             reader.column("expectedCloseDate"),
             `closes (${closeDate}) before it was created (${createdAt.slice(0, 10)})`,
           );
+        // The close carries the row's close date and amount (one act, as in the history formats); a one-row export
+        // has no earlier values, so the deal is created with the same ones and nothing changes at the close.
         if (stage === config.wonStage)
-          events.push(collector.event(streamId, "DealWon", { dealId, amount, currency }, closedAt as string, row.row));
+          events.push(
+            collector.event(
+              streamId,
+              "DealWon",
+              { dealId, amount, currency, expectedCloseDate: closeDate },
+              closedAt as string,
+              row.row,
+            ),
+          );
         if (stage === config.lostStage) {
           const competitor = reader.text(row, "competitor");
           events.push(
             collector.event(
               streamId,
               "DealLost",
-              { dealId, ...lossReason(reader.text(row, "lossReason")), ...(competitor ? { competitor } : {}) },
+              {
+                dealId,
+                ...lossReason(reader.text(row, "lossReason")),
+                ...(competitor ? { competitor } : {}),
+                ...(amount !== undefined ? { amount, currency } : {}),
+                expectedCloseDate: closeDate,
+              },
               closedAt as string,
               row.row,
             ),
