@@ -23,6 +23,7 @@ import {
 import { importFormats, MappingError } from "./import/mapping.ts";
 import { runImport } from "./import/run.ts";
 import { exitCodes, printTable } from "./output.ts";
+import { printReconcile, runReconcile } from "./reconcile/run.ts";
 import { openStore, type StoreOptions } from "./store.ts";
 
 const program = new Command("revgraph")
@@ -43,7 +44,8 @@ const program = new Command("revgraph")
   .addHelpText(
     "after",
     `
-Exit codes: 0 ok, 1 failure, 2 usage or mapping error, 3 import finished with rejected rows, 4 verification failed.
+Exit codes: 0 ok, 1 failure, 2 usage or mapping error, 3 import finished with rejected rows, 4 verification failed,
+5 reconcile found differences between a source export and the store.
 
 Examples:
   revgraph seed --deals 2000 --seed 7
@@ -109,6 +111,38 @@ program
           if (summary.rejectsFile) console.log(`rejected rows: ${summary.rejectsFile}`);
         });
         return summary.rowsRejected > 0 ? exitCodes.rejectedRows : exitCodes.ok;
+      }),
+  );
+
+program
+  .command("reconcile")
+  .description("compare a deal export with what the store holds from it, per deal and in aggregate (writes nothing)")
+  .argument("<file>", "the export that was imported")
+  .addOption(
+    new Option("--format <format>", "what the file is")
+      .choices(importFormats.filter((format) => format !== "ndjson"))
+      .makeOptionMandatory(),
+  )
+  .option("--mapping <file>", "the mapping the import used")
+  .option("--rejects <file>", "the import's rejected rows (default <file>.rejects.csv): listed apart, not differences")
+  .addHelpText(
+    "after",
+    `
+Reads the export a second way (DuckDB's CSV reader with the mapping's columns, encoding, delimiter, defaults,
+normalisation and stage map — not the importer's code) and compares per deal: presence, stage, status, amount,
+currency, expected close date, created and closed dates (in the mapping's time zone), number of changes; and in
+aggregate: deals per stage, amount per currency, wins and losses per quarter. Exit 0 when faithful, 5 when not.
+
+Examples:
+  revgraph reconcile history.csv --format salesforce-history --mapping mapping.yaml
+  revgraph --json reconcile pipeline.csv --format csv --mapping crm.yaml | jq '.differences'`,
+  )
+  .action(
+    (file: string, options: { format: Exclude<(typeof importFormats)[number], "ndjson">; mapping?: string; rejects?: string }) =>
+      withStore(async (store) => {
+        const result = await runReconcile(store, { file, ...options });
+        output(result, () => printReconcile(result));
+        return result.faithful ? exitCodes.ok : exitCodes.notReconciled;
       }),
   );
 

@@ -11,6 +11,8 @@ export const exitCodes = {
   rejectedRows: 3,
   /** verify found a broken hash chain or a read model that differs from a rebuild. */
   verificationFailed: 4,
+  /** reconcile found deals or aggregates that differ between the source export and the store. */
+  notReconciled: 5,
 } as const;
 
 /** A progress bar on stderr when it is a terminal and output is not JSON; silent otherwise. */
