@@ -183,7 +183,10 @@ O-4,Omega,A2,R2,Prospecting,1000,2026-02-02T10:00:00Z,2026-06-30,USD
     ]);
   });
 
-  it("refuses NDJSON, a missing file and a bad mapping with exit 2 and a message naming what", () => {
+  // Six CLI processes: more than the default 30 s when the machine is busy.
+  it("refuses NDJSON, a missing file, a bad mapping, an unmapped id column and a file that is not CSV with exit 2, naming what", {
+    timeout: 120_000,
+  }, () => {
     const { dir, file } = workspace();
     expect(revgraph(dir, "reconcile", "events.ndjson", "--format", "ndjson").code).toBe(2);
     const missing = revgraph(dir, "reconcile", join(dir, "nope.csv"), "--format", "csv");
@@ -193,5 +196,17 @@ O-4,Omega,A2,R2,Prospecting,1000,2026-02-02T10:00:00Z,2026-06-30,USD
     const bad = revgraph(dir, "reconcile", csv, "--format", "csv", "--mapping", file("bad.yaml", "timeZone: Mars/Olympus\n"));
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("timeZone");
+    const unmapped = revgraph(dir, "reconcile", csv, "--format", "salesforce-history");
+    expect(unmapped.code).toBe(2);
+    expect(unmapped.stderr).toContain('x.csv has no column "OpportunityId" for dealId (map it under "columns:"); columns: a, b');
+    const broken = revgraph(
+      dir,
+      "reconcile",
+      file("broken.csv", 'Id,Name\n"O-1,Alpha\nO-2,"Be"ta"\n'),
+      "--format",
+      "hubspot-deals",
+    );
+    expect(broken.code).toBe(2);
+    expect(broken.stderr).toMatch(/^revgraph: broken\.csv: DuckDB's CSV reader cannot read it: .+\n$/);
   });
 });

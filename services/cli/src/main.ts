@@ -24,6 +24,7 @@ import { importFormats, MappingError } from "./import/mapping.ts";
 import { runImport } from "./import/run.ts";
 import { exitCodes, printTable } from "./output.ts";
 import { printReconcile, runReconcile } from "./reconcile/run.ts";
+import { SourceReadError } from "./reconcile/source.ts";
 import { openStore, type StoreOptions } from "./store.ts";
 
 const program = new Command("revgraph")
@@ -78,7 +79,11 @@ async function withStore(work: (store: EventStore) => Promise<number | undefined
     store = await openStore(globals());
     process.exitCode = (await work(store)) ?? exitCodes.ok;
   } catch (error) {
-    const usage = error instanceof MappingError || error instanceof InvalidArgumentError || error instanceof KpiQueryError;
+    const usage =
+      error instanceof MappingError ||
+      error instanceof InvalidArgumentError ||
+      error instanceof KpiQueryError ||
+      error instanceof SourceReadError;
     process.stderr.write(`revgraph: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exitCode = usage ? exitCodes.usage : exitCodes.failure;
   } finally {

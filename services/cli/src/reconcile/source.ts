@@ -32,6 +32,8 @@ export interface RejectedRow {
 /** The deal formats reconcile reads (NDJSON carries events, not a deal export). */
 export type DealFormat = Exclude<ImportFormat, "ndjson">;
 
+/** The row number reconcile adds to the export's own columns (file order: DuckDB runs on one thread). */
+const rowColumn = "__revgraph_row";
 const quote = (text: string) => `'${text.replaceAll("'", "''")}'`;
 const identifier = (text: string) => `"${text.replaceAll('"', '""')}"`;
 
@@ -118,15 +120,38 @@ async function openSource(connection: DuckDBConnection, file: string, mapping: M
     await connection.run("SET threads = 1");
     await connection.run("SET TimeZone = 'UTC'");
     await connection.run(
-      `CREATE TEMP TABLE raw AS SELECT row_number() OVER () AS ordinal, * FROM read_csv(${quote(path)}, all_varchar = true,
+      `CREATE TEMP TABLE raw AS SELECT row_number() OVER () AS ${rowColumn}, * FROM read_csv(${quote(path)}, all_varchar = true,
         header = true, delim = ${quote(mapping.delimiter)}, quote = '"', escape = '"', encoding = ${quote(encoding)},
         null_padding = true, auto_detect = true)`,
     );
+  } catch (error) {
+    const reason = (error instanceof Error ? error.message : String(error)).split("\n").slice(0, 2).join(" ");
+    throw new SourceReadError(`${basename(file)}: DuckDB's CSV reader cannot read it: ${reason}`);
   } finally {
     if (scratch) rmSync(scratch, { recursive: true, force: true });
   }
   const described = await connection.runAndReadAll("SELECT column_name FROM (DESCRIBE raw)");
-  return described.getRowObjectsJson().map((row) => String(row.column_name));
+  return described
+    .getRowObjectsJson()
+    .map((row) => String(row.column_name))
+    .filter((column) => column !== rowColumn);
+}
+
+/** The export cannot be read as the mapping describes it (not CSV, or a column the comparison needs is absent). */
+export class SourceReadError extends Error {
+  override readonly name = "SourceReadError";
+}
+
+/** Every deal row needs these fields; without their columns (or defaults) there is nothing to compare. */
+function requireColumns(format: DealFormat, mapping: Mapping, columns: readonly string[], file: string): void {
+  const fields = ["dealId", "stage", format === "salesforce-history" ? "changedAt" : "createdAt"];
+  for (const field of fields) {
+    const column = mapping.columns[field] ?? field;
+    if (!columns.includes(column) && mapping.defaults[field] === undefined)
+      throw new SourceReadError(
+        `${basename(file)} has no column ${JSON.stringify(column)} for ${field} (map it under "columns:"); columns: ${columns.join(", ")}`,
+      );
+  }
 }
 
 /** The fields of every row, read through the mapping, as the temp table `fields`. */
@@ -139,7 +164,7 @@ async function readFields(
   const sql = new FieldSql(mapping, columns);
   const changedAt = format === "salesforce-history" ? sql.instant("changedAt") : sql.instant("createdAt");
   await connection.run(`CREATE TEMP TABLE fields AS SELECT
-      ordinal,
+      ${rowColumn} AS ordinal,
       ${sql.text("dealId")} AS deal_id,
       ${sql.stage("stage")} AS stage,
       ${sql.money("amount")} AS amount,
@@ -205,6 +230,7 @@ export async function readSourceDeals(
   const connection = await instance.connect();
   try {
     const columns = await openSource(connection, file, mapping);
+    requireColumns(format, mapping, columns, file);
     await readFields(connection, format, mapping, columns);
     const local = localDate(mapping.timeZone);
     const query = format === "salesforce-history" ? historySql(config, local) : snapshotSql(config, local);
