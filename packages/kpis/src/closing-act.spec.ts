@@ -1,6 +1,7 @@
 import { dealAt, defaultConfig, eventLog, projectGraph, timeSlice } from "@revgraph/domain";
 import { describe, expect, it } from "vitest";
-import { computeKpis } from "./engine.ts";
+import { computeKpis, prepareQuery } from "./engine.ts";
+import { dealRisks } from "./measures.ts";
 
 const day = (date: string, time = "12:00:00") => `${date}T${time}Z`;
 
@@ -16,9 +17,20 @@ const day = (date: string, time = "12:00:00") => `${date}T${time}Z`;
  *     Mar 1 — open again, with the close's values (close date Feb 10, 5,000) from the close on.
  *  c5 (two acts, for contrast) created Jan 12 at 30,000 expecting Mar 20; its close date moved to Apr 5 by its own
  *     command at 09:00 on Apr 5 while open (a push), then won at noon.
+ *  c7 created Jan 25 at 6,000 expecting Feb 15; lost Feb 20 by one act moving the close date later to Feb 20;
+ *     reopened Mar 1 — open, its expected close passed, but never pushed.
+ * Rep r1 (team t1) owns them all, with a Q1 quota of 100,000.
  */
 function scenario() {
   const log = eventLog("2026-01-01T00:00:00Z");
+  log.add("team-t1", "TeamFormed", { teamId: "t1", name: "East" }, day("2025-01-01"));
+  log.add("rep-r1", "RepHired", { repId: "r1", name: "Ana", teamId: "t1", startDate: "2025-01-01" }, day("2025-01-01"));
+  log.add(
+    "rep-r1",
+    "QuotaSet",
+    { repId: "r1", period: "2026-Q1", from: "2026-01-01", to: "2026-04-01", amount: 100_000 },
+    day("2026-01-01"),
+  );
   const open = (id: string, date: string, amount: number, close: string) =>
     log.add(
       `deal-${id}`,
@@ -48,6 +60,9 @@ function scenario() {
   open("c5", "2026-01-12", 30_000, "2026-03-20");
   log.add("deal-c5", "DealCloseDateChanged", { dealId: "c5", expectedCloseDate: "2026-04-05" }, day("2026-04-05", "09:00:00"));
   log.add("deal-c5", "DealWon", { dealId: "c5", amount: 30_000 }, day("2026-04-05"));
+  open("c7", "2026-01-25", 6_000, "2026-02-15");
+  log.add("deal-c7", "DealLost", { dealId: "c7", reason: "timing", expectedCloseDate: "2026-02-20" }, day("2026-02-20"));
+  log.add("deal-c7", "DealReopened", { dealId: "c7", stage: "discovery" }, day("2026-03-01"));
   return log;
 }
 
@@ -78,11 +93,11 @@ describe("one act per close (KPIS.md's push rule) in the oracle engine", () => {
     ]);
   });
 
-  it("Q1 slippage: forecast c1, c3, c5 and c6 (its close's Feb 10 while reopened), not c2 (Mar 15 came with its loss); c1, c5, c6 slipped → 3 ÷ 4", () => {
+  it("Q1 slippage: forecast c1, c3, c5, c6 (its close's Feb 10 while reopened) and c7, not c2 (Mar 15 came with its loss); c1, c5, c6, c7 slipped → 4 ÷ 5", () => {
     const result = kpi("slippage_rate", "2026-Q1", "2026-04-15T12:00:00Z");
-    expect(input(result, "forecast_to_close_count")?.value).toBe(4);
-    expect(input(result, "slipped_count")?.value).toBe(3);
-    expect(result.value).toBeCloseTo(3 / 4, 10);
+    expect(input(result, "forecast_to_close_count")?.value).toBe(5);
+    expect(input(result, "slipped_count")?.value).toBe(4);
+    expect(result.value).toBeCloseTo(4 / 5, 10);
     expect(input(result, "slipped_count")?.detail?.pushesPerDeal).toBe(0);
   });
 
@@ -94,10 +109,11 @@ describe("one act per close (KPIS.md's push rule) in the oracle engine", () => {
     expect(input(result, "slipped_count")?.detail?.pushesPerDeal).toBeCloseTo(1 / 3, 10);
   });
 
-  it("pipeline as of Q1's end (the measure coverage divides): open c1 10,000 + c5 30,000 + c6 5,000 (reopened with its close's amount and date) = 45,000 closing in Q1", () => {
-    const result = kpi("pipeline", "2026-Q1", "2026-04-15T12:00:00Z");
-    expect(input(result, "open_pipeline_in_period")?.value).toBe(45_000);
-    expect(result.value).toBe(45_000);
+  it("pipeline as of Q1's end: open c1 10,000 + c5 30,000 + c6 5,000 (reopened with its close's amount and date) + c7 6,000 = 51,000 closing in Q1; coverage 51,000 ÷ (100,000 − won c3 20,000)", () => {
+    const pipeline = kpi("pipeline", "2026-Q1", "2026-04-15T12:00:00Z");
+    expect(input(pipeline, "open_pipeline_in_period")?.value).toBe(51_000);
+    expect(pipeline.value).toBe(51_000);
+    expect(kpi("pipeline_coverage", "2026-Q1", "2026-04-15T12:00:00Z").value).toBeCloseTo(51_000 / 80_000, 10);
   });
 
   it("win rate by value takes the amounts the closes carried: won c3 20,000 ÷ (20,000 + lost c2 25,000)", () => {
@@ -105,11 +121,18 @@ describe("one act per close (KPIS.md's push rule) in the oracle engine", () => {
     expect(result.value).toBeCloseTo(20_000 / 45_000, 10);
   });
 
-  it("stale deals and risks look at open deals only: on Apr 8 c1 and c6 (idle since creation), on Apr 15 only c6; no slipped risk without a push", () => {
-    expect(kpi("stale_deals", "2026-Q2", "2026-04-08T12:00:00Z").value).toBe(2);
-    const later = kpi("stale_deals", "2026-Q2", "2026-04-15T12:00:00Z");
-    expect(later.value).toBe(1);
-    const risks = input(later, "stale_deal_count")?.detail?.risks as { dealId: string; kind: string }[];
-    expect(risks.map((risk) => [risk.dealId, risk.kind])).toEqual([["c6", "stale"]]);
+  it("stale deals look at open deals only: on Apr 8 c1, c6 and c7 (idle since creation), on Apr 15 c6 and c7", () => {
+    expect(kpi("stale_deals", "2026-Q2", "2026-04-08T12:00:00Z").value).toBe(3);
+    expect(kpi("stale_deals", "2026-Q2", "2026-04-15T12:00:00Z").value).toBe(2);
+  });
+
+  it("risks: c7's expected close (Feb 20) has passed, but it came with its loss, so c7 is not a slipped deal — only stale", () => {
+    const now = new Date("2026-04-15T12:00:00Z");
+    const { scope } = prepareQuery(projectGraph(scenario().events), defaultConfig, { kpis: ["win_rate"], period: "2026-Q2" }, now)
+      .scopes[0] as { scope: Parameters<typeof dealRisks>[0] };
+    expect(dealRisks(scope).map((risk) => [risk.dealId, risk.kind])).toEqual([
+      ["c6", "stale"],
+      ["c7", "stale"],
+    ]);
   });
 });
