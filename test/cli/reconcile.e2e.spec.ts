@@ -157,7 +157,8 @@ stages: { In Prüfung: technical_validation, Gewonnen: closed_won, Verloren: clo
     );
   });
 
-  it("names every planted difference when the export no longer matches the store", () => {
+  // Two CLI processes, which can take over 10 s each when the machine is busy.
+  it("names every planted difference when the export no longer matches the store", { timeout: 120_000 }, () => {
     const { dir, file } = workspace();
     const opportunities = file("opportunities.csv", opportunitiesCsv);
     expect(revgraph(dir, "import", opportunities, "--format", "salesforce-opportunities").code).toBe(0);

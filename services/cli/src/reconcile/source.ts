@@ -162,7 +162,8 @@ async function readFields(
   columns: readonly string[],
 ): Promise<void> {
   const sql = new FieldSql(mapping, columns);
-  const changedAt = format === "salesforce-history" ? sql.instant("changedAt") : sql.instant("createdAt");
+  // The row's instant: of the change for history rows, of the creation for one-row exports.
+  const rowAt = format === "salesforce-history" ? sql.instant("changedAt") : sql.instant("createdAt");
   await connection.run(`CREATE TEMP TABLE fields AS SELECT
       ${rowColumn} AS ordinal,
       ${sql.text("dealId")} AS deal_id,
@@ -170,7 +171,7 @@ async function readFields(
       ${sql.money("amount")} AS amount,
       coalesce(${sql.text("currency")}, ${quote(mapping.currency)}) AS currency,
       strftime(${sql.date("expectedCloseDate")}, '%Y-%m-%d') AS close_date,
-      ${changedAt} AS changed_at,
+      ${rowAt} AS row_at,
       ${sql.instant("expectedCloseDate")} AS closed_at
     FROM raw`);
 }
@@ -179,12 +180,12 @@ const historySql = (config: RevenueConfig, local: (instant: string) => string) =
   WITH carried AS (
     SELECT *,
       coalesce(last_value(amount IGNORE NULLS) OVER upto, 0) AS amount_now,
-      coalesce(last_value(close_date IGNORE NULLS) OVER upto, strftime(timezone('UTC', first_value(changed_at) OVER upto), '%Y-%m-%d'))
+      coalesce(last_value(close_date IGNORE NULLS) OVER upto, strftime(timezone('UTC', first_value(row_at) OVER upto), '%Y-%m-%d'))
         AS close_now,
       row_number() OVER byTime AS n
-    FROM fields WHERE deal_id IS NOT NULL AND changed_at IS NOT NULL
-    WINDOW byTime AS (PARTITION BY deal_id ORDER BY changed_at, ordinal),
-      upto AS (PARTITION BY deal_id ORDER BY changed_at, ordinal ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+    FROM fields WHERE deal_id IS NOT NULL AND row_at IS NOT NULL
+    WINDOW byTime AS (PARTITION BY deal_id ORDER BY row_at, ordinal),
+      upto AS (PARTITION BY deal_id ORDER BY row_at, ordinal ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
   ), changed AS (
     SELECT *,
       CASE WHEN n = 1 THEN stage IN (${quote(config.wonStage)}, ${quote(config.lostStage)})
@@ -192,16 +193,16 @@ const historySql = (config: RevenueConfig, local: (instant: string) => string) =
           OR close_now <> lag(close_now) OVER byTime END AS is_change,
       stage IN (${quote(config.wonStage)}, ${quote(config.lostStage)})
         AND (n = 1 OR stage IS DISTINCT FROM lag(stage) OVER byTime) AS is_close
-    FROM carried WINDOW byTime AS (PARTITION BY deal_id ORDER BY changed_at, ordinal)
+    FROM carried WINDOW byTime AS (PARTITION BY deal_id ORDER BY row_at, ordinal)
   )
   SELECT deal_id,
     arg_max(stage, n) AS stage,
     arg_max(amount_now, n) AS amount,
     arg_max(currency, n) AS currency,
     arg_max(close_now, n) AS expected_close_date,
-    ${local("arg_min(changed_at, n)")} AS created_date,
-    ${local("max(CASE WHEN is_close THEN changed_at END)")} AS closed_date,
-    count(DISTINCT CASE WHEN is_change THEN changed_at END) AS changes
+    ${local("arg_min(row_at, n)")} AS created_date,
+    ${local("max(CASE WHEN is_close THEN row_at END)")} AS closed_date,
+    count(DISTINCT CASE WHEN is_change THEN row_at END) AS changes
   FROM changed GROUP BY deal_id ORDER BY deal_id`;
 
 const snapshotSql = (config: RevenueConfig, local: (instant: string) => string) => `
@@ -209,8 +210,8 @@ const snapshotSql = (config: RevenueConfig, local: (instant: string) => string) 
     arg_min(stage, ordinal) AS stage,
     coalesce(arg_min(amount, ordinal), 0) AS amount,
     arg_min(currency, ordinal) AS currency,
-    coalesce(arg_min(close_date, ordinal), strftime(timezone('UTC', arg_min(changed_at, ordinal)), '%Y-%m-%d')) AS expected_close_date,
-    ${local("arg_min(changed_at, ordinal)")} AS created_date,
+    coalesce(arg_min(close_date, ordinal), strftime(timezone('UTC', arg_min(row_at, ordinal)), '%Y-%m-%d')) AS expected_close_date,
+    ${local("arg_min(row_at, ordinal)")} AS created_date,
     CASE WHEN arg_min(stage, ordinal) IN (${quote(config.wonStage)}, ${quote(config.lostStage)})
       THEN ${local("arg_min(closed_at, ordinal)")} END AS closed_date,
     CASE WHEN arg_min(stage, ordinal) IN (${quote(config.wonStage)}, ${quote(config.lostStage)}) THEN 1 ELSE 0 END AS changes
