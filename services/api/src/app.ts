@@ -1,4 +1,5 @@
 import { EnvelopArmorPlugin } from "@escape.tech/graphql-armor";
+import { useCSRFPrevention } from "@graphql-yoga/plugin-csrf-prevention";
 import { usePrometheus } from "@graphql-yoga/plugin-prometheus";
 import { useResponseCache } from "@graphql-yoga/plugin-response-cache";
 import type { RevenueConfig } from "@revgraph/domain";
@@ -15,7 +16,10 @@ import { answerCachePlugin } from "./plugins/answer-cache.ts";
 import { authPlugin } from "./plugins/auth.ts";
 import { compressionPlugin } from "./plugins/compression.ts";
 import { healthPlugin } from "./plugins/health.ts";
+import { introspectionPlugin } from "./plugins/introspection.ts";
 import { observabilityPlugin, requestInfo } from "./plugins/observability.ts";
+import { defaultQueryLimits, type QueryLimits, queryLimitsPlugin } from "./plugins/query-limits.ts";
+import { defaultRequestShapeLimits, type RequestShapeLimits, requestShapePlugin } from "./plugins/request-shape.ts";
 import { type WebAppOptions, webAppPlugin } from "./plugins/web-app.ts";
 import { schema } from "./schema/index.ts";
 
@@ -31,8 +35,12 @@ export interface AppOptions {
   readonly clock?: () => Date;
   /** Cache query responses per token, graph position and minute (default true); 0 events changed → same answer. */
   readonly responseCache?: boolean;
-  /** Query depth / cost / alias limits. */
-  readonly limits?: { readonly maxDepth?: number; readonly maxCost?: number; readonly maxAliases?: number };
+  /** Query depth / cost / alias limits (see {@link QueryLimits} for the defaults and how cost is estimated). */
+  readonly limits?: Partial<QueryLimits>;
+  /** Request body and variables limits (see {@link RequestShapeLimits}). */
+  readonly requestLimits?: Partial<RequestShapeLimits>;
+  /** Who may introspect the schema: everyone (demo mode) or only callers with a valid token (default). */
+  readonly introspection?: "everyone" | "signed-in";
   /** Structured request logs (default: none). */
   readonly logger?: Logger;
   /** Prometheus registry served at /metrics (default: a fresh one per app). */
@@ -54,9 +62,10 @@ export function createApp(options: AppOptions): YogaServerInstance<Record<string
   // so those three make the cache session: any new event or a new minute gives a fresh answer.
   const session = (request: Request) =>
     `${request.headers.get("authorization") ?? "anonymous"}|${options.readModel.position}|${Math.floor(clock().getTime() / 60_000)}`;
+  const graphqlEndpoint = "/graphql";
   return createYoga<Record<string, unknown>, Context>({
     schema,
-    graphqlEndpoint: "/graphql",
+    graphqlEndpoint,
     landingPage: false,
     maskedErrors: options.maskErrors ?? process.env.NODE_ENV !== "development",
     graphiql: {
@@ -93,16 +102,21 @@ export function createApp(options: AppOptions): YogaServerInstance<Record<string
       compressionPlugin(),
       ...(options.web ? [webAppPlugin(options.web)] : []),
       healthPlugin(options.readModel, headPosition),
+      requestShapePlugin(graphqlEndpoint, { ...defaultRequestShapeLimits, ...options.requestLimits }),
+      useCSRFPrevention(),
       ...(caching ? [answerCachePlugin({ session })] : []),
       useResponseCache({ enabled: () => caching, session, ttl: 60_000 }),
       authPlugin(options.jwtSecret, options.readModel),
+      introspectionPlugin(options.introspection ?? "signed-in"),
+      // graphql-armor for the token and directive counts at parse time; depth, aliases and cost are queryLimitsPlugin's.
       EnvelopArmorPlugin({
-        maxDepth: { n: options.limits?.maxDepth ?? 12 },
-        costLimit: { maxCost: options.limits?.maxCost ?? 20_000 },
-        maxAliases: { n: options.limits?.maxAliases ?? 30 },
         maxTokens: { n: 5_000 },
+        maxDepth: { enabled: false },
+        costLimit: { enabled: false },
+        maxAliases: { enabled: false },
         blockFieldSuggestion: { enabled: false },
       }),
+      queryLimitsPlugin({ ...defaultQueryLimits, ...options.limits }),
     ],
   });
 }

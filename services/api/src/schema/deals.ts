@@ -1,9 +1,8 @@
-import { resolveArrayConnection } from "@pothos/plugin-relay";
 import { type DealSnapshot, dealAt, listOf, timeSlice } from "@revgraph/domain";
 import { type DealRisk, dealRisks } from "@revgraph/kpis";
 import { builder } from "../builder.ts";
 import type { Context } from "../context.ts";
-import { eventPage } from "./events.ts";
+import { listConnection, pageOf, pageWindow } from "./connection.ts";
 import { kpiScopeFor } from "./kpis.ts";
 import { AccountRef, ContactRef, DealRef, DealRiskRef, EventRef, InteractionRef, RepRef, StageStayRef } from "./refs.ts";
 
@@ -109,8 +108,8 @@ builder.node(DealRef, {
     interactions: t.connection({
       type: InteractionRef,
       resolve: (deal, args, context) =>
-        resolveArrayConnection(
-          { args },
+        listConnection(
+          args,
           deal.interactionIds.flatMap((id) => context.readModel.state.interactions[id] ?? []),
         ),
     }),
@@ -126,12 +125,12 @@ builder.node(DealRef, {
       authScopes: { traces: true },
       description: "The deal's own stream: the exact events behind everything above.",
       resolve: async (deal, args, context) => {
-        const stream = await context.store.readStream(`deal-${deal.id}`);
-        const after = args.after ? Number(args.after) : 0;
-        return eventPage(
-          context,
-          stream.filter((event) => event.globalPosition > after),
-          Math.min(args.first ?? 50, 500),
+        const window = pageWindow(args);
+        return pageOf(
+          await context.store.readStream(`deal-${deal.id}`),
+          (event) => event.globalPosition,
+          window,
+          (event) => context.viewer?.canSeeEvent(event) ?? false,
         );
       },
     }),
@@ -250,7 +249,7 @@ builder.queryFields((t) => ({
         const sign = direction === "DESC" ? -1 : 1;
         deals.sort((a, b) => sign * byField(a, b) || naturalOrder.compare(a.id, b.id));
       }
-      return resolveArrayConnection({ args }, deals);
+      return listConnection(args, deals);
     },
   }),
   deal: t.field({

@@ -2,44 +2,8 @@ import type { RecordedEvent } from "@revgraph/events";
 import { GraphQLError } from "graphql";
 import { builder } from "../builder.ts";
 import type { Context } from "../context.ts";
+import { pageOf, pageWindow } from "./connection.ts";
 import { EventRef } from "./refs.ts";
-
-/** Pages events by global position: a cursor is the position of the last event on the previous page. */
-export async function eventPage(
-  context: Context,
-  events: AsyncIterable<RecordedEvent> | Iterable<RecordedEvent>,
-  first: number,
-): Promise<{
-  edges: { cursor: string; node: RecordedEvent }[];
-  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
-}> {
-  const edges: { cursor: string; node: RecordedEvent }[] = [];
-  let hasNextPage = false;
-  for await (const event of events) {
-    if (!context.viewer?.canSeeEvent(event)) continue;
-    if (edges.length === first) {
-      hasNextPage = true;
-      break;
-    }
-    edges.push({ cursor: String(event.globalPosition), node: event });
-  }
-  return {
-    edges,
-    pageInfo: {
-      hasNextPage,
-      hasPreviousPage: false,
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges.at(-1)?.cursor ?? null,
-    },
-  };
-}
-
-/** Reads a connection's `after` cursor (a global position). */
-export function positionCursor(after: string | null | undefined): number {
-  if (after === null || after === undefined) return 0;
-  if (!/^\d+$/.test(after)) throw new Error(`after: ${JSON.stringify(after)} is not a cursor from this connection`);
-  return Number(after);
-}
 
 builder.node(EventRef, {
   description: "One immutable event exactly as stored: its envelope and its data.",
@@ -74,16 +38,17 @@ builder.queryField("events", (t) =>
       types: t.arg.stringList({ required: false }),
       streamPrefix: t.arg.string({ required: false }),
     },
-    resolve: async (_root, args, context) => {
-      const first = Math.min(args.first ?? 50, 500);
-      return eventPage(
-        context,
+    resolve: (_root, args, context) => {
+      const window = pageWindow(args);
+      return pageOf(
         context.store.readAll({
-          after: positionCursor(args.after),
+          after: Math.max(0, window.after),
           ...(args.types ? { types: args.types } : {}),
           ...(args.streamPrefix ? { streamPrefix: args.streamPrefix } : {}),
         }),
-        first,
+        (event) => event.globalPosition,
+        window,
+        (event) => context.viewer?.canSeeEvent(event) ?? false,
       );
     },
   }),

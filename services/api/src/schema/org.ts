@@ -1,7 +1,7 @@
-import { resolveArrayConnection } from "@pothos/plugin-relay";
 import { repTeamAt, teamManagerAt, timeSlice } from "@revgraph/domain";
 import { builder } from "../builder.ts";
 import type { Context } from "../context.ts";
+import { listConnection } from "./connection.ts";
 import { AccountRef, ContactRef, DealRef, ForecastRef, QuotaRef, RepRef, TeamRef } from "./refs.ts";
 
 const visibleAccountsByRequest = new WeakMap<Context, Set<string>>();
@@ -53,8 +53,8 @@ builder.node(RepRef, {
     deals: t.connection({
       type: DealRef,
       resolve: (rep, args, context) =>
-        resolveArrayConnection(
-          { args },
+        listConnection(
+          args,
           [...context.readModel.currentDeals().values()].filter((deal) => deal.ownerRepId === rep.repId),
         ),
     }),
@@ -117,8 +117,8 @@ builder.node(AccountRef, {
     deals: t.connection({
       type: DealRef,
       resolve: (account, args, context) =>
-        resolveArrayConnection(
-          { args },
+        listConnection(
+          args,
           [...context.readModel.currentDeals().values()].filter(
             (deal) => deal.accountId === account.accountId && context.viewer?.canSeeDeal(deal),
           ),
@@ -219,7 +219,7 @@ builder.queryFields((t) => ({
             (!args.region || account.region === args.region),
         )
         .sort((a, b) => a.accountId.localeCompare(b.accountId, "en", { numeric: true }));
-      return resolveArrayConnection({ args }, accounts);
+      return listConnection(args, accounts);
     },
   }),
   forecasts: t.field({
