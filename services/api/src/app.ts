@@ -8,6 +8,7 @@ import { createLogger, type Logger, tracedEventStore } from "@revgraph/observabi
 import type { RevenueReadModel } from "@revgraph/read-model";
 import { createYoga, type YogaServerInstance } from "graphql-yoga";
 import { Registry } from "prom-client";
+import type { TokenPolicy } from "./auth.ts";
 import { type Context, createLoaders } from "./context.ts";
 import { exampleQueries } from "./examples.ts";
 import { KpiService } from "./kpi-service.ts";
@@ -29,6 +30,8 @@ export interface AppOptions {
   readonly readModel: RevenueReadModel;
   readonly config: RevenueConfig;
   readonly jwtSecret: string;
+  /** What bearer tokens must satisfy: maximum lifetime (default 24 h), issuer, audience. */
+  readonly tokens?: TokenPolicy;
   /** Mask unexpected errors' messages (default: true unless NODE_ENV is "development"). */
   readonly maskErrors?: boolean;
   /** The clock (tests pin it); default the system clock. */
@@ -106,7 +109,7 @@ export function createApp(options: AppOptions): YogaServerInstance<Record<string
       useCSRFPrevention(),
       ...(caching ? [answerCachePlugin({ session })] : []),
       useResponseCache({ enabled: () => caching, session, ttl: 60_000 }),
-      authPlugin(options.jwtSecret, options.readModel),
+      authPlugin(options.jwtSecret, options.readModel, options.tokens),
       introspectionPlugin(options.introspection ?? "signed-in"),
       // graphql-armor for the token and directive counts at parse time; depth, aliases and cost are queryLimitsPlugin's.
       EnvelopArmorPlugin({
