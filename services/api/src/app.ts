@@ -2,7 +2,8 @@ import { EnvelopArmorPlugin } from "@escape.tech/graphql-armor";
 import { useCSRFPrevention } from "@graphql-yoga/plugin-csrf-prevention";
 import { usePrometheus } from "@graphql-yoga/plugin-prometheus";
 import { useResponseCache } from "@graphql-yoga/plugin-response-cache";
-import type { RevenueConfig } from "@revgraph/domain";
+import { CommandPipeline, type InputBounds, type ReferenceKind } from "@revgraph/app";
+import type { GraphState, RevenueConfig } from "@revgraph/domain";
 import type { EventStore } from "@revgraph/event-store";
 import { createLogger, type Logger, tracedEventStore } from "@revgraph/observability";
 import type { RevenueReadModel } from "@revgraph/read-model";
@@ -42,6 +43,8 @@ export interface AppOptions {
   readonly limits?: Partial<QueryLimits>;
   /** Request body and variables limits (see {@link RequestShapeLimits}). */
   readonly requestLimits?: Partial<RequestShapeLimits>;
+  /** Bounds on command input: amounts, years, id and name lengths (see {@link InputBounds} for the defaults). */
+  readonly inputBounds?: Partial<InputBounds>;
   /** Who may introspect the schema: everyone (demo mode) or only callers with a valid token (default). */
   readonly introspection?: "everyone" | "signed-in";
   /** Structured request logs (default: none). */
@@ -52,6 +55,14 @@ export interface AppOptions {
   readonly web?: WebAppOptions;
 }
 
+/** Whether an entity a command refers to exists in the graph. */
+const referenced: Record<ReferenceKind, (state: GraphState, id: string) => boolean> = {
+  account: (state, id) => Object.hasOwn(state.accounts, id),
+  rep: (state, id) => Object.hasOwn(state.reps, id),
+  team: (state, id) => Object.hasOwn(state.teams, id),
+  contact: (state, id) => Object.hasOwn(state.contacts, id),
+};
+
 /** The revgraph GraphQL app (graphql-yoga over the Pothos schema), separate from any listener. */
 export function createApp(options: AppOptions): YogaServerInstance<Record<string, unknown>, Context> {
   const kpis = new KpiService(options.readModel);
@@ -61,6 +72,14 @@ export function createApp(options: AppOptions): YogaServerInstance<Record<string
   // Commands go through the traced store: their appends become spans of the request and count in the metrics.
   const store = tracedEventStore(options.store, apiMetrics(registry, options.readModel, headPosition));
   const caching = options.responseCache ?? true;
+  const state = () => options.readModel.state;
+  const commands = new CommandPipeline({
+    store,
+    config: options.config,
+    ...(options.inputBounds ? { bounds: options.inputBounds } : {}),
+    references: (kind, id) => referenced[kind](state(), id),
+    afterAppend: (position) => options.readModel.waitFor(position),
+  });
   // A query's answer depends only on the caller, the events applied so far and the minute KPIs are evaluated at,
   // so those three make the cache session: any new event or a new minute gives a fresh answer.
   const session = (request: Request) =>
@@ -81,6 +100,7 @@ export function createApp(options: AppOptions): YogaServerInstance<Record<string
       return {
         viewer: null,
         store,
+        commands,
         correlationId: requestInfo(request)?.correlationId,
         readModel: options.readModel,
         config: options.config,

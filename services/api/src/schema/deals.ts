@@ -50,11 +50,17 @@ export function dealsAt(context: Context, asOf?: string | null, knownAt?: string
   return deals;
 }
 
+/** The deal when the caller may see it, else null: hidden and missing deals get the same answer. */
+function visibleDeal(context: Context, deal: DealSnapshot | null | undefined): DealSnapshot | null {
+  return deal && context.viewer?.canSeeDeal(deal) ? deal : null;
+}
+
 builder.node(DealRef, {
   description: "A deal as it stands (or stood, with asOf/knownAt), derived from its events.",
   authScopes: (deal, context) => context.viewer?.canSeeDeal(deal) ?? false,
   id: { resolve: (deal) => deal.id },
-  loadOne: (id, context) => context.loaders.deal.load(id),
+  // A deal the caller may not see answers like a missing one (null), so existence cannot be probed.
+  loadOne: async (id, context) => visibleDeal(context, await context.loaders.deal.load(id)),
   fields: (t) => ({
     dealId: t.exposeString("id"),
     name: t.exposeString("name"),
@@ -261,16 +267,19 @@ builder.queryFields((t) => ({
       asOf: t.arg({ type: "DateTime", required: false }),
       knownAt: t.arg({ type: "DateTime", required: false }),
     },
-    resolve: (_root, args, context) => {
-      if (!args.asOf && !args.knownAt) return context.loaders.deal.load(args.dealId);
+    resolve: async (_root, args, context) => {
+      if (!args.asOf && !args.knownAt) return visibleDeal(context, await context.loaders.deal.load(args.dealId));
       const facts = context.readModel.state.deals[args.dealId];
       if (!facts) return null;
       const state = context.readModel.state;
-      return dealAt(
-        state,
-        facts,
-        timeSlice(state, { asOf: args.asOf ?? undefined, knownAt: args.knownAt ?? undefined }),
-        context.config,
+      return visibleDeal(
+        context,
+        dealAt(
+          state,
+          facts,
+          timeSlice(state, { asOf: args.asOf ?? undefined, knownAt: args.knownAt ?? undefined }),
+          context.config,
+        ),
       );
     },
   }),

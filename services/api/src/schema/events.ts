@@ -9,7 +9,11 @@ builder.node(EventRef, {
   description: "One immutable event exactly as stored: its envelope and its data.",
   authScopes: (event, context) => context.viewer?.canSeeEvent(event) ?? false,
   id: { resolve: (event) => event.id },
-  loadOne: async (id, context) => (await context.store.readEventsById([id]))[0] ?? null,
+  // An event the caller may not see answers like a missing one (null).
+  loadOne: async (id, context) => {
+    const event = (await context.store.readEventsById([id]))[0];
+    return event && context.viewer?.canSeeEvent(event) ? event : null;
+  },
   fields: (t) => ({
     eventId: t.exposeString("id", { description: "The event's UUID." }),
     type: t.exposeString("type"),

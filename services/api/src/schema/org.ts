@@ -26,7 +26,11 @@ builder.node(RepRef, {
   description: "A quota-carrying seller.",
   authScopes: (rep, context) => context.viewer?.canSeeRep(rep.repId) ?? false,
   id: { resolve: (rep) => rep.repId },
-  loadOne: (id, context) => context.loaders.rep.load(id),
+  // Hidden answers like missing (null), here and in the other nodes.
+  loadOne: async (id, context) => {
+    const rep = await context.loaders.rep.load(id);
+    return rep && context.viewer?.canSeeRep(rep.repId) ? rep : null;
+  },
   fields: (t) => ({
     repId: t.exposeString("repId"),
     name: t.exposeString("name"),
@@ -65,7 +69,10 @@ builder.node(TeamRef, {
   description: "A sales team and its manager.",
   authScopes: (team, context) => context.viewer?.canSeeTeam(team.teamId) ?? false,
   id: { resolve: (team) => team.teamId },
-  loadOne: (id, context) => context.loaders.team.load(id),
+  loadOne: async (id, context) => {
+    const team = await context.loaders.team.load(id);
+    return team && context.viewer?.canSeeTeam(team.teamId) ? team : null;
+  },
   fields: (t) => ({
     teamId: t.exposeString("teamId"),
     name: t.exposeString("name"),
@@ -90,7 +97,10 @@ builder.node(AccountRef, {
   description: "A buying organisation.",
   authScopes: (account, context) => (context.viewer?.readsAll ?? false) || visibleAccountIds(context).has(account.accountId),
   id: { resolve: (account) => account.accountId },
-  loadOne: (id, context) => context.loaders.account.load(id),
+  loadOne: async (id, context) => {
+    const account = await context.loaders.account.load(id);
+    return account && (context.viewer?.readsAll || visibleAccountIds(context).has(account.accountId)) ? account : null;
+  },
   fields: (t) => ({
     accountId: t.exposeString("accountId"),
     name: t.exposeString("name"),
