@@ -92,6 +92,13 @@ describe("paging", () => {
     expect(tail).toEqual([head - 1, head]);
     expect((last.body.data.events as Page).pageInfo).toMatchObject({ hasPreviousPage: true, hasNextPage: false });
 
+    const near = async (cursor: string) =>
+      (await api.gql(api.tokens.exec, `{ events(last: 3, before: "${cursor}") { ${eventPage} } }`)).body.data.events as Page;
+    expect((await near("5")).edges.map((edge) => edge.node.globalPosition)).toEqual([2, 3, 4]);
+    expect((await near("5")).pageInfo.hasPreviousPage).toBe(true);
+    expect((await near("3")).edges.map((edge) => edge.node.globalPosition)).toEqual([1, 2]);
+    expect((await near("3")).pageInfo.hasPreviousPage).toBe(false);
+
     const prefix = `deal-${api.myDeal.id}`;
     const walk = async (direction: "forwards" | "backwards") => {
       const seen: number[] = [];

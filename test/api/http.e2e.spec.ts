@@ -48,6 +48,33 @@ describe("GraphQL over a real HTTP server on loopback", () => {
     }
   });
 
+  it("refuses a 10 MB body with 413 and a body without a stated length with 411, without holding them", async () => {
+    const rssBefore = process.memoryUsage().rss;
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const big = await fetch(`${url}/graphql`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${api.tokens.exec}` },
+        body: JSON.stringify({ query: "{ viewer { role } }", variables: { padding: "x".repeat(10 * 1024 * 1024) } }),
+      });
+      expect(big.status).toBe(413);
+      await big.text();
+    }
+    expect(process.memoryUsage().rss - rssBefore).toBeLessThan(200 * 1024 * 1024);
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode(JSON.stringify({ query: "{ viewer { role } }" })));
+        controller.close();
+      },
+    });
+    const chunked = await fetch(`${url}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${api.tokens.exec}` },
+      body,
+      duplex: "half",
+    } as RequestInit);
+    expect(chunked.status).toBe(411);
+  });
+
   it("serves health, readiness and GraphiQL", async () => {
     expect((await fetch(`${url}/health`)).status).toBe(200);
     expect(await (await fetch(`${url}/ready`)).json()).toMatchObject({ status: "ready" });

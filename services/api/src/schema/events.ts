@@ -42,11 +42,16 @@ builder.queryField("events", (t) =>
       types: t.arg.stringList({ required: false }),
       streamPrefix: t.arg.string({ required: false }),
     },
-    resolve: (_root, args, context) => {
+    resolve: async (_root, args, context) => {
       const window = pageWindow(args);
+      // Positions are 1…head without gaps, so when every event is visible a backward page starts reading just before
+      // it (one extra event tells whether earlier ones exist) instead of scanning the log from the start.
+      const everything = (context.viewer?.readsAll ?? false) && !args.types && !args.streamPrefix;
+      const end = window.from === "end" && everything ? Math.min(window.before, (await context.store.headPosition()) + 1) : 0;
+      const start = end > 0 ? Math.max(window.after, end - window.size - 2) : window.after;
       return pageOf(
         context.store.readAll({
-          after: Math.max(0, window.after),
+          after: Math.max(0, start),
           ...(args.types ? { types: args.types } : {}),
           ...(args.streamPrefix ? { streamPrefix: args.streamPrefix } : {}),
         }),
