@@ -116,9 +116,11 @@ describe("GraphQL API over yoga.fetch", () => {
       `{ deals(first: 1) { edges { node { account { deals(first: 1) { edges { node { account { deals(first: 1) { edges { node { account { deals(first:1) { edges { node { dealId } } } } } } } } } } } } } } } }`,
     );
     expect(deep.body.errors?.[0]?.message).toMatch(/depth/i);
+    expect(deep.body.errors?.[0]?.extensions?.code).toBe("DEPTH_LIMIT_EXCEEDED");
     const aliases = Array.from({ length: 40 }, (_, index) => `a${index}: viewer { role }`).join(" ");
     const many = await api.gql(api.tokens.exec, `{ ${aliases} }`);
     expect(many.body.errors?.[0]?.message).toMatch(/alias/i);
+    expect(many.body.errors?.[0]?.extensions?.code).toBe("ALIAS_LIMIT_EXCEEDED");
   });
 
   it("answers /health and /ready", async () => {

@@ -1,4 +1,5 @@
 import { type Context, createLoaders, KpiService, schema, Viewer } from "@revgraph/api";
+import { CommandPipeline } from "@revgraph/app";
 import { defaultConfig } from "@revgraph/domain";
 import { graphql } from "graphql";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -16,6 +17,7 @@ describe("no N+1", () => {
     const context: Context = {
       viewer: new Viewer({ sub: "eve", role: "exec" }, () => api.readModel.state),
       store: api.store,
+      commands: new CommandPipeline({ store: api.store, config: defaultConfig, references: () => true }),
       correlationId: undefined,
       readModel: api.readModel,
       config: defaultConfig,

@@ -1,3 +1,5 @@
+import { DateTime } from "luxon";
+
 /** Milliseconds in a day. */
 export const DAY_MS = 86_400_000;
 
@@ -81,9 +83,20 @@ export class PeriodError extends Error {
   override readonly name = "PeriodError";
 }
 
+/** The calendar years a period may fall in: `Date.UTC` would read year 50 as 1950, and far years are typos. */
+export const periodYears = { min: 1900, max: 2200 } as const;
+
+function checkedYear(spec: string, digits: string | undefined): number {
+  const year = Number(digits);
+  if (!(year >= periodYears.min && year <= periodYears.max))
+    throw new PeriodError(`period ${JSON.stringify(spec)}: the year must be from ${periodYears.min} to ${periodYears.max}`);
+  return year;
+}
+
 function monthStart(year: number, month: number): string {
-  const normalised = new Date(Date.UTC(year, month - 1, 1));
-  return normalised.toISOString().slice(0, 10);
+  return DateTime.utc(year, 1, 1)
+    .plus({ months: month - 1 })
+    .toISODate() as string;
 }
 
 /**
@@ -106,19 +119,25 @@ export function parsePeriod(spec: string, timeZone: string, now: Date): Period {
   };
   let match = /^(\d{4})-Q([1-4])$/.exec(spec);
   if (match) {
-    const year = Number(match[1]);
+    const year = checkedYear(spec, match[1]);
     const quarter = Number(match[2]);
     return make(monthStart(year, quarter * 3 - 2), monthStart(year, quarter * 3 + 1));
   }
   match = /^(\d{4})-H([12])$/.exec(spec);
   if (match) {
-    const year = Number(match[1]);
+    const year = checkedYear(spec, match[1]);
     return make(monthStart(year, match[2] === "1" ? 1 : 7), monthStart(year, match[2] === "1" ? 7 : 13));
   }
   match = /^(\d{4})-(0[1-9]|1[0-2])$/.exec(spec);
-  if (match) return make(monthStart(Number(match[1]), Number(match[2])), monthStart(Number(match[1]), Number(match[2]) + 1));
+  if (match) {
+    const year = checkedYear(spec, match[1]);
+    return make(monthStart(year, Number(match[2])), monthStart(year, Number(match[2]) + 1));
+  }
   match = /^(\d{4})$/.exec(spec);
-  if (match) return make(`${match[1]}-01-01`, `${Number(match[1]) + 1}-01-01`);
+  if (match) {
+    const year = checkedYear(spec, match[1]);
+    return make(`${match[1]}-01-01`, `${year + 1}-01-01`);
+  }
   match = /^trailing-(\d{1,4})d$/.exec(spec);
   if (match) {
     const today = localDate(now.toISOString(), timeZone);
@@ -129,9 +148,9 @@ export function parsePeriod(spec: string, timeZone: string, now: Date): Period {
   if (match) {
     const [from, to] = [match[1] as string, match[2] as string];
     for (const date of [from, to]) {
-      if (Number.isNaN(Date.parse(`${date}T00:00:00Z`)) || new Date(`${date}T00:00:00Z`).toISOString().slice(0, 10) !== date) {
+      if (!DateTime.fromISO(date, { zone: "utc" }).isValid)
         throw new PeriodError(`period ${JSON.stringify(spec)}: ${date} is not a calendar date`);
-      }
+      checkedYear(spec, date.slice(0, 4));
     }
     return make(from, to);
   }

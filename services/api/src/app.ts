@@ -1,12 +1,15 @@
 import { EnvelopArmorPlugin } from "@escape.tech/graphql-armor";
+import { useCSRFPrevention } from "@graphql-yoga/plugin-csrf-prevention";
 import { usePrometheus } from "@graphql-yoga/plugin-prometheus";
 import { useResponseCache } from "@graphql-yoga/plugin-response-cache";
-import type { RevenueConfig } from "@revgraph/domain";
+import { CommandPipeline, type InputBounds, type ReferenceKind } from "@revgraph/app";
+import type { GraphState, RevenueConfig } from "@revgraph/domain";
 import type { EventStore } from "@revgraph/event-store";
 import { createLogger, type Logger, tracedEventStore } from "@revgraph/observability";
 import type { RevenueReadModel } from "@revgraph/read-model";
 import { createYoga, type YogaServerInstance } from "graphql-yoga";
 import { Registry } from "prom-client";
+import type { TokenPolicy } from "./auth.ts";
 import { type Context, createLoaders } from "./context.ts";
 import { exampleQueries } from "./examples.ts";
 import { KpiService } from "./kpi-service.ts";
@@ -15,7 +18,10 @@ import { answerCachePlugin } from "./plugins/answer-cache.ts";
 import { authPlugin } from "./plugins/auth.ts";
 import { compressionPlugin } from "./plugins/compression.ts";
 import { healthPlugin } from "./plugins/health.ts";
+import { introspectionPlugin } from "./plugins/introspection.ts";
 import { observabilityPlugin, requestInfo } from "./plugins/observability.ts";
+import { defaultQueryLimits, type QueryLimits, queryLimitsPlugin } from "./plugins/query-limits.ts";
+import { defaultRequestShapeLimits, type RequestShapeLimits, requestShapePlugin } from "./plugins/request-shape.ts";
 import { type WebAppOptions, webAppPlugin } from "./plugins/web-app.ts";
 import { schema } from "./schema/index.ts";
 
@@ -25,14 +31,22 @@ export interface AppOptions {
   readonly readModel: RevenueReadModel;
   readonly config: RevenueConfig;
   readonly jwtSecret: string;
+  /** What bearer tokens must satisfy: maximum lifetime (default 24 h), issuer, audience. */
+  readonly tokens?: TokenPolicy;
   /** Mask unexpected errors' messages (default: true unless NODE_ENV is "development"). */
   readonly maskErrors?: boolean;
   /** The clock (tests pin it); default the system clock. */
   readonly clock?: () => Date;
   /** Cache query responses per token, graph position and minute (default true); 0 events changed → same answer. */
   readonly responseCache?: boolean;
-  /** Query depth / cost / alias limits. */
-  readonly limits?: { readonly maxDepth?: number; readonly maxCost?: number; readonly maxAliases?: number };
+  /** Query depth / cost / alias limits (see {@link QueryLimits} for the defaults and how cost is estimated). */
+  readonly limits?: Partial<QueryLimits>;
+  /** Request body and variables limits (see {@link RequestShapeLimits}). */
+  readonly requestLimits?: Partial<RequestShapeLimits>;
+  /** Bounds on command input: amounts, years, id and name lengths (see {@link InputBounds} for the defaults). */
+  readonly inputBounds?: Partial<InputBounds>;
+  /** Who may introspect the schema: everyone (demo mode) or only callers with a valid token (default). */
+  readonly introspection?: "everyone" | "signed-in";
   /** Structured request logs (default: none). */
   readonly logger?: Logger;
   /** Prometheus registry served at /metrics (default: a fresh one per app). */
@@ -40,6 +54,14 @@ export interface AppOptions {
   /** Serve the dashboard's build at `/` (and demo tokens at /demo/tokens when given). */
   readonly web?: WebAppOptions;
 }
+
+/** Whether an entity a command refers to exists in the graph. */
+const referenced: Record<ReferenceKind, (state: GraphState, id: string) => boolean> = {
+  account: (state, id) => Object.hasOwn(state.accounts, id),
+  rep: (state, id) => Object.hasOwn(state.reps, id),
+  team: (state, id) => Object.hasOwn(state.teams, id),
+  contact: (state, id) => Object.hasOwn(state.contacts, id),
+};
 
 /** The revgraph GraphQL app (graphql-yoga over the Pothos schema), separate from any listener. */
 export function createApp(options: AppOptions): YogaServerInstance<Record<string, unknown>, Context> {
@@ -50,13 +72,22 @@ export function createApp(options: AppOptions): YogaServerInstance<Record<string
   // Commands go through the traced store: their appends become spans of the request and count in the metrics.
   const store = tracedEventStore(options.store, apiMetrics(registry, options.readModel, headPosition));
   const caching = options.responseCache ?? true;
+  const state = () => options.readModel.state;
+  const commands = new CommandPipeline({
+    store,
+    config: options.config,
+    ...(options.inputBounds ? { bounds: options.inputBounds } : {}),
+    references: (kind, id) => referenced[kind](state(), id),
+    afterAppend: (position) => options.readModel.waitFor(position),
+  });
   // A query's answer depends only on the caller, the events applied so far and the minute KPIs are evaluated at,
   // so those three make the cache session: any new event or a new minute gives a fresh answer.
   const session = (request: Request) =>
     `${request.headers.get("authorization") ?? "anonymous"}|${options.readModel.position}|${Math.floor(clock().getTime() / 60_000)}`;
+  const graphqlEndpoint = "/graphql";
   return createYoga<Record<string, unknown>, Context>({
     schema,
-    graphqlEndpoint: "/graphql",
+    graphqlEndpoint,
     landingPage: false,
     maskedErrors: options.maskErrors ?? process.env.NODE_ENV !== "development",
     graphiql: {
@@ -69,6 +100,7 @@ export function createApp(options: AppOptions): YogaServerInstance<Record<string
       return {
         viewer: null,
         store,
+        commands,
         correlationId: requestInfo(request)?.correlationId,
         readModel: options.readModel,
         config: options.config,
@@ -93,16 +125,21 @@ export function createApp(options: AppOptions): YogaServerInstance<Record<string
       compressionPlugin(),
       ...(options.web ? [webAppPlugin(options.web)] : []),
       healthPlugin(options.readModel, headPosition),
+      requestShapePlugin(graphqlEndpoint, { ...defaultRequestShapeLimits, ...options.requestLimits }),
+      useCSRFPrevention(),
       ...(caching ? [answerCachePlugin({ session })] : []),
       useResponseCache({ enabled: () => caching, session, ttl: 60_000 }),
-      authPlugin(options.jwtSecret, options.readModel),
+      authPlugin(options.jwtSecret, options.readModel, options.tokens),
+      introspectionPlugin(options.introspection ?? "signed-in"),
+      // graphql-armor for the token and directive counts at parse time; depth, aliases and cost are queryLimitsPlugin's.
       EnvelopArmorPlugin({
-        maxDepth: { n: options.limits?.maxDepth ?? 12 },
-        costLimit: { maxCost: options.limits?.maxCost ?? 20_000 },
-        maxAliases: { n: options.limits?.maxAliases ?? 30 },
         maxTokens: { n: 5_000 },
+        maxDepth: { enabled: false },
+        costLimit: { enabled: false },
+        maxAliases: { enabled: false },
         blockFieldSuggestion: { enabled: false },
       }),
+      queryLimitsPlugin({ ...defaultQueryLimits, ...options.limits }),
     ],
   });
 }

@@ -4,6 +4,7 @@ import RelayPlugin from "@pothos/plugin-relay";
 import ScopeAuthPlugin from "@pothos/plugin-scope-auth";
 import { GraphQLError } from "graphql";
 import type { Context } from "./context.ts";
+import { pageSizes } from "./schema/connection.ts";
 
 /** Scopes the schema checks on types and fields (see viewer.ts for the rules behind them). */
 export interface Scopes {
@@ -53,6 +54,12 @@ export const builder = new SchemaBuilder<{
   relay: {
     clientMutationId: "omit",
     cursorType: "String",
+    firstArgOptions: {
+      description: `Page forwards: at most this many items, ${pageSizes.min} to ${pageSizes.max} (default ${pageSizes.default}).`,
+    },
+    lastArgOptions: { description: `Page backwards: the last this many items, ${pageSizes.min} to ${pageSizes.max}.` },
+    afterArgOptions: { description: "A cursor from this connection: the items after it." },
+    beforeArgOptions: { description: "A cursor from this connection: the items before it." },
   },
   errors: { defaultTypes: [] },
 });

@@ -1,3 +1,4 @@
+import type { CommandPipeline } from "@revgraph/app";
 import type { RevenueConfig } from "@revgraph/domain";
 import type { EventStore } from "@revgraph/event-store";
 import type { RevenueReadModel } from "@revgraph/read-model";
@@ -14,6 +15,8 @@ export interface LookupCounter {
 export interface Context {
   readonly viewer: Viewer | null;
   readonly store: EventStore;
+  /** Runs every command (the mutations only map GraphQL to it). */
+  readonly commands: CommandPipeline;
   /** The request's correlation id (x-correlation-id, else its request id): stamped on the events its commands write. */
   readonly correlationId: string | undefined;
   readonly readModel: RevenueReadModel;

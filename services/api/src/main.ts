@@ -77,6 +77,7 @@ const app = createApp({
   jwtSecret: secret,
   logger,
   web: { root: values.web, ...(demoTokens ? { demoTokens } : {}) },
+  introspection: values.demo ? "everyone" : "signed-in",
 });
 const server = createServer(app);
 server.listen(Number(values.port), values.host, () => {

@@ -20,6 +20,16 @@ export class Viewer {
     return this.claims.role;
   }
 
+  /** The token's subject: commands record it as the actor, and idempotency keys are scoped to it. */
+  get id(): string {
+    return this.claims.sub;
+  }
+
+  /** Admins run the roster commands (teams, reps, quotas). */
+  get admin(): boolean {
+    return this.role === "admin";
+  }
+
   /** exec, auditor and admin see everything. */
   get readsAll(): boolean {
     return this.role === "exec" || this.role === "auditor" || this.role === "admin";

@@ -15,6 +15,7 @@ import {
 import { RevenueReadModel, readSnapshotState, rebuildGraph, writeSnapshotFile } from "@revgraph/read-model";
 import { InvalidArgumentError } from "commander";
 import { stringify } from "csv-stringify/sync";
+import { safeCsvCells } from "./csv-cell.ts";
 import { printTable, progress } from "./output.ts";
 import { type StoreOptions, snapshotPath } from "./store.ts";
 
@@ -127,7 +128,7 @@ export async function verify(store: EventStore, options: StoreOptions) {
   return { ...chain, readModel, ok: chain.firstViolation === null && readModel.matches !== false };
 }
 
-/** Streams events, KPIs or deals to stdout or a file as NDJSON, CSV or JSON. */
+/** Streams events, KPIs or deals to stdout or a file as NDJSON, CSV (text cells neutralised against formula injection) or JSON. */
 export async function exportData(
   store: EventStore,
   what: "events" | "kpis" | "deals",
@@ -142,12 +143,12 @@ export async function exportData(
   let rows: Record<string, unknown>[] = [];
   let count = 0;
   if (what === "events") {
-    if (format === "csv") await write(stringify([], { header: true, columns: eventColumns }));
+    if (format === "csv") await write(stringify([], { header: true, columns: eventColumns, ...safeCsvCells }));
     if (format === "json") await write("[");
     for await (const event of store.readAll()) {
       if (format === "ndjson") await write(`${JSON.stringify(event)}\n`);
       else if (format === "json") await write(`${count ? "," : ""}\n${JSON.stringify(event)}`);
-      else await write(stringify([eventRow(event)], { columns: eventColumns }));
+      else await write(stringify([eventRow(event)], { columns: eventColumns, ...safeCsvCells }));
       count++;
     }
     if (format === "json") await write("\n]\n");
@@ -181,7 +182,7 @@ export async function exportData(
     count = rows.length;
     if (format === "ndjson") await write(rows.map((row) => `${JSON.stringify(row)}\n`).join(""));
     else if (format === "json") await write(`${JSON.stringify(rows, null, 2)}\n`);
-    else await write(stringify(rows, { header: true }));
+    else await write(stringify(rows, { header: true, ...safeCsvCells }));
   }
   if (options.out) await new Promise((resolve) => (output as ReturnType<typeof createWriteStream>).end(resolve));
   return { what, format, rows: count, out: options.out ?? null };

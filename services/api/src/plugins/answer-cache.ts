@@ -1,6 +1,7 @@
 import { getOperationAST } from "graphql";
 import type { Plugin } from "graphql-yoga";
 import { streamedContentTypes } from "./compression.ts";
+import { acceptedBody, type requestShapePlugin } from "./request-shape.ts";
 
 /** Limits of {@link answerCachePlugin}. */
 export interface AnswerCacheOptions {
@@ -20,7 +21,8 @@ interface StoredAnswer {
   readonly headers: readonly [string, string][];
 }
 
-const keptHeaders = ["content-type", "content-encoding", "vary", "etag", "last-modified"];
+/** Headers that belong to one request (its ids) or that the server sets for the bytes it sends; every other is kept. */
+const perRequestHeaders = new Set(["x-request-id", "x-correlation-id", "content-length", "x-cache", "date", "connection"]);
 
 /**
  * Keeps the finished bytes of successful query answers (after JSON serialisation and compression), keyed by the
@@ -28,7 +30,8 @@ const keptHeaders = ["content-type", "content-encoding", "vary", "etag", "last-m
  * dashboard refresh, is answered before authentication, parsing or execution run, with `x-cache: hit` (or 304 when
  * the client already holds that answer's ETag).
  * Mutations, subscriptions, streamed answers and answers with errors are never kept.
- * Place it after the plugins that must see every request (logging, metrics, compression).
+ * Only POSTs that passed {@link requestShapePlugin} are considered. Place it after the plugins that must see every
+ * request (logging, metrics, compression, request shape).
  */
 export function answerCachePlugin(options: AnswerCacheOptions): Plugin {
   const maxEntries = options.maxEntries ?? 1_000;
@@ -58,11 +61,12 @@ export function answerCachePlugin(options: AnswerCacheOptions): Plugin {
   };
 
   return {
-    async onRequest({ request, url, endResponse, fetchAPI }) {
-      if (request.method !== "GET" && request.method !== "POST") return;
+    onRequest({ request, url, endResponse, fetchAPI }) {
+      // Only POSTs whose shape was checked (JSON within the size limit); a GET could skip Yoga's CSRF check.
+      const body = request.method === "POST" ? acceptedBody(request) : undefined;
+      if (body === undefined) return;
       const accept = request.headers.get("accept") ?? "";
       if (streamedContentTypes.test(accept)) return;
-      const body = request.method === "POST" ? await request.clone().text() : "";
       const key = [
         options.session(request),
         url.pathname,
@@ -97,9 +101,10 @@ export function answerCachePlugin(options: AnswerCacheOptions): Plugin {
       const key = keys.get(request);
       if (key === undefined || !keepable.has(request) || response.status !== 200) return;
       if (streamedContentTypes.test(response.headers.get("content-type") ?? "")) return;
-      const headers = keptHeaders.flatMap((name) => {
-        const value = response.headers.get(name);
-        return value === null ? [] : [[name, value] as [string, string]];
+      // By iteration: a compressed answer's Headers copy may keep the names' original case, which get() misses.
+      const headers: [string, string][] = [];
+      response.headers.forEach((value, name) => {
+        if (!perRequestHeaders.has(name.toLowerCase())) headers.push([name.toLowerCase(), value]);
       });
       return response
         .clone()

@@ -30,18 +30,27 @@ export function requestInfo(request: Request | undefined): RequestInfo | undefin
 
 const quietPaths = new Set(["/health", "/ready", "/metrics"]);
 
+/** A caller's id is taken over only when it is 1 to 128 printable ASCII characters; otherwise a fresh one is used. */
+const acceptableId = /^[\x21-\x7e]{1,128}$/;
+
+/** The header's value when it is an acceptable id, else undefined. */
+export function callerId(value: string | null): string | undefined {
+  return value !== null && acceptableId.test(value) ? value : undefined;
+}
+
 /**
  * Request ids (`x-request-id`, generated when absent), correlation ids (`x-correlation-id`), a server span per
  * request whose context wraps GraphQL execution — so event-store spans and log lines inside it join the same trace —
- * and one structured log line per request. Both ids are echoed on the response.
+ * and one structured log line per request. Both ids are echoed on the response; a caller's id longer than 128 characters
+ * or with anything but printable ASCII is replaced by a generated one.
  */
 export function observabilityPlugin(logger: Logger): Plugin {
   const tracer = trace.getTracer("revgraph-api");
   const within = (contextValue: unknown) => requestInfo((contextValue as { request?: Request }).request)?.traceContext;
   return {
     onRequest({ request, url }) {
-      const requestId = request.headers.get("x-request-id") || crypto.randomUUID();
-      const correlationId = request.headers.get("x-correlation-id") || requestId;
+      const requestId = callerId(request.headers.get("x-request-id")) ?? crypto.randomUUID();
+      const correlationId = callerId(request.headers.get("x-correlation-id")) ?? requestId;
       const span = tracer.startSpan(`${request.method} ${url.pathname}`, {
         kind: SpanKind.SERVER,
         attributes: {

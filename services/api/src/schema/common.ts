@@ -1,27 +1,32 @@
+import {
+  CommandRejectedError,
+  ConcurrencyConflictError,
+  type FieldIssue,
+  GateNotMetError,
+  IdempotencyConflictError,
+  InputValidationError,
+  parseCalendarDate,
+  parseInstant,
+  TimeParseError,
+} from "@revgraph/app";
 import { GraphQLError, Kind } from "graphql";
 import { builder } from "../builder.ts";
 
-function parseDateTime(value: unknown): string {
-  if (
-    typeof value !== "string" ||
-    !/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$/.test(value) ||
-    Number.isNaN(Date.parse(value))
-  ) {
-    throw new GraphQLError(`DateTime: ${JSON.stringify(value)} is not an ISO-8601 instant (e.g. 2026-04-01T00:00:00Z)`);
-  }
-  return new Date(value.length === 10 ? `${value}T00:00:00Z` : value).toISOString();
+/** A GraphQL scalar parser over one of the application's strict parsers: a refusal names the scalar and the reason. */
+function strict(scalar: string, parse: (text: string) => string): (value: unknown) => string {
+  return (value) => {
+    if (typeof value !== "string") throw new GraphQLError(`${scalar}: expected a string, got ${typeof value}`);
+    try {
+      return parse(value);
+    } catch (error) {
+      if (error instanceof TimeParseError) throw new GraphQLError(`${scalar}: ${error.message}`);
+      throw error;
+    }
+  };
 }
 
-function parseDate(value: unknown): string {
-  if (
-    typeof value !== "string" ||
-    !/^\d{4}-\d{2}-\d{2}$/.test(value) ||
-    new Date(`${value}T00:00:00Z`).toISOString().slice(0, 10) !== value
-  ) {
-    throw new GraphQLError(`Date: ${JSON.stringify(value)} is not a calendar date (YYYY-MM-DD)`);
-  }
-  return value;
-}
+const parseDateTime = strict("DateTime", (text) => parseInstant(text));
+const parseDate = strict("Date", (text) => parseCalendarDate(text));
 
 function stringLiteral(kind: Kind, value: unknown, scalar: string): unknown {
   if (kind !== Kind.STRING) throw new GraphQLError(`${scalar} must be a string`);
@@ -30,7 +35,8 @@ function stringLiteral(kind: Kind, value: unknown, scalar: string): unknown {
 
 /** An instant, ISO-8601 with offset; returned in UTC. */
 builder.scalarType("DateTime", {
-  description: "An instant as ISO-8601 text with an offset, e.g. 2026-03-31T23:30:00-05:00 (returned in UTC).",
+  description:
+    "An instant as ISO-8601 text with an offset or Z, e.g. 2026-03-31T23:30:00-05:00 (returned in UTC); impossible dates and times are refused, years 1900 to 2200.",
   serialize: (value) => String(value),
   parseValue: parseDateTime,
   parseLiteral: (ast) => parseDateTime(stringLiteral(ast.kind, "value" in ast ? ast.value : undefined, "DateTime")),
@@ -38,7 +44,7 @@ builder.scalarType("DateTime", {
 
 /** A calendar date. */
 builder.scalarType("Date", {
-  description: "A calendar date, YYYY-MM-DD.",
+  description: "A calendar date, YYYY-MM-DD; impossible dates are refused, years 1900 to 2200.",
   serialize: (value) => String(value),
   parseValue: parseDate,
   parseLiteral: (ast) => parseDate(stringLiteral(ast.kind, "value" in ast ? ast.value : undefined, "Date")),
@@ -55,58 +61,6 @@ builder.scalarType("JSON", {
 export const ErrorInterface = builder.interfaceRef<Error>("Error").implement({
   fields: (t) => ({ message: t.exposeString("message") }),
 });
-
-/** One field that failed validation, by path. */
-export interface FieldIssue {
-  readonly path: string;
-  readonly message: string;
-}
-
-/** Input that failed validation; each issue names the field path. */
-export class InputValidationError extends Error {
-  override readonly name = "InputValidationError";
-  readonly issues: readonly FieldIssue[];
-  constructor(issues: readonly FieldIssue[]) {
-    super(`invalid input: ${issues.map((issue) => `${issue.path}: ${issue.message}`).join("; ")}`);
-    this.issues = issues;
-  }
-}
-
-/** Another writer got there first; nothing was written. */
-export class ConcurrencyConflictError extends Error {
-  override readonly name = "ConcurrencyConflictError";
-  readonly streamId: string;
-  readonly expectedRevision: string;
-  readonly actualRevision: number;
-  constructor(streamId: string, expectedRevision: string, actualRevision: number) {
-    super(`stream ${streamId} is at revision ${actualRevision}, not ${expectedRevision}: reload and retry`);
-    this.streamId = streamId;
-    this.expectedRevision = expectedRevision;
-    this.actualRevision = actualRevision;
-  }
-}
-
-/** A stage gate's evidence is missing. */
-export class GateNotMetError extends Error {
-  override readonly name = "GateNotMetError";
-  readonly stage: string;
-  readonly missingEvidence: readonly string[];
-  constructor(message: string, stage: string, missingEvidence: readonly string[]) {
-    super(message);
-    this.stage = stage;
-    this.missingEvidence = missingEvidence;
-  }
-}
-
-/** Any other rule of the domain refused the command (closed deal, unknown stage, not found, …). */
-export class CommandRejectedError extends Error {
-  override readonly name = "CommandRejectedError";
-  readonly code: string;
-  constructor(code: string, message: string) {
-    super(message);
-    this.code = code;
-  }
-}
 
 const FieldIssueRef = builder.objectRef<FieldIssue>("FieldIssue").implement({
   fields: (t) => ({ path: t.exposeString("path"), message: t.exposeString("message") }),
@@ -140,5 +94,18 @@ builder.objectType(CommandRejectedError, {
   fields: (t) => ({ code: t.exposeString("code") }),
 });
 
+builder.objectType(IdempotencyConflictError, {
+  name: "IdempotencyConflictError",
+  description: "You already used this idempotency key for a different command; nothing was written.",
+  interfaces: [ErrorInterface],
+  fields: (t) => ({ idempotencyKey: t.exposeString("idempotencyKey") }),
+});
+
 /** The typed failures every mutation can return. */
-export const commandErrors = [InputValidationError, ConcurrencyConflictError, GateNotMetError, CommandRejectedError];
+export const commandErrors = [
+  InputValidationError,
+  ConcurrencyConflictError,
+  GateNotMetError,
+  CommandRejectedError,
+  IdempotencyConflictError,
+];

@@ -1,9 +1,8 @@
-import { resolveArrayConnection } from "@pothos/plugin-relay";
 import { type DealSnapshot, dealAt, listOf, timeSlice } from "@revgraph/domain";
 import { type DealRisk, dealRisks } from "@revgraph/kpis";
 import { builder } from "../builder.ts";
 import type { Context } from "../context.ts";
-import { eventPage } from "./events.ts";
+import { listConnection, pageOf, pageWindow } from "./connection.ts";
 import { kpiScopeFor } from "./kpis.ts";
 import { AccountRef, ContactRef, DealRef, DealRiskRef, EventRef, InteractionRef, RepRef, StageStayRef } from "./refs.ts";
 
@@ -51,11 +50,17 @@ export function dealsAt(context: Context, asOf?: string | null, knownAt?: string
   return deals;
 }
 
+/** The deal when the caller may see it, else null: hidden and missing deals get the same answer. */
+function visibleDeal(context: Context, deal: DealSnapshot | null | undefined): DealSnapshot | null {
+  return deal && context.viewer?.canSeeDeal(deal) ? deal : null;
+}
+
 builder.node(DealRef, {
   description: "A deal as it stands (or stood, with asOf/knownAt), derived from its events.",
   authScopes: (deal, context) => context.viewer?.canSeeDeal(deal) ?? false,
   id: { resolve: (deal) => deal.id },
-  loadOne: (id, context) => context.loaders.deal.load(id),
+  // A deal the caller may not see answers like a missing one (null), so existence cannot be probed.
+  loadOne: async (id, context) => visibleDeal(context, await context.loaders.deal.load(id)),
   fields: (t) => ({
     dealId: t.exposeString("id"),
     name: t.exposeString("name"),
@@ -109,8 +114,8 @@ builder.node(DealRef, {
     interactions: t.connection({
       type: InteractionRef,
       resolve: (deal, args, context) =>
-        resolveArrayConnection(
-          { args },
+        listConnection(
+          args,
           deal.interactionIds.flatMap((id) => context.readModel.state.interactions[id] ?? []),
         ),
     }),
@@ -126,12 +131,12 @@ builder.node(DealRef, {
       authScopes: { traces: true },
       description: "The deal's own stream: the exact events behind everything above.",
       resolve: async (deal, args, context) => {
-        const stream = await context.store.readStream(`deal-${deal.id}`);
-        const after = args.after ? Number(args.after) : 0;
-        return eventPage(
-          context,
-          stream.filter((event) => event.globalPosition > after),
-          Math.min(args.first ?? 50, 500),
+        const window = pageWindow(args);
+        return pageOf(
+          await context.store.readStream(`deal-${deal.id}`),
+          (event) => event.globalPosition,
+          window,
+          (event) => context.viewer?.canSeeEvent(event) ?? false,
         );
       },
     }),
@@ -250,7 +255,7 @@ builder.queryFields((t) => ({
         const sign = direction === "DESC" ? -1 : 1;
         deals.sort((a, b) => sign * byField(a, b) || naturalOrder.compare(a.id, b.id));
       }
-      return resolveArrayConnection({ args }, deals);
+      return listConnection(args, deals);
     },
   }),
   deal: t.field({
@@ -262,16 +267,19 @@ builder.queryFields((t) => ({
       asOf: t.arg({ type: "DateTime", required: false }),
       knownAt: t.arg({ type: "DateTime", required: false }),
     },
-    resolve: (_root, args, context) => {
-      if (!args.asOf && !args.knownAt) return context.loaders.deal.load(args.dealId);
+    resolve: async (_root, args, context) => {
+      if (!args.asOf && !args.knownAt) return visibleDeal(context, await context.loaders.deal.load(args.dealId));
       const facts = context.readModel.state.deals[args.dealId];
       if (!facts) return null;
       const state = context.readModel.state;
-      return dealAt(
-        state,
-        facts,
-        timeSlice(state, { asOf: args.asOf ?? undefined, knownAt: args.knownAt ?? undefined }),
-        context.config,
+      return visibleDeal(
+        context,
+        dealAt(
+          state,
+          facts,
+          timeSlice(state, { asOf: args.asOf ?? undefined, knownAt: args.knownAt ?? undefined }),
+          context.config,
+        ),
       );
     },
   }),

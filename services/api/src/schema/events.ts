@@ -2,50 +2,18 @@ import type { RecordedEvent } from "@revgraph/events";
 import { GraphQLError } from "graphql";
 import { builder } from "../builder.ts";
 import type { Context } from "../context.ts";
+import { pageOf, pageWindow } from "./connection.ts";
 import { EventRef } from "./refs.ts";
-
-/** Pages events by global position: a cursor is the position of the last event on the previous page. */
-export async function eventPage(
-  context: Context,
-  events: AsyncIterable<RecordedEvent> | Iterable<RecordedEvent>,
-  first: number,
-): Promise<{
-  edges: { cursor: string; node: RecordedEvent }[];
-  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
-}> {
-  const edges: { cursor: string; node: RecordedEvent }[] = [];
-  let hasNextPage = false;
-  for await (const event of events) {
-    if (!context.viewer?.canSeeEvent(event)) continue;
-    if (edges.length === first) {
-      hasNextPage = true;
-      break;
-    }
-    edges.push({ cursor: String(event.globalPosition), node: event });
-  }
-  return {
-    edges,
-    pageInfo: {
-      hasNextPage,
-      hasPreviousPage: false,
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges.at(-1)?.cursor ?? null,
-    },
-  };
-}
-
-/** Reads a connection's `after` cursor (a global position). */
-export function positionCursor(after: string | null | undefined): number {
-  if (after === null || after === undefined) return 0;
-  if (!/^\d+$/.test(after)) throw new Error(`after: ${JSON.stringify(after)} is not a cursor from this connection`);
-  return Number(after);
-}
 
 builder.node(EventRef, {
   description: "One immutable event exactly as stored: its envelope and its data.",
   authScopes: (event, context) => context.viewer?.canSeeEvent(event) ?? false,
   id: { resolve: (event) => event.id },
-  loadOne: async (id, context) => (await context.store.readEventsById([id]))[0] ?? null,
+  // An event the caller may not see answers like a missing one (null).
+  loadOne: async (id, context) => {
+    const event = (await context.store.readEventsById([id]))[0];
+    return event && context.viewer?.canSeeEvent(event) ? event : null;
+  },
   fields: (t) => ({
     eventId: t.exposeString("id", { description: "The event's UUID." }),
     type: t.exposeString("type"),
@@ -75,15 +43,21 @@ builder.queryField("events", (t) =>
       streamPrefix: t.arg.string({ required: false }),
     },
     resolve: async (_root, args, context) => {
-      const first = Math.min(args.first ?? 50, 500);
-      return eventPage(
-        context,
+      const window = pageWindow(args);
+      // Positions are 1…head without gaps, so when every event is visible a backward page starts reading just before
+      // it (one extra event tells whether earlier ones exist) instead of scanning the log from the start.
+      const everything = (context.viewer?.readsAll ?? false) && !args.types && !args.streamPrefix;
+      const end = window.from === "end" && everything ? Math.min(window.before, (await context.store.headPosition()) + 1) : 0;
+      const start = end > 0 ? Math.max(window.after, end - window.size - 2) : window.after;
+      return pageOf(
         context.store.readAll({
-          after: positionCursor(args.after),
+          after: Math.max(0, start),
           ...(args.types ? { types: args.types } : {}),
           ...(args.streamPrefix ? { streamPrefix: args.streamPrefix } : {}),
         }),
-        first,
+        (event) => event.globalPosition,
+        window,
+        (event) => context.viewer?.canSeeEvent(event) ?? false,
       );
     },
   }),

@@ -17,7 +17,8 @@ import { GraphQLError } from "graphql";
 import { builder } from "../builder.ts";
 import type { Context } from "../context.ts";
 import { KpiService } from "../kpi-service.ts";
-import { eventPage, eventsOf } from "./events.ts";
+import { type PageWindow, pageOf, pageSizes, pageWindow } from "./connection.ts";
+import { eventsOf } from "./events.ts";
 import { EventRef, KpiValueRef } from "./refs.ts";
 
 const Dimension = builder.enumType("Dimension", {
@@ -134,6 +135,23 @@ const InputRef = builder.objectRef<KpiResult["derivation"]["inputs"][number]>("D
   }),
 });
 
+/** The events with these ids inside a page window, read from the store a page at a time, each with its index. */
+async function* eventsInOrder(
+  context: Context,
+  ids: readonly string[],
+  window: PageWindow,
+): AsyncGenerator<{ event: RecordedEvent; index: number }> {
+  const end = Math.min(ids.length, window.before);
+  for (let start = Math.max(0, window.after + 1); start < end; start += pageSizes.max) {
+    const chunk = ids.slice(start, Math.min(end, start + pageSizes.max));
+    const byId = new Map((await context.store.readEventsById(chunk)).map((event) => [event.id, event]));
+    for (const [offset, id] of chunk.entries()) {
+      const event = byId.get(id);
+      if (event) yield { event, index: start + offset };
+    }
+  }
+}
+
 const DerivationRef = builder.objectRef<KpiResult["derivation"]>("Derivation").implement({
   description: "How a value was computed: formula, inputs with values and roles, and every contributing event.",
   fields: (t) => ({
@@ -145,30 +163,13 @@ const DerivationRef = builder.objectRef<KpiResult["derivation"]>("Derivation").i
       type: EventRef,
       authScopes: { traces: true },
       description: "The contributing events, all of them, paged in derivation order (those the caller may see).",
-      resolve: async (derivation, args, context) => {
-        const start = args.after ? Number(args.after) : 0;
-        if (!Number.isInteger(start) || start < 0)
-          throw new GraphQLError(`after: ${JSON.stringify(args.after)} is not a cursor from this connection`);
-        const first = Math.min(args.first ?? 50, 500);
-        const ids = derivation.eventIds.slice(start, start + first + 1);
-        const events = await context.store.readEventsById(ids);
-        const indexed = events.map((event) => ({ event, index: start + ids.indexOf(event.id) }));
-        const page = await eventPage(
-          context,
-          indexed.map((entry) => entry.event),
-          first,
-        );
-        const cursorOf = new Map(indexed.map((entry) => [entry.event.id, String(entry.index + 1)]));
-        return {
-          ...page,
-          edges: page.edges.map((edge) => ({ ...edge, cursor: cursorOf.get(edge.node.id) ?? edge.cursor })),
-          pageInfo: {
-            ...page.pageInfo,
-            hasNextPage: start + first < derivation.eventIds.length,
-            endCursor: page.edges.length ? (cursorOf.get((page.edges.at(-1) as { node: RecordedEvent }).node.id) ?? null) : null,
-          },
-        };
-      },
+      resolve: (derivation, args, context) =>
+        pageOf(
+          eventsInOrder(context, derivation.eventIds, pageWindow(args)),
+          (entry) => entry.index,
+          pageWindow(args),
+          (entry) => context.viewer?.canSeeEvent(entry.event) ?? false,
+        ).then((page) => ({ ...page, edges: page.edges.map((edge) => ({ cursor: edge.cursor, node: edge.node.event })) })),
     }),
   }),
 });

@@ -1,7 +1,7 @@
-import { resolveArrayConnection } from "@pothos/plugin-relay";
 import { repTeamAt, teamManagerAt, timeSlice } from "@revgraph/domain";
 import { builder } from "../builder.ts";
 import type { Context } from "../context.ts";
+import { listConnection } from "./connection.ts";
 import { AccountRef, ContactRef, DealRef, ForecastRef, QuotaRef, RepRef, TeamRef } from "./refs.ts";
 
 const visibleAccountsByRequest = new WeakMap<Context, Set<string>>();
@@ -26,7 +26,11 @@ builder.node(RepRef, {
   description: "A quota-carrying seller.",
   authScopes: (rep, context) => context.viewer?.canSeeRep(rep.repId) ?? false,
   id: { resolve: (rep) => rep.repId },
-  loadOne: (id, context) => context.loaders.rep.load(id),
+  // Hidden answers like missing (null), here and in the other nodes.
+  loadOne: async (id, context) => {
+    const rep = await context.loaders.rep.load(id);
+    return rep && context.viewer?.canSeeRep(rep.repId) ? rep : null;
+  },
   fields: (t) => ({
     repId: t.exposeString("repId"),
     name: t.exposeString("name"),
@@ -53,8 +57,8 @@ builder.node(RepRef, {
     deals: t.connection({
       type: DealRef,
       resolve: (rep, args, context) =>
-        resolveArrayConnection(
-          { args },
+        listConnection(
+          args,
           [...context.readModel.currentDeals().values()].filter((deal) => deal.ownerRepId === rep.repId),
         ),
     }),
@@ -65,7 +69,10 @@ builder.node(TeamRef, {
   description: "A sales team and its manager.",
   authScopes: (team, context) => context.viewer?.canSeeTeam(team.teamId) ?? false,
   id: { resolve: (team) => team.teamId },
-  loadOne: (id, context) => context.loaders.team.load(id),
+  loadOne: async (id, context) => {
+    const team = await context.loaders.team.load(id);
+    return team && context.viewer?.canSeeTeam(team.teamId) ? team : null;
+  },
   fields: (t) => ({
     teamId: t.exposeString("teamId"),
     name: t.exposeString("name"),
@@ -90,7 +97,10 @@ builder.node(AccountRef, {
   description: "A buying organisation.",
   authScopes: (account, context) => (context.viewer?.readsAll ?? false) || visibleAccountIds(context).has(account.accountId),
   id: { resolve: (account) => account.accountId },
-  loadOne: (id, context) => context.loaders.account.load(id),
+  loadOne: async (id, context) => {
+    const account = await context.loaders.account.load(id);
+    return account && (context.viewer?.readsAll || visibleAccountIds(context).has(account.accountId)) ? account : null;
+  },
   fields: (t) => ({
     accountId: t.exposeString("accountId"),
     name: t.exposeString("name"),
@@ -117,8 +127,8 @@ builder.node(AccountRef, {
     deals: t.connection({
       type: DealRef,
       resolve: (account, args, context) =>
-        resolveArrayConnection(
-          { args },
+        listConnection(
+          args,
           [...context.readModel.currentDeals().values()].filter(
             (deal) => deal.accountId === account.accountId && context.viewer?.canSeeDeal(deal),
           ),
@@ -219,7 +229,7 @@ builder.queryFields((t) => ({
             (!args.region || account.region === args.region),
         )
         .sort((a, b) => a.accountId.localeCompare(b.accountId, "en", { numeric: true }));
-      return resolveArrayConnection({ args }, accounts);
+      return listConnection(args, accounts);
     },
   }),
   forecasts: t.field({
