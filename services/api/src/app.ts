@@ -58,6 +58,9 @@ export function createApp(options: AppOptions): YogaServerInstance<Record<string
     schema,
     graphqlEndpoint: "/graphql",
     landingPage: false,
+    // Yoga's built-in check answers /health with an empty body before any plugin runs; healthPlugin answers it with
+    // JSON (status and read-model position), so Yoga's own moves out of the way.
+    healthCheckEndpoint: "/.yoga-health",
     maskedErrors: options.maskErrors ?? process.env.NODE_ENV !== "development",
     graphiql: {
       title: "revgraph",
