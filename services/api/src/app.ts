@@ -1,6 +1,7 @@
 import { EnvelopArmorPlugin } from "@escape.tech/graphql-armor";
 import { usePrometheus } from "@graphql-yoga/plugin-prometheus";
 import { useResponseCache } from "@graphql-yoga/plugin-response-cache";
+import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
 import type { RevenueConfig } from "@revgraph/domain";
 import type { EventStore } from "@revgraph/event-store";
 import { createLogger, type Logger, tracedEventStore } from "@revgraph/observability";
@@ -50,6 +51,10 @@ export function createApp(options: AppOptions): YogaServerInstance<Record<string
   // Commands go through the traced store: their appends become spans of the request and count in the metrics.
   const store = tracedEventStore(options.store, apiMetrics(registry, options.readModel, headPosition));
   const caching = options.responseCache ?? true;
+  const demoToken = options.web?.demoTokens?.exec;
+  // GraphiQL's page inlines its scripts and styles from our own dependency (no CDN), so it works without internet;
+  // it is the same for every request, so it is rendered once.
+  let graphiqlPage: string | undefined;
   // A query's answer depends only on the caller, the events applied so far and the minute KPIs are evaluated at,
   // so those three make the cache session: any new event or a new minute gives a fresh answer.
   const session = (request: Request) =>
@@ -64,8 +69,12 @@ export function createApp(options: AppOptions): YogaServerInstance<Record<string
     maskedErrors: options.maskErrors ?? process.env.NODE_ENV !== "development",
     graphiql: {
       title: "revgraph",
-      defaultQuery: exampleQueries,
-      headers: JSON.stringify({ Authorization: "Bearer <paste a demo token>" }),
+      defaultQuery: exampleQueries(clock(), demoToken !== undefined),
+      headers: JSON.stringify({ Authorization: `Bearer ${demoToken ?? "<paste a token>"}` }),
+    },
+    renderGraphiQL: (graphiqlOptions) => {
+      graphiqlPage ??= renderGraphiQL(graphiqlOptions);
+      return graphiqlPage;
     },
     context: ({ request }) => {
       const lookups = { batches: 0 };
