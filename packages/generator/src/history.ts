@@ -107,6 +107,8 @@ interface DealPlan {
   /** How many stage steps the deal takes: all of them when won. */
   readonly reachedIndex: number;
   readonly won: boolean;
+  /** The buyer stops answering part-way; the deal ends without a decision. */
+  readonly wentDark: boolean;
   readonly amount: number;
   readonly currency: "USD" | "EUR" | "GBP";
 }
@@ -115,8 +117,8 @@ interface DealPlan {
 const baseRates = { USD: 1, EUR: 1.08, GBP: 1.27 } as const;
 /** Event types that are sometimes entered days or weeks after they happened (corrections and late updates). */
 const lateTypes = new Set(["DealAmountChanged", "DealCloseDateChanged", "InteractionLogged", "DealWon", "DealLost"]);
-/** Quota as a share of the archetype's mean quarterly bookings per ramped rep: about half of them reach it. */
-const quotaShareOfMean = 0.85;
+/** Share of ramped rep-quarters the quota is set for to reach (over the quarters the history has settled into). */
+const quotaReachedShare = 0.5;
 /** Share of those events entered late. */
 const lateShare = 0.04;
 
@@ -321,7 +323,10 @@ export function* generateHistory(options: HistoryOptions): Generator<GeneratedBa
     const plannedCycle = random.between(archetype.cycleDays[0], archetype.cycleDays[1]) * DAY;
     const won = random.chance(random.between(archetype.winRate[0], archetype.winRate[1]));
     const reachedIndex = won ? stages.length : random.int(0, stages.length - 1);
-    const cycle = won ? plannedCycle : (plannedCycle * (reachedIndex + 1) * random.between(0.9, 1.2)) / (stages.length + 1);
+    // Some buyers go dark part-way: such deals linger open, silent, until the rep gives up at the planned close.
+    const wentDark = !won && random.chance(0.25);
+    const cycle =
+      won || wentDark ? plannedCycle : (plannedCycle * (reachedIndex + 1) * random.between(0.9, 1.2)) / (stages.length + 1);
     const amount = Math.round(random.logBetween(archetype.acv[0], archetype.acv[1]) / 100) * 100;
     return {
       rep,
@@ -331,6 +336,7 @@ export function* generateHistory(options: HistoryOptions): Generator<GeneratedBa
       plannedCycle,
       reachedIndex,
       won,
+      wentDark,
       amount,
       currency: random.chance(0.85) ? "USD" : random.chance(0.66) ? "EUR" : "GBP",
     };
@@ -348,8 +354,8 @@ export function* generateHistory(options: HistoryOptions): Generator<GeneratedBa
     wonByRepQuarter.set(repKey, (wonByRepQuarter.get(repKey) ?? 0) + usd);
     wonByTeamQuarter.set(teamKey, (wonByTeamQuarter.get(teamKey) ?? 0) + usd);
   }
-  // Each archetype's quota: a share of what its ramped reps won on average per quarter, over the whole quarters after
-  // the first pipeline has had time to close (half a year into the history).
+  // Each archetype's quota, from what its ramped reps won per quarter in the whole quarters after the first pipeline
+  // has had time to close (half a year into the history).
   const quotaByArchetype = new Map<string, number>();
   for (const archetype of archetypes) {
     const samples: number[] = [];
@@ -360,10 +366,15 @@ export function* generateHistory(options: HistoryOptions): Generator<GeneratedBa
         samples.push(wonByRepQuarter.get(`${rep.repId}|${quarterLabel(quarter)}`) ?? 0);
       }
     }
-    const typical = samples.length ? samples.reduce((total, value) => total + value, 0) / samples.length : 0;
+    // Set where a little over half of the ramped rep-quarters reach it; lumpy archetypes whose typical quarter wins
+    // nothing get a share of their mean instead.
+    const sorted = [...samples].sort((a, b) => a - b);
+    const quantile = sorted[Math.floor(sorted.length * (1 - quotaReachedShare))] ?? 0;
+    const mean = samples.length ? samples.reduce((total, value) => total + value, 0) / samples.length : 0;
+    const typical = quantile > 0 ? quantile : mean * 0.85;
     quotaByArchetype.set(
       archetype.id,
-      typical ? Math.max(10_000, Math.round((typical * quotaShareOfMean) / 10_000) * 10_000) : archetype.quarterlyQuota,
+      typical > 0 ? Math.max(10_000, Math.round(typical / 10_000) * 10_000) : archetype.quarterlyQuota,
     );
   }
 
@@ -408,7 +419,7 @@ export function* generateHistory(options: HistoryOptions): Generator<GeneratedBa
   }
 
   for (const [index, plan] of plans.entries()) {
-    const { rep, account, createdMs, cycle, plannedCycle, reachedIndex, won, amount, currency } = plan;
+    const { rep, account, createdMs, cycle, plannedCycle, reachedIndex, won, wentDark, amount, currency } = plan;
     const archetype = rep.archetype;
     const dealId = `deal-${index + 1}`;
     const closeMs = createdMs + cycle;
@@ -451,7 +462,6 @@ export function* generateHistory(options: HistoryOptions): Generator<GeneratedBa
     const group = account.contacts.slice(0, groupSize);
     const interactionCount = Math.min(30, Math.round(groupSize * 1.5 + cycle / DAY / 12 + random.int(1, 3)));
     // Some buyers go dark part-way: no interactions after that point, and such deals end without a decision.
-    const wentDark = !won && random.chance(0.25);
     const darkAfter = wentDark ? createdMs + cycle * random.between(0.2, 0.6) : Number.POSITIVE_INFINITY;
     for (let step = 0; step < interactionCount; step++) {
       const ms = createdMs + (cycle * (step + random.next())) / interactionCount;
