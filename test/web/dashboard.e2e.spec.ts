@@ -414,7 +414,7 @@ describe("screenshots of every view", () => {
       };
       await page.goto(api.url);
       await page.getByTestId("kpi-value-win_rate").waitFor();
-      await expect.poll(() => page.locator("[data-testid^=kpi-change-]").count()).toBeGreaterThan(5);
+      await expect.poll(() => page.locator("[data-testid^=kpi-change-]").count(), { timeout: 60_000 }).toBeGreaterThan(5);
       await shoot("scorecard");
       await page.getByTestId("kpi-value-win_rate").click();
       await page.getByTestId("derivation-formula").waitFor();
