@@ -124,7 +124,10 @@ describe("GraphQL API over yoga.fetch", () => {
   });
 
   it("answers /health and /ready", async () => {
-    expect((await api.app.fetch("http://revgraph.test/health")).status).toBe(200);
+    const health = await api.app.fetch("http://revgraph.test/health");
+    expect(health.status).toBe(200);
+    expect(health.headers.get("content-type")).toContain("application/json");
+    expect(await health.json()).toEqual({ status: "ok", position: api.readModel.position });
     const ready = await api.app.fetch("http://revgraph.test/ready");
     expect(ready.status).toBe(200);
     expect(await ready.json()).toMatchObject({ status: "ready", lagEvents: 0 });

@@ -21,7 +21,7 @@ export function generatedBatches(targetEvents: number): { batches: GeneratedBatc
   for (const batch of generateHistory({ deals, seed: 42, now: BENCH_NOW })) {
     if (events >= targetEvents) break;
     const take = batch.events.slice(0, targetEvents - events);
-    batches.push({ streamId: batch.streamId, events: take });
+    batches.push({ streamId: batch.streamId, events: take, recordedAt: batch.recordedAt.slice(0, take.length) });
     events += take.length;
   }
   return { batches, events };

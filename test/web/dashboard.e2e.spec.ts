@@ -29,6 +29,11 @@ async function openDashboard(): Promise<Page> {
   return page;
 }
 
+/** What the risk view says it lists: deals at risk (one row each) and the risks on them. */
+function riskCount(risks: readonly { dealId: string }[]): string {
+  return `${new Set(risks.map((risk) => risk.dealId)).size} deals at risk (${risks.length} risks)`;
+}
+
 async function switchRole(page: Page, role: string): Promise<void> {
   await page.getByTestId("role-switch").getByText(role, { exact: true }).click();
   await page.getByTestId("viewer").filter({ hasText: role }).waitFor();
@@ -40,7 +45,8 @@ beforeAll(async () => {
     throw new Error(`no Chromium at ${chromiumPath}: run bash scripts/test (it installs it) or set CHROMIUM_PATH`);
   mkdirSync(screenshots, { recursive: true });
   dataDir = mkdtempSync(join(tmpdir(), "revgraph-web-"));
-  api = await startDemoApi(dataDir, 400);
+  // Large enough for more than a page of deals at risk, as the default demo has.
+  api = await startDemoApi(dataDir, 1_500);
   browser = await chromium.launch({
     executablePath: chromiumPath,
     args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
@@ -64,8 +70,11 @@ describe("the revenue dashboard", () => {
     const page = await openDashboard();
     for (const kpi of scorecard) {
       await expect
-        .poll(() => page.getByTestId(`kpi-value-${kpi.kpiId}`).getAttribute("data-value"))
-        .toBe(String(kpi.value ?? ""));
+        .poll(
+          async () => ({ kpi: kpi.kpiId, value: await page.getByTestId(`kpi-value-${kpi.kpiId}`).getAttribute("data-value") }),
+          { timeout: 30_000 },
+        )
+        .toEqual({ kpi: kpi.kpiId, value: String(kpi.value ?? "") });
     }
     const previous = await api.query<{ scorecard: { kpiId: string; value: number | null }[] }>(
       "exec",
@@ -126,10 +135,12 @@ describe("the revenue dashboard", () => {
     const page = await openDashboard();
     await page.getByRole("tab", { name: "Funnel" }).click();
     const rows = page.getByTestId("funnel-table").locator("tbody tr");
+    await rows.first().waitFor();
     await expect.poll(() => rows.count()).toBe(data.funnel[0]?.steps.length);
     expect(await rows.first().locator("td").nth(1).textContent()).toBe(String(data.funnel[0]?.steps[0]?.entered));
     await page.screenshot({ path: join(screenshots, "funnel.png"), fullPage: true });
     await page.getByRole("tab", { name: "Quota attainment" }).click();
+    await page.getByTestId("attainment-table").locator("tbody tr").first().waitFor();
     await expect
       .poll(() => page.getByTestId("attainment-table").locator("tbody tr").count())
       .toBe(data.attainmentDistribution.reps.length);
@@ -141,12 +152,12 @@ describe("the revenue dashboard", () => {
     const { dealRisks } = await api.query<{ dealRisks: { dealId: string }[] }>("exec", "{ dealRisks { dealId } }");
     const page = await openDashboard();
     await page.getByRole("tab", { name: "Deal risks" }).click();
-    await expect.poll(() => page.getByTestId("risk-count").textContent()).toBe(`${dealRisks.length} risks`);
+    await expect.poll(() => page.getByTestId("risk-count").textContent()).toBe(riskCount(dealRisks));
     const teams = await page
       .getByTestId("risk-row")
       .evaluateAll((rows) => new Set(rows.map((row) => row.getAttribute("data-team"))).size);
     expect(teams).toBeGreaterThan(1);
-    const firstDeal = dealRisks[0]?.dealId ?? "";
+    const firstDeal = (await page.getByTestId("risk-row").first().getAttribute("data-deal")) ?? "";
     const { deal } = await api.query<{ deal: { events: { edges: unknown[] } } }>(
       "exec",
       "query($id: String!) { deal(dealId: $id) { events(first: 200) { edges { cursor } } } }",
@@ -176,7 +187,7 @@ describe("the revenue dashboard", () => {
       .poll(() => page.getByTestId("kpi-value-pipeline").getAttribute("data-value"))
       .toBe(String(rep.kpi[0]?.value ?? ""));
     await page.getByRole("tab", { name: "Deal risks" }).click();
-    await expect.poll(() => page.getByTestId("risk-count").textContent()).toBe(`${rep.dealRisks.length} risks`);
+    await expect.poll(() => page.getByTestId("risk-count").textContent()).toBe(riskCount(rep.dealRisks));
     const owners = await page
       .getByTestId("risk-row")
       .evaluateAll((rows) => [...new Set(rows.map((row) => row.getAttribute("data-owner")))]);
@@ -239,15 +250,191 @@ describe("the role switch", () => {
     const page = await openDashboard();
     await page.getByRole("tab", { name: "Deal risks" }).click();
     await switchRole(page, "manager");
-    await expect.poll(() => page.getByTestId("risk-count").textContent()).toBe(`${manager.dealRisks.length} risks`);
+    await expect.poll(() => page.getByTestId("risk-count").textContent()).toBe(riskCount(manager.dealRisks));
     const teams = await page
       .getByTestId("risk-row")
       .evaluateAll((rows) => [...new Set(rows.map((row) => row.getAttribute("data-team")))]);
     expect(teams.every((team) => team === manager.viewer.teamId)).toBe(true);
     await page.screenshot({ path: join(screenshots, "manager-view.png"), fullPage: true });
     await switchRole(page, "auditor");
-    await expect.poll(() => page.getByTestId("risk-count").textContent()).toBe(`${auditor.dealRisks.length} risks`);
+    await expect.poll(() => page.getByTestId("risk-count").textContent()).toBe(riskCount(auditor.dealRisks));
     expect(auditor.dealRisks.length).toBeGreaterThan(manager.dealRisks.length);
     await page.close();
   });
+});
+
+describe("the first hour's rough edges", () => {
+  it("groups risks per deal with a chip per risk, 25 deals a page, filtered by kind and by name", async () => {
+    const { dealRisks } = await api.query<{ dealRisks: { dealId: string; kind: string; deal: { owner: { name: string } } }[] }>(
+      "exec",
+      "{ dealRisks { dealId kind deal { owner { name } } } }",
+    );
+    const kindsByDeal = new Map<string, string[]>();
+    for (const risk of dealRisks) kindsByDeal.set(risk.dealId, [...(kindsByDeal.get(risk.dealId) ?? []), risk.kind]);
+    const firstPage = Math.min(25, kindsByDeal.size);
+    const page = await openDashboard();
+    await page.getByRole("tab", { name: "Deal risks" }).click();
+    const rows = page.getByTestId("risk-row");
+    await rows.first().waitFor();
+    await expect.poll(() => rows.count()).toBe(firstPage);
+    const shown = await rows.evaluateAll((elements) =>
+      elements.map((row) => ({
+        dealId: row.getAttribute("data-deal") ?? "",
+        kinds: [...row.querySelectorAll("[data-testid=risk-chip]")].map((chip) => chip.getAttribute("data-kind") ?? ""),
+      })),
+    );
+    expect(new Set(shown.map((row) => row.dealId)).size).toBe(firstPage);
+    for (const row of shown) expect(row.kinds.sort()).toEqual([...(kindsByDeal.get(row.dealId) ?? [])].sort());
+    // A second page exists exactly when more than 25 deals are at risk (the 1,500-deal demo has about 40).
+    expect(await page.getByTestId("risk-pages").count()).toBe(kindsByDeal.size > 25 ? 1 : 0);
+    if (kindsByDeal.size > 25) {
+      await page.getByTestId("risk-pages").getByRole("button", { name: "2" }).click();
+      await expect.poll(() => rows.first().getAttribute("data-deal")).not.toBe(shown[0]?.dealId);
+    }
+    await page.getByTestId("risk-kind").getByText("Slipped", { exact: true }).click();
+    const slipped = new Set(dealRisks.filter((risk) => risk.kind === "slipped").map((risk) => risk.dealId)).size;
+    await expect.poll(() => page.getByTestId("risk-count").textContent()).toMatch(new RegExp(`^${slipped} deals at risk`));
+    const kinds = await rows.evaluateAll((elements) =>
+      elements.map((row) => [...row.querySelectorAll("[data-testid=risk-chip]")].map((chip) => chip.getAttribute("data-kind"))),
+    );
+    expect(kinds.every((row) => row.includes("slipped"))).toBe(true);
+    await page.getByTestId("risk-kind").getByText("All", { exact: true }).click();
+    const owner = dealRisks[0]?.deal.owner.name ?? "";
+    await page.getByTestId("risk-search").fill(owner);
+    const ownerDeals = new Set(dealRisks.filter((risk) => risk.deal.owner.name === owner).map((risk) => risk.dealId)).size;
+    await expect.poll(() => page.getByTestId("risk-count").textContent()).toMatch(new RegExp(`^${ownerDeals} deals at risk`));
+    await page.close();
+  });
+
+  it("shows names, not ids: reps in the attainment table, the viewer, stage titles in the funnel with every label", async () => {
+    const data = await api.query<{
+      reps: { repId: string; name: string }[];
+      stages: { id: string; title: string }[];
+      funnel: { steps: { from: string; to: string }[] }[];
+      attainmentDistribution: { reps: { repId: string }[] };
+    }>(
+      "exec",
+      "query($period: String!) { reps { repId name } stages { id title } funnel(period: $period) { steps { from to } } attainmentDistribution(period: $period) { reps { repId } } }",
+      { period },
+    );
+    const repName = new Map(data.reps.map((rep) => [rep.repId, rep.name]));
+    const stageTitle = new Map(data.stages.map((stage) => [stage.id, stage.title]));
+    const page = await openDashboard();
+    await page.getByRole("tab", { name: "Quota attainment" }).click();
+    const cells = page.getByTestId("attainment-rep");
+    await cells.first().waitFor();
+    await expect.poll(() => cells.count()).toBe(data.attainmentDistribution.reps.length);
+    const shown = await cells.evaluateAll((elements) =>
+      elements.map((cell) => ({ repId: cell.closest("tr")?.getAttribute("data-rep") ?? "", text: cell.textContent })),
+    );
+    for (const cell of shown) expect(cell.text).toBe(repName.get(cell.repId));
+    await page.getByRole("tab", { name: "Funnel" }).click();
+    await page.getByTestId("funnel-table").locator("tbody tr").first().waitFor();
+    // Every step's label is on the chart's axis (Recharts leaves crowded ones out unless told not to), in titles.
+    const axis = ((await page.getByTestId("funnel-chart").locator("svg").first().textContent()) ?? "").replace(/\s+/g, "");
+    for (const step of data.funnel[0]?.steps ?? []) {
+      const title = (id: string) => stageTitle.get(id) ?? (id === "closed_won" ? "Won" : id);
+      expect(axis).toContain(`${title(step.from)}→${title(step.to)}`.replace(/\s+/g, ""));
+    }
+    expect(await page.getByTestId("funnel-table").textContent()).not.toMatch(/[a-z]+_[a-z]+/);
+    await switchRole(page, "rep");
+    const rep = await api.query<{ viewer: { repId: string } }>("rep", "{ viewer { repId } }");
+    await expect.poll(() => page.getByTestId("viewer").textContent()).toContain(repName.get(rep.viewer.repId));
+    await page.close();
+  });
+
+  it("at 1280 px shows every badge whole and a change that reads as zero as a grey 'no change'", async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, reducedMotion: "reduce" });
+    await page.goto(api.url);
+    await page.getByTestId("kpi-value-win_rate").waitFor();
+    await expect.poll(() => page.locator("[data-testid^=kpi-change-]").count(), { timeout: 60_000 }).toBeGreaterThan(5);
+    for (const role of ["exec", "rep"]) {
+      if (role === "rep") await switchRole(page, "rep");
+      await page.getByTestId("kpi-value-win_rate").waitFor();
+      const clipped = await page
+        .locator(".mantine-Badge-label")
+        .evaluateAll((labels) =>
+          labels.filter((label) => label.scrollWidth > label.clientWidth + 1).map((label) => label.textContent),
+        );
+      expect(clipped).toEqual([]);
+    }
+    const changes = await page
+      .locator("[data-testid^=kpi-change-]")
+      .evaluateAll((elements) =>
+        elements.map((element) => ({ delta: Number(element.getAttribute("data-delta")), text: element.textContent ?? "" })),
+      );
+    for (const change of changes) {
+      if (change.delta === 0) expect(change.text).toMatch(/^no change vs /);
+      else expect(change.text).not.toMatch(/^[▲▼] (\$0|0(\.0)?( \S+|%|×)?) vs /);
+    }
+    await page.close();
+  });
+
+  it("serves a favicon and loads each view's code only when its tab opens, in chunks under 500 kB", async () => {
+    const icon = await fetch(`${api.url}/favicon.ico`);
+    expect(icon.status).toBe(200);
+    expect(icon.headers.get("content-type")).toBe("image/x-icon");
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const scripts: { url: string; size: number }[] = [];
+    page.on("response", async (response) => {
+      if (response.url().endsWith(".js")) scripts.push({ url: response.url(), size: (await response.body()).length });
+    });
+    await page.goto(api.url);
+    await page.getByTestId("kpi-value-win_rate").waitFor();
+    expect(scripts.some((script) => script.url.includes("/Funnel-"))).toBe(false);
+    await page.getByRole("tab", { name: "Funnel" }).click();
+    await page.getByTestId("funnel-table").waitFor();
+    expect(scripts.some((script) => script.url.includes("/Funnel-"))).toBe(true);
+    expect(scripts.filter((script) => script.size > 500_000)).toEqual([]);
+    expect(await page.locator("link[rel=icon]").count()).toBeGreaterThan(0);
+    await page.close();
+  });
+});
+
+/**
+ * Screenshots of every view at 1280×800 and 1920×1080 for the README and docs/: written to test-results/, and to
+ * docs/dashboard/ when REVGRAPH_DOCS_SCREENSHOTS=1 (run that way to refresh the checked-in ones).
+ */
+describe("screenshots of every view", () => {
+  const docs = join(import.meta.dirname, "../../docs/dashboard");
+  const targets = process.env.REVGRAPH_DOCS_SCREENSHOTS === "1" ? [screenshots, docs] : [screenshots];
+  it.each([
+    [1280, 800],
+    [1920, 1080],
+  ])(
+    "at %i×%i",
+    async (width, height) => {
+      const page = await browser.newPage({ viewport: { width, height }, reducedMotion: "reduce" });
+      const shoot = async (view: string) => {
+        await page.waitForLoadState("networkidle");
+        for (const target of targets) {
+          mkdirSync(target, { recursive: true });
+          await page.screenshot({ path: join(target, `${view}-${width}x${height}.png`) });
+        }
+      };
+      await page.goto(api.url);
+      await page.getByTestId("kpi-value-win_rate").waitFor();
+      await expect.poll(() => page.locator("[data-testid^=kpi-change-]").count(), { timeout: 60_000 }).toBeGreaterThan(5);
+      await shoot("scorecard");
+      await page.getByTestId("kpi-value-win_rate").click();
+      await page.getByTestId("derivation-formula").waitFor();
+      await shoot("derivation");
+      await page.keyboard.press("Escape");
+      for (const [tab, view, ready] of [
+        ["Funnel", "funnel", "funnel-table"],
+        ["Quota attainment", "attainment", "attainment-table"],
+        ["Deal risks", "risks", "risk-row"],
+        ["Deals", "deals", "deal-row"],
+      ] as const) {
+        await page.getByRole("tab", { name: tab }).click();
+        await page.getByTestId(ready).first().waitFor();
+        await shoot(view);
+      }
+      await page.getByTestId("deal-row").first().locator("button").first().click();
+      await page.getByTestId("timeline-event").first().waitFor();
+      await shoot("deal-timeline");
+      await page.close();
+    },
+    120_000,
+  );
 });

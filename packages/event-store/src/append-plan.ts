@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { canonicalJson, type NewEvent, type RecordedEvent, type ValidatedEvent, validateEvent } from "@revgraph/events";
-import { IdempotencyConflictError, PartialReplayError, WrongExpectedRevisionError } from "./errors.ts";
+import { canonicalJson, type NewEvent, type RecordedEvent, scalars, type ValidatedEvent, validateEvent } from "@revgraph/events";
+import { IdempotencyConflictError, PartialReplayError, RecordTimeError, WrongExpectedRevisionError } from "./errors.ts";
 import { hashEnvelope } from "./hashing.ts";
 import type { ExpectedRevision } from "./port.ts";
 
@@ -34,6 +34,10 @@ export interface AppendContext {
   readonly stored: ReadonlyMap<string, RecordedEvent>;
   /** Leave stored events out and write the rest (see `AppendRequest.skipStored`). */
   readonly skipStored?: boolean;
+  /** Explicit record times, one per incoming event (see `AppendRequest.recordedAt`). */
+  readonly recordedAt?: readonly string[] | undefined;
+  /** Whether the request vouches for `recordedAt`. */
+  readonly trustRecordedAt?: boolean | undefined;
   readonly now: Date;
 }
 
@@ -61,16 +65,53 @@ function checkExpected(context: AppendContext): void {
 }
 
 /**
+ * The record time of each new event: the explicit ones of a trusted request (checked against the clock and the log's
+ * latest record time, in order), otherwise now — or the log's latest record time when the clock is behind it.
+ */
+function recordTimes(incoming: readonly PreparedEvent[], newIndexes: readonly number[], context: AppendContext): string[] {
+  const nowIso = context.now.toISOString();
+  const latest = context.lastRecordedAt && context.lastRecordedAt > nowIso ? context.lastRecordedAt : nowIso;
+  const explicit = context.recordedAt;
+  if (explicit === undefined) return newIndexes.map(() => latest);
+  const fail = (index: number, reason: string) => new RecordTimeError(context.streamId, index, reason);
+  if (!context.trustRecordedAt) {
+    throw fail(-1, "is only honoured for a trusted request (trustRecordedAt: seeding, imports with source timestamps)");
+  }
+  if (explicit.length !== incoming.length) {
+    throw fail(-1, `has ${explicit.length} entries for ${incoming.length} events`);
+  }
+  let floor = context.lastRecordedAt;
+  return newIndexes.map((index) => {
+    const raw = explicit[index] as string;
+    if (!scalars.timestamp.safeParse(raw).success) {
+      throw fail(index, `${JSON.stringify(raw)} is not an ISO-8601 timestamp with Z or an offset`);
+    }
+    const recordedAt = new Date(raw).toISOString();
+    if (recordedAt > nowIso) throw fail(index, `${recordedAt} is in the future (the store's clock says ${nowIso})`);
+    if (floor && recordedAt < floor) {
+      throw fail(
+        index,
+        `${recordedAt} is before the log's latest record time ${floor}: what is known at a time must stay a prefix of the log`,
+      );
+    }
+    floor = recordedAt;
+    return recordedAt;
+  });
+}
+
+/**
  * Decides an append inside the adapter's write lock: detects idempotent retries, checks the
  * expected revision, then assigns revisions, positions, record time and the hash chain.
  */
 export function planAppend(incoming: readonly PreparedEvent[], context: AppendContext): AppendPlan {
   const storedIds: string[] = [];
   const newEvents: PreparedEvent[] = [];
-  for (const event of incoming) {
+  const newIndexes: number[] = [];
+  for (const [index, event] of incoming.entries()) {
     const stored = context.stored.get(event.id);
     if (!stored) {
       newEvents.push(event);
+      newIndexes.push(index);
       continue;
     }
     const difference = sameContent(stored, event, context.streamId);
@@ -87,8 +128,7 @@ export function planAppend(incoming: readonly PreparedEvent[], context: AppendCo
     return { kind: "replay", events: incoming.map((event) => context.stored.get(event.id) as RecordedEvent) };
   }
   checkExpected(context);
-  const nowIso = context.now.toISOString();
-  const recordedAt = context.lastRecordedAt && context.lastRecordedAt > nowIso ? context.lastRecordedAt : nowIso;
+  const recordedAt = recordTimes(incoming, newIndexes, context);
   let prevHash = context.streamHeadHash;
   const sealed = newEvents.map((event, index) => {
     // Members in canonical (sorted) order, so hashing the envelope is a plain JSON.stringify.
@@ -101,7 +141,7 @@ export function planAppend(incoming: readonly PreparedEvent[], context: AppendCo
       id: event.id,
       occurredAt: event.occurredAt,
       prevHash,
-      recordedAt,
+      recordedAt: recordedAt[index] as string,
       schemaVersion: event.schemaVersion,
       source: event.source,
       streamId: context.streamId,

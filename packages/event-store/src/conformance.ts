@@ -1,7 +1,13 @@
 import { InvalidEventError, type NewEvent } from "@revgraph/events";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { collectEvents } from "./batching.ts";
-import { IdempotencyConflictError, PartialReplayError, StoreClosedError, WrongExpectedRevisionError } from "./errors.ts";
+import {
+  IdempotencyConflictError,
+  PartialReplayError,
+  RecordTimeError,
+  StoreClosedError,
+  WrongExpectedRevisionError,
+} from "./errors.ts";
 import { verifyEvents } from "./hashing.ts";
 import type { EventStore } from "./port.ts";
 
@@ -265,6 +271,65 @@ export function describeEventStoreConformance(name: string, makeHarness: () => C
       expect(result.nextExpectedRevision).toBe(batchSize);
       expect(await store.headPosition()).toBe(batchSize + 1);
     }, 120_000);
+
+    it("honours explicit record times only for a trusted request, never in the future or below the log's latest", async () => {
+      const at = (day: number) => new Date(Date.UTC(2026, 0, day, 12)).toISOString();
+      const result = await store.appendMany([
+        {
+          streamId: "deal-r1",
+          events: [amountChanged("r1", 1), amountChanged("r1", 2)],
+          recordedAt: [at(1), at(2)],
+          trustRecordedAt: true,
+        },
+        {
+          streamId: "deal-r2",
+          events: [amountChanged("r2", 1)],
+          recordedAt: ["2026-01-03T13:00:00+01:00"],
+          trustRecordedAt: true,
+        },
+      ]);
+      expect(result.flatMap((entry) => entry.events.map((event) => event.recordedAt))).toEqual([at(1), at(2), at(3)]);
+      const refused = async (request: Parameters<EventStore["appendMany"]>[0][number], reason: RegExp) => {
+        // A trusted request that alone would land, so the refusal must undo it too.
+        const attempt = store.appendMany([
+          { streamId: "deal-r3", events: [amountChanged("r3", 1)], recordedAt: [at(3)], trustRecordedAt: true },
+          request,
+        ]);
+        await expect(attempt).rejects.toThrow(RecordTimeError);
+        await expect(attempt).rejects.toThrow(reason);
+      };
+      await refused({ streamId: "deal-r1", events: [amountChanged("r1", 3)], recordedAt: [at(4)] }, /trusted request/);
+      await refused(
+        { streamId: "deal-r1", events: [amountChanged("r1", 3)], recordedAt: [at(2)], trustRecordedAt: true },
+        /event #0: recordedAt .* before the log's latest record time/,
+      );
+      await refused(
+        {
+          streamId: "deal-r1",
+          events: [amountChanged("r1", 3), amountChanged("r1", 4)],
+          recordedAt: [at(5), at(4)],
+          trustRecordedAt: true,
+        },
+        /event #1: recordedAt .* before/,
+      );
+      await refused(
+        { streamId: "deal-r1", events: [amountChanged("r1", 3)], recordedAt: ["2999-01-01T00:00:00Z"], trustRecordedAt: true },
+        /in the future/,
+      );
+      await refused(
+        { streamId: "deal-r1", events: [amountChanged("r1", 3)], recordedAt: ["2026-01-05 12:00"], trustRecordedAt: true },
+        /not an ISO-8601 timestamp/,
+      );
+      await refused(
+        { streamId: "deal-r1", events: [amountChanged("r1", 3)], recordedAt: [], trustRecordedAt: true },
+        /0 entries for 1 events/,
+      );
+      expect(await store.headPosition()).toBe(3);
+      expect(await store.streamRevision("deal-r3")).toBe(-1);
+      const [later] = (await store.append("deal-r1", [amountChanged("r1", 5)])).events;
+      expect(later?.recordedAt && later.recordedAt > at(3)).toBe(true);
+      expect((await verifyEvents(store.readAll())).firstViolation).toBeNull();
+    });
 
     it("appends to several streams atomically: all requests land, or none", async () => {
       await store.append("deal-m1", [amountChanged("m1", 1)]);

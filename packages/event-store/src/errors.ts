@@ -50,3 +50,18 @@ export class StoreClosedError extends Error {
     super(`the ${kind} event store is closed`);
   }
 }
+
+/** An explicit record time the store refuses (untrusted, malformed, in the future or before the log's latest). Nothing was written. */
+export class RecordTimeError extends Error {
+  override readonly name = "RecordTimeError";
+  readonly streamId: string;
+  /** Index of the event in its append request, -1 when the request as a whole is at fault. */
+  readonly eventIndex: number;
+  readonly reason: string;
+  constructor(streamId: string, eventIndex: number, reason: string) {
+    super(`stream ${JSON.stringify(streamId)}${eventIndex >= 0 ? `, event #${eventIndex}` : ""}: recordedAt ${reason}`);
+    this.streamId = streamId;
+    this.eventIndex = eventIndex;
+    this.reason = reason;
+  }
+}

@@ -129,6 +129,8 @@ export async function openKurrentDbEventStore(options: KurrentDbEventStoreOption
         streamId: request.streamId,
         expected: request.expectedRevision ?? "any",
         skipStored: request.skipStored ?? false,
+        recordedAt: request.recordedAt,
+        trustRecordedAt: request.trustRecordedAt,
         streamRevision: head.revision,
         streamHeadHash: head.hash,
         headPosition,

@@ -66,6 +66,8 @@ export function createMemoryEventStore(options: MemoryEventStoreOptions = {}): E
           streamId: request.streamId,
           expected: request.expectedRevision ?? "any",
           skipStored: request.skipStored ?? false,
+          recordedAt: request.recordedAt,
+          trustRecordedAt: request.trustRecordedAt,
           streamRevision: stream.length - 1,
           streamHeadHash: stream.at(-1)?.hash ?? null,
           headPosition: log.length + pending.length,

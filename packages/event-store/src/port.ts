@@ -30,6 +30,15 @@ export interface AppendRequest extends AppendOptions {
    * An id stored with other content still fails with `IdempotencyConflictError`.
    */
   readonly skipStored?: boolean;
+  /**
+   * The record time of each event, in the order of `events` (ISO-8601 with `Z` or an offset), for seeding and for
+   * imports that carry the source system's timestamps. Honoured only when `trustRecordedAt` is true; each time must
+   * not be after the store's clock nor before the log's latest record time (nor an earlier event's of the same
+   * append), so the events known at any record time stay a prefix of the log. Without it, events are recorded now.
+   */
+  readonly recordedAt?: readonly string[];
+  /** The caller vouches for `recordedAt` (seeding, imports with source timestamps); API commands never set it. */
+  readonly trustRecordedAt?: boolean;
 }
 
 /** Options for {@link EventStore.readStream}. */

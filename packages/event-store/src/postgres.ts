@@ -100,6 +100,8 @@ export async function openPostgresEventStore(options: PostgresEventStoreOptions)
           streamId: request.streamId,
           expected: request.expectedRevision ?? "any",
           skipStored: request.skipStored ?? false,
+          recordedAt: request.recordedAt,
+          trustRecordedAt: request.trustRecordedAt,
           streamRevision,
           streamHeadHash: streamHead?.hash ?? null,
           headPosition: logHead ? Number(logHead.position) : 0,

@@ -128,6 +128,8 @@ export function openSqliteEventStore(options: SqliteEventStoreOptions): EventSto
           streamId: request.streamId,
           expected: request.expectedRevision ?? "any",
           skipStored: request.skipStored ?? false,
+          recordedAt: request.recordedAt,
+          trustRecordedAt: request.trustRecordedAt,
           streamRevision: streamHead?.revision ?? -1,
           streamHeadHash: streamHead?.hash ?? null,
           headPosition: logHead?.position ?? 0,

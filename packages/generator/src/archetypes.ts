@@ -1,7 +1,7 @@
 /**
  * The four deal archetypes, with figures from the domain articles: ACV band, cycle length in days,
- * buying-group size and win rate. `share` is the fraction of generated deals of that archetype. The quarterly
- * quota is close to what a rep of that archetype wins in a quarter at the generator's deal volume.
+ * buying-group size and win rate. `share` is the fraction of generated deals of that archetype (and of reps, beyond one
+ * of each). `quarterlyQuota` is the fallback quota when a history is too short to set one from what reps won.
  */
 export interface Archetype {
   readonly id: "SMB" | "Mid-Market" | "Enterprise" | "Strategic";

@@ -13,10 +13,15 @@ export interface HistoryOptions {
   readonly historyDays?: number;
 }
 
-/** Events for one stream, to append in one call. */
+/** Events for one stream, with the time each would have been recorded in the CRM. */
 export interface GeneratedBatch {
   readonly streamId: string;
   readonly events: NewEvent[];
+  /**
+   * Record time of each event (same order as `events`), never after `now`: most minutes to hours after its business
+   * time, a few corrections and late entries (amounts, close dates, interactions, closes) days or weeks later.
+   */
+  readonly recordedAt: string[];
 }
 
 const DAY = 86_400_000;
@@ -50,6 +55,14 @@ const firstNames = [
   "Noor",
   "Olu",
   "Priya",
+  "Rafael",
+  "Sofia",
+  "Tomás",
+  "Uma",
+  "Viktor",
+  "Wen",
+  "Yara",
+  "Zainab",
 ];
 const lastNames = [
   "Schmidt",
@@ -64,6 +77,14 @@ const lastNames = [
   "Patel",
   "Quinn",
   "Rossi",
+  "Andersen",
+  "Bakker",
+  "Chen",
+  "Dubois",
+  "Eriksen",
+  "Fischer",
+  "García",
+  "Ivanova",
 ];
 
 interface RepPlan {
@@ -71,7 +92,35 @@ interface RepPlan {
   readonly teamId: string;
   readonly archetype: Archetype;
   readonly startDate: string;
+  readonly name: string;
 }
+
+/** A deal's outcome, decided before its events so quotas and forecasts can be set against what is won. */
+interface DealPlan {
+  readonly rep: RepPlan;
+  readonly account: { readonly accountId: string; readonly contacts: readonly string[] };
+  readonly createdMs: number;
+  /** Creation to close; a lost deal ends at the stage it reached, before its planned cycle is over. */
+  readonly cycle: number;
+  /** The cycle the rep expects (sets the expected close date). */
+  readonly plannedCycle: number;
+  /** How many stage steps the deal takes: all of them when won. */
+  readonly reachedIndex: number;
+  readonly won: boolean;
+  /** The buyer stops answering part-way; the deal ends without a decision. */
+  readonly wentDark: boolean;
+  readonly amount: number;
+  readonly currency: "USD" | "EUR" | "GBP";
+}
+
+/** Rough USD value of a deal currency, for setting quotas and forecasts (the history's rates vary ±4% around it). */
+const baseRates = { USD: 1, EUR: 1.08, GBP: 1.27 } as const;
+/** Event types that are sometimes entered days or weeks after they happened (corrections and late updates). */
+const lateTypes = new Set(["DealAmountChanged", "DealCloseDateChanged", "InteractionLogged", "DealWon", "DealLost"]);
+/** Share of ramped rep-quarters the quota is set for to reach (over the quarters the history has settled into). */
+const quotaReachedShare = 0.5;
+/** Share of those events entered late. */
+const lateShare = 0.04;
 
 function isoDay(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10);
@@ -91,11 +140,45 @@ function quarterLabel(date: Date): string {
 }
 
 /**
+ * The archetype of each of `count` reps: one of each first, then in proportion to the archetypes' deal shares (the
+ * highest-averages method), so every rep carries a similar number of deals.
+ */
+function staffing(count: number): Archetype[] {
+  const staffed = archetypes.slice(0, count);
+  const counts = new Map(archetypes.map((archetype) => [archetype.id, staffed.filter((entry) => entry === archetype).length]));
+  while (staffed.length < count) {
+    const next = archetypes.reduce((best, archetype) =>
+      archetype.share / ((counts.get(archetype.id) ?? 0) + 1) > best.share / ((counts.get(best.id) ?? 0) + 1) ? archetype : best,
+    );
+    staffed.push(next);
+    counts.set(next.id, (counts.get(next.id) ?? 0) + 1);
+  }
+  return staffed;
+}
+
+/** `count` distinct "First Last" names in a seeded order; beyond the combinations, a numeral keeps them distinct. */
+function uniqueNames(random: SeededRandom, count: number): string[] {
+  const combinations = firstNames.flatMap((first) => lastNames.map((last) => `${first} ${last}`));
+  for (let index = combinations.length - 1; index > 0; index--) {
+    const other = random.int(0, index);
+    [combinations[index], combinations[other]] = [combinations[other] as string, combinations[index] as string];
+  }
+  return Array.from({ length: count }, (_, index) => {
+    const name = combinations[index % combinations.length] as string;
+    const round = Math.floor(index / combinations.length);
+    return round === 0 ? name : `${name} ${round + 1}`;
+  });
+}
+
+/**
  * Generates a realistic, deterministic revenue history: teams and ramping reps with quarterly quotas,
  * accounts with buying groups, leads, and deals of the four archetypes moving through the configured
  * stages (with gate evidence, skips, regressions, pushed close dates, interactions with several
  * contacts, forecast categories, wins, losses with reasons and competitors, reopenings) and forecasts.
- * Batches come out organisation first, then deals in creation order.
+ * Deal outcomes are decided first, so each archetype's quota is what its median ramped rep wins in a quarter
+ * and each quarter's forecast calls are near what was then won. Every event carries the time it would have been
+ * recorded (see {@link GeneratedBatch.recordedAt}). Batches come out organisation first, then deals in creation
+ * order, then forecasts.
  */
 export function* generateHistory(options: HistoryOptions): Generator<GeneratedBatch> {
   const random = new SeededRandom(options.seed);
@@ -111,70 +194,55 @@ export function* generateHistory(options: HistoryOptions): Generator<GeneratedBa
     source: { system: "revgraph-generator", reference: `seed-${options.seed}` },
   });
   const name = () => `${random.pick(firstNames)} ${random.pick(lastNames)}`;
+  /** A stream's events with record times: its first event is recorded before any other of the stream. */
+  const batch = (streamId: string, events: NewEvent[]): GeneratedBatch => {
+    let firstMs: number | undefined;
+    const recordedAt = events.map((entry) => {
+      const occurred = Date.parse(entry.occurredAt);
+      const late = firstMs !== undefined && lateTypes.has(entry.type) && random.chance(lateShare);
+      const delay = late ? random.between(3, 30) * DAY : random.logBetween(60_000, 4 * 3_600_000);
+      let ms = Math.floor(Math.min(nowMs, occurred + delay) / 1000) * 1000;
+      if (firstMs === undefined) firstMs = ms;
+      else ms = Math.max(ms, Math.min(firstMs + 1000, Math.floor(nowMs / 1000) * 1000));
+      return new Date(ms).toISOString();
+    });
+    return { streamId, events, recordedAt };
+  };
 
   const repCount = Math.max(4, Math.ceil(options.deals / 120));
   const teamCount = Math.max(2, Math.ceil(repCount / 6));
-  const reps: RepPlan[] = [];
   for (let team = 0; team < teamCount; team++) {
     const teamId = `team-${team + 1}`;
     const region = regions[team % regions.length] as string;
-    yield {
-      streamId: streamIds.team(teamId),
-      events: [
-        event(
-          "TeamFormed",
-          { teamId, name: `${region} ${Math.floor(team / regions.length) + 1}`, region },
-          historyStart - 400 * DAY,
-        ),
-        event("ManagerAssigned", { teamId, managerRepId: `mgr-${team + 1}` }, historyStart - 400 * DAY),
-      ],
-    };
+    yield batch(streamIds.team(teamId), [
+      event(
+        "TeamFormed",
+        { teamId, name: `${region} ${Math.floor(team / regions.length) + 1}`, region },
+        historyStart - 400 * DAY,
+      ),
+      event("ManagerAssigned", { teamId, managerRepId: `mgr-${team + 1}` }, historyStart - 400 * DAY),
+    ]);
   }
-  for (let index = 0; index < repCount; index++) {
-    const repId = `rep-${index + 1}`;
-    const teamId = `team-${(index % teamCount) + 1}`;
-    const archetype = archetypes[index % 7 === 6 ? 3 : index % 5 === 4 ? 2 : index % 3 === 2 ? 1 : 0] as Archetype;
+  const repNames = uniqueNames(random, repCount);
+  const repArchetypes = staffing(repCount);
+  const reps: RepPlan[] = repNames.map((repName, index) => {
+    const archetype = repArchetypes[index] as Archetype;
     const veteran = random.chance(0.7);
     const startMs = veteran
       ? historyStart - random.int(60, 900) * DAY
       : historyStart + random.int(0, (nowMs - historyStart) / DAY - 30) * DAY;
-    const startDate = isoDay(startMs);
-    reps.push({ repId, teamId, archetype, startDate });
-    const events = [
-      event(
-        "RepHired",
-        { repId, name: name(), teamId, startDate, region: regions[(index % teamCount) % regions.length] },
-        Date.parse(`${startDate}T09:00:00Z`),
-      ),
-    ];
-    for (
-      let quarter = quarterStart(Math.max(startMs, historyStart));
-      quarter.getTime() <= nowMs;
-      quarter = addMonths(quarter, 3)
-    ) {
-      const end = addMonths(quarter, 3);
-      events.push(
-        event(
-          "QuotaSet",
-          {
-            repId,
-            period: quarterLabel(quarter),
-            from: isoDay(quarter.getTime()),
-            to: isoDay(end.getTime()),
-            amount: archetype.quarterlyQuota,
-            currency: "USD",
-          },
-          Math.max(quarter.getTime(), Date.parse(`${startDate}T09:00:00Z`)),
-          "revops",
-        ),
-      );
-    }
-    yield { streamId: streamIds.rep(repId), events };
-  }
+    return {
+      repId: `rep-${index + 1}`,
+      teamId: `team-${(index % teamCount) + 1}`,
+      archetype,
+      startDate: isoDay(startMs),
+      name: repName,
+    };
+  });
 
   for (const [currency, base] of [
-    ["EUR", 1.08],
-    ["GBP", 1.27],
+    ["EUR", baseRates.EUR],
+    ["GBP", baseRates.GBP],
   ] as const) {
     const events: NewEvent[] = [];
     for (let month = addMonths(new Date(historyStart), -1); month.getTime() <= nowMs; month = addMonths(month, 1)) {
@@ -192,7 +260,7 @@ export function* generateHistory(options: HistoryOptions): Generator<GeneratedBa
         ),
       );
     }
-    yield { streamId: streamIds.rates(currency), events };
+    yield batch(streamIds.rates(currency), events);
   }
 
   const accountsByArchetype = new Map<string, { accountId: string; contacts: string[] }[]>();
@@ -233,25 +301,128 @@ export function* generateHistory(options: HistoryOptions): Generator<GeneratedBa
       );
     }
     accountsByArchetype.set(archetype.id, [...(accountsByArchetype.get(archetype.id) ?? []), { accountId, contacts }]);
-    yield { streamId: streamIds.account(accountId), events };
+    yield batch(streamIds.account(accountId), events);
   }
 
   const stages = defaultConfig.stages;
   const createdTimes = Array.from({ length: options.deals }, () => random.between(historyStart, nowMs - DAY)).sort(
     (a, b) => a - b,
   );
-  for (let index = 0; index < options.deals; index++) {
-    const rep = reps[index % reps.length] as RepPlan;
-    const archetype = rep.archetype;
+  // Each deal's archetype follows the archetypes' shares; it goes to the next rep of that archetype already hired.
+  const repStarts = new Map(reps.map((rep) => [rep.repId, Date.parse(`${rep.startDate}T09:00:00Z`)]));
+  const turns = new Map<string, number>();
+  const plans: DealPlan[] = createdTimes.map((createdTime) => {
+    const archetype = random.weighted(archetypes.map((entry) => [entry, entry.share] as const));
+    const hired = reps.filter((entry) => (repStarts.get(entry.repId) as number) <= createdTime);
+    const candidates = hired.filter((entry) => entry.archetype.id === archetype.id);
+    const pool = candidates.length ? candidates : hired.length ? hired : reps;
+    const turn = turns.get(archetype.id) ?? 0;
+    turns.set(archetype.id, turn + 1);
+    const rep = pool[turn % pool.length] as RepPlan;
     const accounts = accountsByArchetype.get(archetype.id) ?? [...accountsByArchetype.values()].flat();
-    const account = random.pick(accounts);
-    const dealId = `deal-${index + 1}`;
-    const createdMs = Math.max(createdTimes[index] as number, Date.parse(`${rep.startDate}T09:00:00Z`));
-    const cycle = random.between(archetype.cycleDays[0], archetype.cycleDays[1]) * DAY;
-    const closeMs = createdMs + cycle;
+    const plannedCycle = random.between(archetype.cycleDays[0], archetype.cycleDays[1]) * DAY;
     const won = random.chance(random.between(archetype.winRate[0], archetype.winRate[1]));
+    const reachedIndex = won ? stages.length : random.int(0, stages.length - 1);
+    // Some buyers go dark part-way: such deals linger open, silent, until the rep gives up at the planned close.
+    const wentDark = !won && random.chance(0.25);
+    const cycle =
+      won || wentDark ? plannedCycle : (plannedCycle * (reachedIndex + 1) * random.between(0.9, 1.2)) / (stages.length + 1);
     const amount = Math.round(random.logBetween(archetype.acv[0], archetype.acv[1]) / 100) * 100;
-    const currency = random.chance(0.85) ? "USD" : random.chance(0.66) ? "EUR" : "GBP";
+    return {
+      rep,
+      account: random.pick(accounts),
+      createdMs: Math.max(createdTime, Date.parse(`${rep.startDate}T09:00:00Z`)),
+      cycle,
+      plannedCycle,
+      reachedIndex,
+      won,
+      wentDark,
+      amount,
+      currency: random.chance(0.85) ? "USD" : random.chance(0.66) ? "EUR" : "GBP",
+    };
+  });
+  // Won amount per rep and team and quarter (by planned close, also past `now`), in USD at the base rates.
+  const wonByRepQuarter = new Map<string, number>();
+  const wonByTeamQuarter = new Map<string, number>();
+  for (const plan of plans) {
+    const closeMs = plan.createdMs + plan.cycle;
+    if (!plan.won) continue;
+    const quarter = quarterLabel(quarterStart(closeMs));
+    const usd = plan.amount * baseRates[plan.currency];
+    const repKey = `${plan.rep.repId}|${quarter}`;
+    const teamKey = `${plan.rep.teamId}|${quarter}`;
+    wonByRepQuarter.set(repKey, (wonByRepQuarter.get(repKey) ?? 0) + usd);
+    wonByTeamQuarter.set(teamKey, (wonByTeamQuarter.get(teamKey) ?? 0) + usd);
+  }
+  // Each archetype's quota, from what its ramped reps won per quarter in the whole quarters after the first pipeline
+  // has had time to close (half a year into the history).
+  const quotaByArchetype = new Map<string, number>();
+  for (const archetype of archetypes) {
+    const samples: number[] = [];
+    for (const rep of reps.filter((entry) => entry.archetype.id === archetype.id)) {
+      const rampedFrom = (repStarts.get(rep.repId) as number) + 90 * DAY;
+      for (let quarter = quarterStart(historyStart); addMonths(quarter, 3).getTime() <= nowMs; quarter = addMonths(quarter, 3)) {
+        if (quarter.getTime() < historyStart + 180 * DAY || quarter.getTime() < rampedFrom) continue;
+        samples.push(wonByRepQuarter.get(`${rep.repId}|${quarterLabel(quarter)}`) ?? 0);
+      }
+    }
+    // Set where a little over half of the ramped rep-quarters reach it; lumpy archetypes whose typical quarter wins
+    // nothing get a share of their mean instead.
+    const sorted = [...samples].sort((a, b) => a - b);
+    const quantile = sorted[Math.floor(sorted.length * (1 - quotaReachedShare))] ?? 0;
+    const mean = samples.length ? samples.reduce((total, value) => total + value, 0) / samples.length : 0;
+    const typical = quantile > 0 ? quantile : mean * 0.85;
+    quotaByArchetype.set(
+      archetype.id,
+      typical > 0 ? Math.max(10_000, Math.round(typical / 10_000) * 10_000) : archetype.quarterlyQuota,
+    );
+  }
+
+  for (const rep of reps) {
+    const startMs = Date.parse(`${rep.startDate}T09:00:00Z`);
+    const events = [
+      event(
+        "RepHired",
+        {
+          repId: rep.repId,
+          name: rep.name,
+          teamId: rep.teamId,
+          startDate: rep.startDate,
+          region: regions[(Number(rep.teamId.slice(5)) - 1) % regions.length],
+        },
+        startMs,
+      ),
+    ];
+    for (
+      let quarter = quarterStart(Math.max(startMs, historyStart));
+      quarter.getTime() <= nowMs;
+      quarter = addMonths(quarter, 3)
+    ) {
+      const end = addMonths(quarter, 3);
+      events.push(
+        event(
+          "QuotaSet",
+          {
+            repId: rep.repId,
+            period: quarterLabel(quarter),
+            from: isoDay(quarter.getTime()),
+            to: isoDay(end.getTime()),
+            amount: quotaByArchetype.get(rep.archetype.id) ?? rep.archetype.quarterlyQuota,
+            currency: "USD",
+          },
+          Math.max(quarter.getTime(), startMs),
+          "revops",
+        ),
+      );
+    }
+    yield batch(streamIds.rep(rep.repId), events);
+  }
+
+  for (const [index, plan] of plans.entries()) {
+    const { rep, account, createdMs, cycle, plannedCycle, reachedIndex, won, wentDark, amount, currency } = plan;
+    const archetype = rep.archetype;
+    const dealId = `deal-${index + 1}`;
+    const closeMs = createdMs + cycle;
     const events: NewEvent[] = [];
     const emit = (type: string, data: Record<string, unknown>, ms: number) => {
       if (ms <= nowMs) events.push(event(type, { dealId, ...data }, ms, rep.repId));
@@ -260,17 +431,14 @@ export function* generateHistory(options: HistoryOptions): Generator<GeneratedBa
       const leadId = `lead-${index + 1}`;
       const arrived = createdMs - random.between(1, 10) * DAY;
       const touched = arrived + random.logBetween(0.05, 96) * 3_600_000;
-      yield {
-        streamId: streamIds.lead(leadId),
-        events: [
-          event("LeadArrived", { leadId, accountId: account.accountId, source: random.pick(leadSources) }, arrived, "marketing"),
-          ...(touched <= nowMs
-            ? [event("LeadTouched", { leadId, repId: rep.repId, channel: random.pick(["call", "email"]) }, touched, rep.repId)]
-            : []),
-        ],
-      };
+      yield batch(streamIds.lead(leadId), [
+        event("LeadArrived", { leadId, accountId: account.accountId, source: random.pick(leadSources) }, arrived, "marketing"),
+        ...(touched <= nowMs
+          ? [event("LeadTouched", { leadId, repId: rep.repId, channel: random.pick(["call", "email"]) }, touched, rep.repId)]
+          : []),
+      ]);
     }
-    let expectedClose = createdMs + cycle * random.between(0.7, 1.0);
+    let expectedClose = createdMs + plannedCycle * random.between(0.7, 1.0);
     emit(
       "DealCreated",
       {
@@ -286,7 +454,6 @@ export function* generateHistory(options: HistoryOptions): Generator<GeneratedBa
       },
       createdMs,
     );
-    const reachedIndex = won ? stages.length : random.int(0, stages.length - 1);
     const stageTimes = Array.from(
       { length: reachedIndex },
       (_, step) => createdMs + ((cycle * (step + 1)) / (reachedIndex + 1)) * random.between(0.85, 1.1),
@@ -295,7 +462,6 @@ export function* generateHistory(options: HistoryOptions): Generator<GeneratedBa
     const group = account.contacts.slice(0, groupSize);
     const interactionCount = Math.min(30, Math.round(groupSize * 1.5 + cycle / DAY / 12 + random.int(1, 3)));
     // Some buyers go dark part-way: no interactions after that point, and such deals end without a decision.
-    const wentDark = !won && random.chance(0.25);
     const darkAfter = wentDark ? createdMs + cycle * random.between(0.2, 0.6) : Number.POSITIVE_INFINITY;
     for (let step = 0; step < interactionCount; step++) {
       const ms = createdMs + (cycle * (step + random.next())) / interactionCount;
@@ -372,42 +538,43 @@ export function* generateHistory(options: HistoryOptions): Generator<GeneratedBa
       }
     }
     events.sort((a, b) => (a.occurredAt < b.occurredAt ? -1 : a.occurredAt > b.occurredAt ? 1 : 0));
-    if (events.length) yield { streamId: streamIds.deal(dealId), events };
+    if (events.length) yield batch(streamIds.deal(dealId), events);
   }
 
+  // Each quarter's forecast calls: the opening call a few days before the quarter starts (what forecast accuracy
+  // reads by default) and a mid-quarter update, each within about ±20% of what the team then won.
   for (let quarter = quarterStart(historyStart); quarter.getTime() <= nowMs; quarter = addMonths(quarter, 3)) {
-    const submitted = quarter.getTime() + 7 * DAY;
-    if (submitted > nowMs) break;
     const end = addMonths(quarter, 3);
     const base = { period: quarterLabel(quarter), from: isoDay(quarter.getTime()), to: isoDay(end.getTime()), currency: "USD" };
-    let company = 0;
-    for (let team = 0; team < teamCount; team++) {
-      const teamId = `team-${team + 1}`;
-      const quota = reps.filter((rep) => rep.teamId === teamId).reduce((total, rep) => total + rep.archetype.quarterlyQuota, 0);
-      const amount = Math.round(quota * random.between(0.5, 0.9));
-      company += amount;
-      yield {
-        streamId: streamIds.forecast("team", teamId),
-        events: [
-          event(
-            "ForecastSubmitted",
-            { ...base, forecastId: `${teamId}-${base.period}`, scope: { kind: "team", id: teamId }, amount },
-            submitted,
-            `mgr-${team + 1}`,
-          ),
-        ],
+    const calls = [
+      { suffix: "", submitted: quarter.getTime() - 3 * DAY, error: [0.8, 1.2] },
+      { suffix: "-mid", submitted: quarter.getTime() + 45 * DAY, error: [0.9, 1.1] },
+    ] as const;
+    for (const call of calls) {
+      if (call.submitted > nowMs) break;
+      let company = 0;
+      for (let team = 0; team < teamCount; team++) {
+        const teamId = `team-${team + 1}`;
+        const amount =
+          Math.round(
+            ((wonByTeamQuarter.get(`${teamId}|${base.period}`) ?? 0) * random.between(call.error[0], call.error[1])) / 1_000,
+          ) * 1_000;
+        company += amount;
+        const data = {
+          ...base,
+          forecastId: `${teamId}-${base.period}${call.suffix}`,
+          scope: { kind: "team", id: teamId },
+          amount,
+        };
+        yield batch(streamIds.forecast("team", teamId), [event("ForecastSubmitted", data, call.submitted, `mgr-${team + 1}`)]);
+      }
+      const data = {
+        ...base,
+        forecastId: `company-${base.period}${call.suffix}`,
+        scope: { kind: "company", id: "company" },
+        amount: company,
       };
+      yield batch(streamIds.forecast("company", "company"), [event("ForecastSubmitted", data, call.submitted, "cro")]);
     }
-    yield {
-      streamId: streamIds.forecast("company", "company"),
-      events: [
-        event(
-          "ForecastSubmitted",
-          { ...base, forecastId: `company-${base.period}`, scope: { kind: "company", id: "company" }, amount: company },
-          submitted,
-          "cro",
-        ),
-      ],
-    };
   }
 }

@@ -35,6 +35,18 @@ export interface KpiDefinition {
 /** Every KPI in KPIS.md, as data. */
 export const kpiDefinitions: readonly KpiDefinition[] = [
   {
+    id: "won_revenue",
+    version: 1,
+    title: "Won revenue (bookings)",
+    description:
+      "Sum of the amounts of deals won in the period, each at its amount when won, in the reporting currency (converted with the rates carried as events; deals without a rate are left out with a warning).",
+    unit: "currency",
+    direction: "higher_is_better",
+    status: "active",
+    formula: { kind: "simple", measure: "won_amount" },
+    context: ["won_count"],
+  },
+  {
     id: "win_rate",
     version: 1,
     title: "Win rate",

@@ -97,6 +97,18 @@ describe("KPIs on a hand-computed scenario", () => {
     expect(results[0]?.value).toBeCloseTo(12_000 / 62_000, 10);
   });
 
+  it("won revenue sums the amounts at the win of deals won in the period: 12,000 (UTC), 12,000 + 8,000 (New York)", () => {
+    const result = value("won_revenue");
+    expect(result?.value).toBe(12_000);
+    expect(result?.derivation.inputs.map((input) => [input.name, input.role, input.value])).toEqual([
+      ["won_amount", "value", 12_000],
+      ["won_count", "context", 1],
+    ]);
+    expect(result?.derivation.eventIds.length).toBeGreaterThan(0);
+    expect(value("won_revenue", { timeZone: "America/New_York" })?.value).toBe(20_000);
+    expect(value("won_revenue", { filter: { rep: ["r2"] } })?.value).toBe(0);
+  });
+
   it("average deal size uses the amount at the win and never lost deals: 12,000 (UTC), (12,000 + 8,000) ÷ 2 (New York)", () => {
     expect(value("average_deal_size")?.value).toBe(12_000);
     expect(value("average_deal_size", { timeZone: "America/New_York" })?.value).toBe(10_000);

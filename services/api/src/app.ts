@@ -2,6 +2,7 @@ import { EnvelopArmorPlugin } from "@escape.tech/graphql-armor";
 import { useCSRFPrevention } from "@graphql-yoga/plugin-csrf-prevention";
 import { usePrometheus } from "@graphql-yoga/plugin-prometheus";
 import { useResponseCache } from "@graphql-yoga/plugin-response-cache";
+import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
 import { CommandPipeline, type InputBounds, type ReferenceKind } from "@revgraph/app";
 import type { GraphState, RevenueConfig } from "@revgraph/domain";
 import type { EventStore } from "@revgraph/event-store";
@@ -80,6 +81,10 @@ export function createApp(options: AppOptions): YogaServerInstance<Record<string
     references: (kind, id) => referenced[kind](state(), id),
     afterAppend: (position) => options.readModel.waitFor(position),
   });
+  const demoToken = options.web?.demoTokens?.exec;
+  // GraphiQL's page inlines its scripts and styles from our own dependency (no CDN), so it works without internet;
+  // it is the same for every request, so it is rendered once.
+  let graphiqlPage: string | undefined;
   // A query's answer depends only on the caller, the events applied so far and the minute KPIs are evaluated at,
   // so those three make the cache session: any new event or a new minute gives a fresh answer.
   const session = (request: Request) =>
@@ -89,11 +94,18 @@ export function createApp(options: AppOptions): YogaServerInstance<Record<string
     schema,
     graphqlEndpoint,
     landingPage: false,
+    // Yoga's built-in check answers /health with an empty body before any plugin runs; healthPlugin answers it with
+    // JSON (status and read-model position), so Yoga's own moves out of the way.
+    healthCheckEndpoint: "/.yoga-health",
     maskedErrors: options.maskErrors ?? process.env.NODE_ENV !== "development",
     graphiql: {
       title: "revgraph",
-      defaultQuery: exampleQueries,
-      headers: JSON.stringify({ Authorization: "Bearer <paste a demo token>" }),
+      defaultQuery: exampleQueries(clock(), demoToken !== undefined),
+      headers: JSON.stringify({ Authorization: `Bearer ${demoToken ?? "<paste a token>"}` }),
+    },
+    renderGraphiQL: (graphiqlOptions) => {
+      graphiqlPage ??= renderGraphiQL(graphiqlOptions);
+      return graphiqlPage;
     },
     context: ({ request }) => {
       const lookups = { batches: 0 };

@@ -1,11 +1,10 @@
 /**
  * The API listener: opens the event store (embedded SQLite by default), the read model over it, and
  * serves the GraphQL app over HTTP. `--demo` seeds generated history into an empty store and prints
- * demo tokens for every role.
+ * demo tokens for every role. `--help` lists every flag and environment variable.
  *
- *   node services/api/src/main.ts [--demo] [--port 4000] [--data ./data] [--deals 2000] [--web services/web/dist]
- *   REVGRAPH_STORE=postgres REVGRAPH_DATABASE_URL=postgres://… node services/api/src/main.ts
- *   REVGRAPH_STORE=kurrentdb REVGRAPH_DATABASE_URL=kurrentdb://… node services/api/src/main.ts
+ *   node services/api/bin/revgraph-api.js [--demo] [--port 4000] [--host 127.0.0.1] [--data ./data] [--deals 2000] [--web DIR]
+ *   REVGRAPH_STORE=postgres REVGRAPH_DATABASE_URL=postgres://… node services/api/bin/revgraph-api.js
  */
 import { createServer } from "node:http";
 import { join, resolve } from "node:path";
@@ -19,16 +18,93 @@ import { createApp } from "./app.ts";
 import { signToken } from "./auth.ts";
 import { seedDemoData } from "./demo.ts";
 
-const { values } = parseArgs({
-  options: {
-    demo: { type: "boolean", default: false },
-    port: { type: "string", default: process.env.PORT ?? "4000" },
-    host: { type: "string", default: process.env.HOST ?? "127.0.0.1" },
-    data: { type: "string", default: process.env.REVGRAPH_DATA ?? "./data" },
-    deals: { type: "string", default: process.env.REVGRAPH_DEMO_DEALS ?? "2000" },
-    web: { type: "string", default: process.env.REVGRAPH_WEB ?? fileURLToPath(new URL("../../web/dist", import.meta.url)) },
+/** Every flag with its environment variable, default and meaning: parsed below and printed by `--help`. */
+const flags = {
+  demo: {
+    env: undefined,
+    fallback: undefined,
+    text: "seed generated demo history into an empty store and print a token for every role",
   },
-});
+  port: { env: "PORT", fallback: "4000", text: "TCP port to listen on" },
+  host: { env: "HOST", fallback: "127.0.0.1", text: "interface to listen on (0.0.0.0 for every interface)" },
+  data: {
+    env: "REVGRAPH_DATA",
+    fallback: "./data",
+    text: "data directory of the embedded SQLite store and the read-model snapshot",
+  },
+  deals: { env: "REVGRAPH_DEMO_DEALS", fallback: "2000", text: "deals the demo seeds (with --demo, into an empty store)" },
+  web: { env: "REVGRAPH_WEB", fallback: "services/web/dist", text: "built dashboard served at / (bash scripts/start builds it)" },
+} as const;
+/** Environment variables without a flag. */
+const environment = [
+  ["REVGRAPH_STORE", "sqlite", `event store: ${storeKinds.join(", ")}`],
+  ["REVGRAPH_DATABASE_URL", "", "connection string for REVGRAPH_STORE=postgres or kurrentdb"],
+  ["REVGRAPH_JWT_SECRET", "", "HS256 secret for bearer tokens, at least 32 characters (required without --demo)"],
+  ["LOG_LEVEL", "info (warn with --demo)", "pino level of the JSON request log"],
+  ["NODE_ENV", "", "development: unexpected errors' messages are not masked"],
+  ["OTEL_EXPORTER_OTLP_ENDPOINT", "", "export OpenTelemetry traces there"],
+] as const;
+
+function usage(): string {
+  const lines = Object.entries(flags).map(([name, flag]) => {
+    const argument = flag.fallback === undefined ? "" : ` <${name === "web" ? "dir" : name}>`;
+    const source = [flag.env ? `env ${flag.env}` : "", flag.fallback ? `default ${flag.fallback}` : ""]
+      .filter(Boolean)
+      .join(", ");
+    return `  --${name}${argument}`.padEnd(22) + `${flag.text}${source ? ` (${source})` : ""}`;
+  });
+  const env = environment.map(
+    ([name, fallback, text]) => `  ${name}`.padEnd(32) + `${text}${fallback ? ` (default ${fallback})` : ""}`,
+  );
+  return [
+    "Usage: node services/api/bin/revgraph-api.js [options]",
+    "",
+    "Serves the revgraph GraphQL API (GraphiQL at /graphql), the dashboard at /, /health, /ready and /metrics.",
+    "",
+    "Options:",
+    ...lines,
+    "  -h, --help".padEnd(22) + "print this help",
+    "",
+    "Environment:",
+    ...env,
+  ].join("\n");
+}
+
+let parsed: ReturnType<typeof parseCommandLine>;
+function parseCommandLine() {
+  return parseArgs({
+    options: {
+      help: { type: "boolean", short: "h", default: false },
+      demo: { type: "boolean", default: false },
+      port: { type: "string", default: process.env.PORT ?? flags.port.fallback },
+      host: { type: "string", default: process.env.HOST ?? flags.host.fallback },
+      data: { type: "string", default: process.env.REVGRAPH_DATA ?? flags.data.fallback },
+      deals: { type: "string", default: process.env.REVGRAPH_DEMO_DEALS ?? flags.deals.fallback },
+      web: { type: "string", default: process.env.REVGRAPH_WEB ?? fileURLToPath(new URL("../../web/dist", import.meta.url)) },
+    },
+  });
+}
+try {
+  parsed = parseCommandLine();
+} catch (error) {
+  console.error(`revgraph-api: ${(error as Error).message}\n\n${usage()}`);
+  process.exit(2);
+}
+const { values } = parsed;
+if (values.help) {
+  console.log(usage());
+  process.exit(0);
+}
+const port = Number(values.port);
+if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+  console.error(`revgraph-api: --port (or PORT) must be a port number 0–65535, got "${values.port}"`);
+  process.exit(2);
+}
+const demoDeals = Number(values.deals);
+if (!Number.isSafeInteger(demoDeals) || demoDeals < 1) {
+  console.error(`revgraph-api: --deals (or REVGRAPH_DEMO_DEALS) must be a positive integer, got "${values.deals}"`);
+  process.exit(2);
+}
 
 const DEMO_SECRET = "revgraph-demo-secret-change-me-0123456789";
 let secret = process.env.REVGRAPH_JWT_SECRET;
@@ -52,7 +128,7 @@ const store = await openEventStoreAt({
   databaseUrl: process.env.REVGRAPH_DATABASE_URL,
 });
 if (values.demo && (await store.headPosition()) === 0) {
-  const deals = Number(values.deals);
+  const deals = demoDeals;
   process.stdout.write(`seeding demo history: ${deals} deals …`);
   const written = await seedDemoData(store, {
     deals,
@@ -80,7 +156,7 @@ const app = createApp({
   introspection: values.demo ? "everyone" : "signed-in",
 });
 const server = createServer(app);
-server.listen(Number(values.port), values.host, () => {
+server.listen(port, values.host, () => {
   const url = `http://${values.host}:${values.port}`;
   console.log(`revgraph API on ${store.kind} store at position ${readModel.position}`);
   console.log(`  dashboard: ${url}/`);

@@ -1,10 +1,12 @@
 import { graphql } from "./graphql.ts";
 
-/** Who the token belongs to, and the teams it may pick from. */
+/** Who the token belongs to, the teams it may pick from, and the names the page shows for rep and stage ids. */
 export const ViewerQuery = graphql(`
   query Viewer {
     viewer { role subject repId teamId }
     teams { teamId name region }
+    reps { repId name }
+    stages { id title }
   }
 `);
 

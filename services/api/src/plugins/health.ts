@@ -2,14 +2,18 @@ import type { RevenueReadModel } from "@revgraph/read-model";
 import type { Plugin } from "graphql-yoga";
 
 /**
- * `/health`: the process answers. `/ready`: the read model has caught up with the store
+ * `/health`: the process answers, with the read model's position (`{"status":"ok","position":N}`). `/ready`: the read model has caught up with the store
  * (reports position, head and lag), so a load balancer only routes to instances that serve current data.
  */
 export function healthPlugin(readModel: RevenueReadModel, headPosition: () => Promise<number>): Plugin {
   return {
     async onRequest({ url, endResponse, fetchAPI }) {
       if (url.pathname === "/health") {
-        endResponse(new fetchAPI.Response(JSON.stringify({ status: "ok" }), { headers: { "content-type": "application/json" } }));
+        endResponse(
+          new fetchAPI.Response(JSON.stringify({ status: "ok", position: readModel.position }), {
+            headers: { "content-type": "application/json" },
+          }),
+        );
         return;
       }
       if (url.pathname === "/ready") {

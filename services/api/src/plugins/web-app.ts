@@ -13,6 +13,9 @@ const contentTypes: Record<string, string> = {
   ".woff2": "font/woff2",
 };
 
+/** Files of the build's root besides index.html (unhashed, so cached for a day only). */
+const topLevelFiles = new Set(["/favicon.ico", "/favicon.svg"]);
+
 /** Where the dashboard's built files are, and the demo tokens it may offer for the role switch. */
 export interface WebAppOptions {
   /** The dashboard's build output (services/web/dist). */
@@ -22,7 +25,7 @@ export interface WebAppOptions {
 }
 
 /**
- * Serves the dashboard at `/` (index.html; hashed files under /assets cached for a year) and, in demo mode, the demo
+ * Serves the dashboard at `/` (index.html; hashed files under /assets cached for a year; the favicon) and, in demo mode, the demo
  * tokens at `/demo/tokens`. Paths that would leave the build folder are refused; GraphQL, health and everything else
  * pass through.
  */
@@ -40,7 +43,7 @@ export function webAppPlugin(options: WebAppOptions): Plugin {
         return;
       }
       const isPage = url.pathname === "/" || url.pathname === "/index.html";
-      if (!isPage && !url.pathname.startsWith("/assets/")) return;
+      if (!isPage && !url.pathname.startsWith("/assets/") && !topLevelFiles.has(url.pathname)) return;
       const file = resolve(root, isPage ? "index.html" : decodeURIComponent(url.pathname).slice(1));
       if (!file.startsWith(root + sep)) {
         endResponse(new fetchAPI.Response("not found", { status: 404 }));
@@ -52,7 +55,11 @@ export function webAppPlugin(options: WebAppOptions): Plugin {
           new fetchAPI.Response(request.method === "HEAD" ? null : body, {
             headers: {
               "content-type": contentTypes[extname(file)] ?? "application/octet-stream",
-              "cache-control": isPage ? "no-cache" : "public, max-age=31536000, immutable",
+              "cache-control": isPage
+                ? "no-cache"
+                : topLevelFiles.has(url.pathname)
+                  ? "public, max-age=86400"
+                  : "public, max-age=31536000, immutable",
             },
           }),
         );

@@ -6,6 +6,7 @@ import "./org.ts";
 import "./deals.ts";
 import "./kpis.ts";
 import "./mutations.ts";
+import "./process.ts";
 
 /** The revgraph GraphQL schema. */
 export const schema = builder.toSchema();

@@ -2,6 +2,7 @@ import { BarChart } from "@mantine/charts";
 import { Group, Paper, SimpleGrid, Stack, Table, Text, Title } from "@mantine/core";
 import { formatKpiValue } from "../format.ts";
 import { useQuery } from "../hooks.ts";
+import { useNames } from "../names.ts";
 import { AttainmentQuery } from "../queries.ts";
 import { QueryStatus } from "./Status.tsx";
 import type { PeriodViewProps } from "./types.ts";
@@ -18,6 +19,7 @@ function bucketLabel(index: number): string {
 /** Quota attainment across reps against ramp-adjusted quota: a histogram, percentiles and the per-rep table. */
 export function AttainmentView({ token, period, filter }: PeriodViewProps) {
   const attainment = useQuery(AttainmentQuery, { period, filter }, token);
+  const names = useNames();
   const distribution = attainment.data?.attainmentDistribution;
   const reps = [...(distribution?.reps ?? [])].sort((a, b) => b.attainment - a.attainment);
   const histogram = buckets.map((_, index) => ({
@@ -66,8 +68,8 @@ export function AttainmentView({ token, period, filter }: PeriodViewProps) {
               </Table.Thead>
               <Table.Tbody>
                 {reps.map((rep) => (
-                  <Table.Tr key={rep.repId}>
-                    <Table.Td>{rep.repId}</Table.Td>
+                  <Table.Tr key={rep.repId} data-rep={rep.repId}>
+                    <Table.Td data-testid="attainment-rep">{names.rep(rep.repId)}</Table.Td>
                     <Table.Td ta="right">{formatKpiValue("won", "currency", rep.won)}</Table.Td>
                     <Table.Td ta="right">{formatKpiValue("quota", "currency", rep.rampAdjustedQuota)}</Table.Td>
                     <Table.Td ta="right">{percent(rep.attainment)}</Table.Td>

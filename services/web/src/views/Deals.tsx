@@ -2,6 +2,7 @@ import { Anchor, Badge, Button, Group, SegmentedControl, Stack, Table, Text } fr
 import { useState } from "react";
 import { formatKpiValue } from "../format.ts";
 import { useQuery } from "../hooks.ts";
+import { useNames } from "../names.ts";
 import { DealsQuery } from "../queries.ts";
 import { QueryStatus } from "./Status.tsx";
 
@@ -14,6 +15,7 @@ interface DealsViewProps {
 
 /** The deals the caller may see, largest first, 25 a page (Relay cursors), each opening its timeline. */
 export function DealsView({ token, onOpenDeal }: DealsViewProps) {
+  const names = useNames();
   const [status, setStatus] = useState<(typeof statuses)[number]>("open");
   // Cursors of the pages before the current one belong to one status and one caller; another starts at page one.
   const [paging, setPaging] = useState<{ status: string; token: string; cursors: string[] }>({ status, token, cursors: [] });
@@ -54,7 +56,7 @@ export function DealsView({ token, onOpenDeal }: DealsViewProps) {
               <Table.Td>{node.owner?.name ?? "—"}</Table.Td>
               <Table.Td>{node.owner?.team?.name ?? "—"}</Table.Td>
               <Table.Td>
-                <Badge variant="light">{node.stage}</Badge>
+                <Badge variant="light">{names.stage(node.stage)}</Badge>
               </Table.Td>
               <Table.Td ta="right">{formatKpiValue("amount", "currency", node.amount)}</Table.Td>
               <Table.Td>

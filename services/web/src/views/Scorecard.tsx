@@ -31,14 +31,21 @@ export function ScorecardView({
       <SimpleGrid cols={{ base: 1, sm: 2, lg: 4 }} data-testid="scorecard">
         {values.map((kpi) => (
           <Paper key={kpi.kpiId} withBorder p="md" radius="md" data-testid={`kpi-card-${kpi.kpiId}`}>
-            <Group justify="space-between" align="flex-start" wrap="nowrap">
+            <Group justify="space-between" align="flex-start" gap="xs">
               <Tooltip label={kpi.definition.description} multiline w={320} withArrow>
                 <Text size="sm" fw={600}>
                   {kpi.title}
                 </Text>
               </Tooltip>
               {kpi.band && (
-                <Badge color={bandColor[kpi.band.id] ?? "gray"} variant="light" data-testid={`kpi-band-${kpi.kpiId}`}>
+                <Badge
+                  color={bandColor[kpi.band.id] ?? "gray"}
+                  variant="light"
+                  data-testid={`kpi-band-${kpi.kpiId}`}
+                  maw="100%"
+                  h="auto"
+                  styles={{ label: { whiteSpace: "normal", overflow: "visible" } }}
+                >
                   {kpi.band.label}
                 </Badge>
               )}
@@ -87,13 +94,23 @@ export function ScorecardView({
   );
 }
 
-/** Colour of a change: better (teal) or worse (red) by the KPI's direction; neutral KPIs stay grey. */
+/** Colour of a change: better (teal) or worse (red) by the KPI's direction; neutral KPIs and no change stay grey. */
 function changeColor(direction: string, delta: number): string {
   if (delta === 0 || direction === "neutral") return "dimmed";
   return delta > 0 === (direction === "higher_is_better") ? "teal" : "red";
 }
 
-/** "▲ 2.1 pts vs 2026-Q3": the change since the previous quarter, coloured by whether it is an improvement. */
+/** How big a change reads: percentage points for ratios, the KPI's own unit otherwise. */
+function changeMagnitude(kpiId: string, unit: string, delta: number): string {
+  return unit === "ratio" && !kpiId.includes("coverage") && !kpiId.includes("ratio")
+    ? `${Math.abs(delta * 100).toFixed(1)} pts`
+    : formatKpiValue(kpiId, unit, Math.abs(delta));
+}
+
+/**
+ * "▲ 2.1 pts vs 2026-Q3": the change since the previous quarter, coloured by whether it is an improvement; "no change"
+ * in grey when it is zero as displayed.
+ */
 function ChangeSincePrevious(props: {
   readonly kpiId: string;
   readonly unit: string;
@@ -103,13 +120,11 @@ function ChangeSincePrevious(props: {
   readonly previousPeriod: string;
 }) {
   if (props.previous === null || props.current === null || props.current === undefined) return null;
-  const delta = props.current - props.previous;
-  const magnitude =
-    props.unit === "ratio" && !props.kpiId.includes("coverage") && !props.kpiId.includes("ratio")
-      ? `${Math.abs(delta * 100).toFixed(1)} pts`
-      : formatKpiValue(props.kpiId, props.unit, Math.abs(delta));
+  const magnitude = changeMagnitude(props.kpiId, props.unit, props.current - props.previous);
+  // A change too small to show (it reads as zero) is no change: no arrow, no colour.
+  const delta = magnitude === changeMagnitude(props.kpiId, props.unit, 0) ? 0 : props.current - props.previous;
   return (
-    <Text size="xs" c={changeColor(props.direction, delta)} data-testid={`kpi-change-${props.kpiId}`}>
+    <Text size="xs" c={changeColor(props.direction, delta)} data-testid={`kpi-change-${props.kpiId}`} data-delta={delta}>
       {delta === 0 ? "no change" : `${delta > 0 ? "▲" : "▼"} ${magnitude}`} vs {props.previousPeriod}
     </Text>
   );

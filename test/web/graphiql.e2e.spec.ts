@@ -1,0 +1,69 @@
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type Browser, chromium } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type ApiProcess, startDemoApi } from "../support/api-process.ts";
+
+/**
+ * GraphiQL in a real headless Chromium against a real demo API process, with every request that does not go to the
+ * loopback interface blocked, as on a machine without internet.
+ */
+const chromiumPath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const screenshots = join(import.meta.dirname, "../../test-results/graphiql");
+
+let api: ApiProcess;
+let browser: Browser;
+let dataDir: string;
+
+beforeAll(async () => {
+  if (!existsSync(chromiumPath))
+    throw new Error(`no Chromium at ${chromiumPath}: run bash scripts/test (it installs it) or set CHROMIUM_PATH`);
+  mkdirSync(screenshots, { recursive: true });
+  dataDir = mkdtempSync(join(tmpdir(), "revgraph-graphiql-"));
+  api = await startDemoApi(dataDir, 60);
+  browser = await chromium.launch({
+    executablePath: chromiumPath,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await api?.stop();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe("GraphiQL", () => {
+  it("loads from the API alone with the network cut to loopback, with the examples and the demo token, and runs a query", async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const blocked: string[] = [];
+    await page.route("**/*", (route) => {
+      const { protocol, hostname } = new URL(route.request().url());
+      const local = protocol === "data:" || protocol === "blob:" || hostname === "127.0.0.1" || hostname === "localhost";
+      if (local) return route.continue();
+      blocked.push(route.request().url());
+      return route.abort("internetdisconnected");
+    });
+    const failures: string[] = [];
+    page.on("requestfailed", (request) => failures.push(request.url()));
+    await page.goto(`${api.url}/graphql`);
+    await page.getByText("query Scorecard").first().waitFor({ timeout: 60_000 });
+    // The demo token is in the headers editor.
+    await page
+      .getByRole("button", { name: /headers/i })
+      .first()
+      .click();
+    await expect.poll(() => page.getByText(api.token("exec").slice(0, 24)).count()).toBeGreaterThan(0);
+    // Put the cursor in the first operation and run it (Ctrl+Enter runs the operation under the cursor).
+    await page.getByText("query Scorecard").first().click();
+    await page.keyboard.press("Control+Enter");
+    await expect
+      .poll(() => page.locator(".result-window").textContent(), { timeout: 60_000 })
+      .toMatch(/"kpiId":\s*"won_revenue"/);
+    await page.screenshot({ path: join(screenshots, "graphiql.png") });
+    expect(blocked).toEqual([]);
+    expect(failures).toEqual([]);
+    await page.close();
+  }, 120_000);
+});
