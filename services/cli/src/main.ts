@@ -20,7 +20,7 @@ import {
   seed,
   verify,
 } from "./commands.ts";
-import { importFormats, MappingError } from "./import/mapping.ts";
+import { ImportInputError, importFormats, MappingError } from "./import/mapping.ts";
 import { runImport } from "./import/run.ts";
 import { exitCodes, printTable } from "./output.ts";
 import { openStore, type StoreOptions } from "./store.ts";
@@ -76,7 +76,11 @@ async function withStore(work: (store: EventStore) => Promise<number | undefined
     store = await openStore(globals());
     process.exitCode = (await work(store)) ?? exitCodes.ok;
   } catch (error) {
-    const usage = error instanceof MappingError || error instanceof InvalidArgumentError || error instanceof KpiQueryError;
+    const usage =
+      error instanceof MappingError ||
+      error instanceof ImportInputError ||
+      error instanceof InvalidArgumentError ||
+      error instanceof KpiQueryError;
     process.stderr.write(`revgraph: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exitCode = usage ? exitCodes.usage : exitCodes.failure;
   } finally {

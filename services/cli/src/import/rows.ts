@@ -1,36 +1,253 @@
-import { readFileSync } from "node:fs";
-import { parse } from "csv-parse/sync";
+import { isUtf8 } from "node:buffer";
+import { basename } from "node:path";
+import { type CsvError, parse } from "csv-parse/sync";
 import iconv from "iconv-lite";
+import type { RowProblem } from "./convert.ts";
+import { ImportInputError, type Mapping, readInputFile } from "./mapping.ts";
+
+/** Why a row cannot be used as it is (wrong column count, invalid bytes): its deal is rejected with this reason. */
+export interface RowDefect {
+  readonly column: string;
+  readonly reason: string;
+}
 
 /** One data row of a source file, numbered as a spreadsheet would (the header is row 1). */
 export interface SourceRow {
   readonly row: number;
   readonly values: Readonly<Record<string, string>>;
+  readonly defect?: RowDefect;
 }
 
-/** Decodes a file in the given encoding (UTF-8 with or without BOM, Latin-1, Windows-1252). */
-export function readText(path: string, encoding: string): string {
-  const bytes = readFileSync(path);
-  const text = encoding === "utf-8" ? bytes.toString("utf8") : iconv.decode(bytes, encoding);
-  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+/** A CSV file read against its header: the rows, and the records that are not rows (syntax errors). */
+export interface CsvTable {
+  readonly file: string;
+  readonly header: readonly string[];
+  /** Names that appear more than once in the header → their 1-based positions; read them as `name#k`. */
+  readonly duplicates: ReadonlyMap<string, readonly number[]>;
+  readonly rows: SourceRow[];
+  /** Records the CSV parser could not read (row and column of the syntax error). */
+  readonly problems: RowProblem[];
 }
 
-/** Parses CSV text with a header row into numbered rows. */
-export function parseCsv(text: string, delimiter: string): SourceRow[] {
-  const records = parse(text, {
-    columns: true,
-    delimiter,
-    skip_empty_lines: true,
-    relax_column_count: true,
-    trim: true,
-  }) as Record<string, string>[];
-  return records.map((values, index) => ({ row: index + 2, values }));
+type Encoding = Mapping["encoding"];
+
+/** Bytes Windows-1252 leaves undefined. */
+const undefinedIn1252 = new Set([0x81, 0x8d, 0x8f, 0x90, 0x9d]);
+
+/** Offset of the first byte that is not valid UTF-8 in `bytes[from, to)`, or -1. */
+function firstInvalidUtf8(bytes: Uint8Array, from: number, to: number): number {
+  let index = from;
+  while (index < to) {
+    const lead = bytes[index] as number;
+    if (lead < 0x80) {
+      index++;
+      continue;
+    }
+    const length = lead >= 0xc2 && lead <= 0xdf ? 2 : lead >= 0xe0 && lead <= 0xef ? 3 : lead >= 0xf0 && lead <= 0xf4 ? 4 : 0;
+    if (length === 0 || index + length > to) return index;
+    const second = bytes[index + 1] as number;
+    const secondLow = lead === 0xe0 ? 0xa0 : lead === 0xf0 ? 0x90 : 0x80;
+    const secondHigh = lead === 0xed ? 0x9f : lead === 0xf4 ? 0x8f : 0xbf;
+    if (second < secondLow || second > secondHigh) return index;
+    for (let next = index + 2; next < index + length; next++) {
+      const byte = bytes[next] as number;
+      if (byte < 0x80 || byte > 0xbf) return index;
+    }
+    index += length;
+  }
+  return -1;
 }
 
-/** Splits NDJSON text into numbered lines (empty lines skipped). */
-export function parseNdjsonLines(text: string): { line: number; text: string }[] {
-  return text
-    .split(/\r?\n/)
-    .map((line, index) => ({ line: index + 1, text: line.trim() }))
-    .filter((entry) => entry.text.length > 0);
+/** Offset of the first byte in `bytes[from, to)` that is invalid in the encoding, or -1. */
+function firstInvalidByte(bytes: Uint8Array, encoding: Encoding, from: number, to: number): number {
+  if (encoding === "utf-8") return firstInvalidUtf8(bytes, from, to);
+  if (encoding === "windows-1252") {
+    for (let index = from; index < to; index++) if (undefinedIn1252.has(bytes[index] as number)) return index;
+  }
+  return -1;
+}
+
+function hasInvalidBytes(bytes: Buffer, encoding: Encoding): boolean {
+  if (encoding === "utf-8") return !isUtf8(bytes);
+  if (encoding === "windows-1252") return [...undefinedIn1252].some((byte) => bytes.includes(byte));
+  return false;
+}
+
+function decode(bytes: Buffer, encoding: Encoding): string {
+  return encoding === "utf-8" ? bytes.toString("utf8") : iconv.decode(bytes, encoding);
+}
+
+function hex(byte: number | undefined): string {
+  return `0x${(byte ?? 0).toString(16).padStart(2, "0")}`;
+}
+
+/**
+ * A file's bytes without its UTF-8 byte-order mark, and how many bytes the mark took (offsets reported to the
+ * user count from the start of the file).
+ */
+function withoutBom(bytes: Buffer, encoding: Encoding): { bytes: Buffer; skipped: number } {
+  return encoding === "utf-8" && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf
+    ? { bytes: bytes.subarray(3), skipped: 3 }
+    : { bytes, skipped: 0 };
+}
+
+/**
+ * Reads a CSV file with a header row. Every record must have as many columns as the header (a short last
+ * record without a final line break is a truncated file); a record holding bytes that are invalid in the
+ * declared encoding is a defective row naming the byte offset, and such a byte in the header rejects the file.
+ * A CSV syntax error (a stray or unclosed quote) is reported with its row and column, and the parser goes on
+ * at the next record it can find; an unclosed quote swallows the rest of the file, which is then reported.
+ */
+export function readCsv(path: string, encoding: Encoding, delimiter: string): CsvTable {
+  const file = basename(path);
+  const { bytes, skipped } = withoutBom(readInputFile(path, "file"), encoding);
+  // Without invalid bytes the text is decoded once. With them, it is parsed as Latin-1 (one character per byte,
+  // so positions are byte offsets) and each record is checked and decoded on its own.
+  const bytewise = hasInvalidBytes(bytes, encoding);
+  const text = bytewise ? bytes.toString("latin1") : decode(bytes, encoding);
+  const decodeField = bytewise ? (field: string) => decode(Buffer.from(field, "latin1"), encoding) : (field: string) => field;
+  const endsWithLineBreak = bytes.at(-1) === 0x0a || bytes.at(-1) === 0x0d;
+
+  let header: string[] | undefined;
+  const duplicates = new Map<string, number[]>();
+  let keys: string[] = [];
+  const rows: SourceRow[] = [];
+  const problems: RowProblem[] = [];
+  let row = 0;
+  let recordStart = 0;
+  const onRecord = (record: string[], info: { bytes: number }) => {
+    row++;
+    const start = recordStart;
+    recordStart = info.bytes;
+    const invalid = bytewise ? firstInvalidByte(bytes, encoding, start, info.bytes) : -1;
+    if (!header) {
+      if (invalid !== -1)
+        throw new ImportInputError(
+          `${path}: byte ${invalid + skipped} (${hex(bytes[invalid])}) in the header is not valid ${encoding}: is the mapping's encoding right?`,
+        );
+      header = record.map(decodeField);
+      header.forEach((name, index) => {
+        duplicates.set(name, [...(duplicates.get(name) ?? []), index + 1]);
+      });
+      for (const [name, positions] of duplicates) if (positions.length === 1) duplicates.delete(name);
+      const seen = new Map<string, number>();
+      keys = header.map((name) => {
+        if (!duplicates.has(name)) return name;
+        const occurrence = (seen.get(name) ?? 0) + 1;
+        seen.set(name, occurrence);
+        return `${name}#${occurrence}`;
+      });
+      return null;
+    }
+    const values: Record<string, string> = {};
+    record.forEach((field, index) => {
+      const key = keys[index];
+      if (key !== undefined) values[key] = decodeField(field);
+    });
+    let defect: RowDefect | undefined;
+    if (invalid !== -1) {
+      const column = keys.find((key) => (values[key] ?? "").includes("\uFFFD")) ?? "(row)";
+      defect = {
+        column,
+        reason: `byte ${invalid + skipped} (${hex(bytes[invalid])}) is not valid ${encoding}: is the mapping's encoding right?`,
+      };
+    } else if (record.length !== keys.length) {
+      const last = info.bytes >= text.length;
+      defect = {
+        column: record.length < keys.length ? (keys[record.length] as string) : `field ${keys.length + 1}`,
+        reason:
+          last && !endsWithLineBreak && record.length < keys.length
+            ? `has ${record.length} of the header's ${keys.length} columns and ends the file without a line break: the file looks truncated`
+            : `has ${record.length} columns, the header has ${keys.length}`,
+      };
+    }
+    rows.push(defect ? { row, values, defect } : { row, values });
+    return null;
+  };
+  const onSkip = (error: CsvError | undefined) => {
+    row++;
+    const index = typeof error?.index === "number" ? error.index : 0;
+    problems.push({
+      file,
+      row,
+      column: (header && keys[index]) ?? `field ${index + 1}`,
+      reason:
+        error?.code === "CSV_QUOTE_NOT_CLOSED"
+          ? `a quote opened in this row is never closed, so the rest of the file (to line ${String(error.lines)}) could not be read`
+          : `CSV syntax error, row not read: ${error?.message ?? "unknown"}`,
+    });
+  };
+  try {
+    parse(text, {
+      delimiter,
+      skip_empty_lines: true,
+      relax_column_count: true,
+      trim: true,
+      skip_records_with_error: true,
+      on_skip: (error) => {
+        onSkip(error);
+        return undefined;
+      },
+      on_record: onRecord,
+    });
+  } catch (error) {
+    if (error instanceof ImportInputError) throw error;
+    throw new ImportInputError(`${path}: cannot be read as CSV: ${error instanceof Error ? error.message : error}`);
+  }
+  if (!header) throw new ImportInputError(`${path}: is empty (a header row is needed)`);
+  return { file: path, header, duplicates, rows, problems };
+}
+
+/**
+ * The column a field is read from, refusing a header name that appears more than once unless the mapping picks
+ * one occurrence as `name#k`.
+ */
+export function checkColumns(table: CsvTable, columns: Iterable<string>): void {
+  for (const column of columns) {
+    const positions = table.duplicates.get(column);
+    if (positions)
+      throw new ImportInputError(
+        `${table.file}: the header has column ${JSON.stringify(column)} ${positions.length} times (columns ${positions.join(", ")}); pick one in the mapping: ${positions.map((_, index) => JSON.stringify(`${column}#${index + 1}`)).join(" or ")}`,
+      );
+  }
+}
+
+/** One line of an NDJSON file, numbered from 1, with invalid bytes reported like a CSV row's. */
+export interface SourceLine {
+  readonly line: number;
+  readonly text: string;
+  readonly defect?: RowDefect;
+}
+
+/** Splits an NDJSON file into numbered non-empty lines; a line with bytes invalid in the encoding is defective. */
+export function readNdjsonLines(path: string, encoding: Encoding): SourceLine[] {
+  const { bytes, skipped } = withoutBom(readInputFile(path, "file"), encoding);
+  const bytewise = hasInvalidBytes(bytes, encoding);
+  const lines: SourceLine[] = [];
+  let start = 0;
+  let line = 0;
+  while (start <= bytes.length) {
+    const newline = bytes.indexOf(0x0a, start);
+    const end = newline === -1 ? bytes.length : newline;
+    line++;
+    const text = decode(bytes.subarray(start, end), encoding).trim();
+    if (text.length > 0) {
+      const invalid = bytewise ? firstInvalidByte(bytes, encoding, start, end) : -1;
+      lines.push(
+        invalid === -1
+          ? { line, text }
+          : {
+              line,
+              text,
+              defect: {
+                column: "(line)",
+                reason: `byte ${invalid + skipped} (${hex(bytes[invalid])}) is not valid ${encoding}`,
+              },
+            },
+      );
+    }
+    if (newline === -1) break;
+    start = newline + 1;
+  }
+  return lines;
 }

@@ -1,11 +1,14 @@
 import { writeFileSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
+import { basename, dirname, resolve } from "node:path";
 import { type EventStore, groupByEventCount } from "@revgraph/event-store";
 import { stringify } from "csv-stringify/sync";
 import { progress } from "../output.ts";
 import { type Conversion, convertDeals, convertNdjson, convertSideTables, type RowProblem } from "./convert.ts";
-import { type ImportFormat, loadMapping } from "./mapping.ts";
-import { parseCsv, parseNdjsonLines, readText, type SourceRow } from "./rows.ts";
+import { dealFields, type ImportFormat, loadMapping, sideTableFields } from "./mapping.ts";
+import { checkColumns, readCsv, readNdjsonLines, type SourceRow } from "./rows.ts";
+
+/** Rejected rows printed on stderr; the rest are counted and left to the rejects file. */
+const rejectsShown = 20;
 
 /** Options of `revgraph import`. */
 export interface ImportOptions {
@@ -49,19 +52,32 @@ export async function runImport(store: EventStore, options: ImportOptions): Prom
   // The text and its parsed rows are only referenced inside these calls, so they can be freed once converted.
   let conversion: Conversion;
   if (options.format === "ndjson") {
-    conversion = convertNdjson(options.file, parseNdjsonLines(readText(options.file, mapping.encoding)));
+    conversion = convertNdjson(options.file, readNdjsonLines(options.file, mapping.encoding));
   } else {
-    const deals = convertDeals(
-      options.format,
-      options.file,
-      parseCsv(readText(options.file, mapping.encoding), mapping.delimiter),
-      mapping,
-    );
-    const side = (table: "accounts" | "reps"): { file: string; rows: SourceRow[] } | undefined => {
-      const config = mapping.sideTables[table];
+    const side = (name: "accounts" | "reps"): { file: string; rows: SourceRow[]; problems: RowProblem[] } | undefined => {
+      const config = mapping.sideTables[name];
       if (!config) return undefined;
-      const path = join(options.mapping ? dirname(options.mapping) : dirname(options.file), config.file);
-      return { file: path, rows: parseCsv(readText(path, mapping.encoding), config.delimiter ?? mapping.delimiter) };
+      // Relative to the mapping file's folder (a side table is named in the mapping); an absolute path as it is.
+      const path = resolve(options.mapping ? dirname(options.mapping) : dirname(options.file), config.file);
+      const sideTable = readCsv(path, mapping.encoding, config.delimiter ?? mapping.delimiter);
+      checkColumns(
+        sideTable,
+        sideTableFields[name].map((field) => config.columns[field] ?? field),
+      );
+      return { file: path, rows: sideTable.rows, problems: sideTable.problems };
+    };
+    const accounts = side("accounts");
+    const reps = side("reps");
+    const table = readCsv(options.file, mapping.encoding, mapping.delimiter);
+    checkColumns(
+      table,
+      dealFields.map((field) => mapping.columns[field] ?? field),
+    );
+    const converted = convertDeals(options.format, options.file, table.rows, mapping);
+    const deals = {
+      ...converted,
+      problems: [...table.problems, ...converted.problems],
+      rowsRead: converted.rowsRead + table.problems.length,
     };
     const firstDealByOwner = new Map<string, string>();
     for (const stream of deals.streams) {
@@ -75,8 +91,6 @@ export async function runImport(store: EventStore, options: ImportOptions): Prom
         firstDealByOwner.set(created.ownerRepId, date);
       }
     }
-    const accounts = side("accounts");
-    const reps = side("reps");
     const org = convertSideTables(
       options.format,
       { ...(accounts ? { accounts } : {}), ...(reps ? { reps } : {}) },
@@ -85,15 +99,17 @@ export async function runImport(store: EventStore, options: ImportOptions): Prom
     );
     conversion = {
       streams: [...org.streams, ...deals.streams],
-      problems: [...org.problems, ...deals.problems],
-      rowsRead: deals.rowsRead + org.rowsRead,
+      problems: [...(accounts?.problems ?? []), ...(reps?.problems ?? []), ...org.problems, ...deals.problems],
+      rowsRead: deals.rowsRead + org.rowsRead + (accounts?.problems.length ?? 0) + (reps?.problems.length ?? 0),
       rejectedDeals: deals.rejectedDeals,
     };
   }
-  for (const problem of conversion.problems) process.stderr.write(`rejected: ${report(problem)}\n`);
   let rejectsFile: string | null = null;
   if (conversion.problems.length > 0) {
     rejectsFile = options.rejects ?? `${options.file}.rejects.csv`;
+    for (const problem of conversion.problems.slice(0, rejectsShown)) process.stderr.write(`rejected: ${report(problem)}\n`);
+    if (conversion.problems.length > rejectsShown)
+      process.stderr.write(`… and ${conversion.problems.length - rejectsShown} more in ${rejectsFile}\n`);
     writeFileSync(
       rejectsFile,
       stringify(
