@@ -607,17 +607,26 @@ export function convertNdjson(file: string, lines: readonly SourceLine[]): Conve
       });
     return { streams: [], problems, rowsRead: lines.length, rejectedDeals: known.length };
   }
-  const streams: StreamBatch[] = [];
+  const accepted: { line: number; streamId: string; event: NewEvent }[] = [];
   for (const [streamId, stream] of byStream) {
     if (stream.bad) continue;
-    const kept = stream.events.filter((entry) => !duplicateLines.has(entry));
-    streams.push({
-      streamId,
-      events: kept.map(({ event, canonical }, ordinal) =>
-        freezeEvent(event.id ? event : { ...event, id: sourceEventId("ndjson", `${streamId}|${canonical}`, ordinal) }),
-      ),
-      rows: kept.map((entry) => entry.line),
-    });
+    stream.events
+      .filter((entry) => !duplicateLines.has(entry))
+      .forEach(({ line, event, canonical }, ordinal) => {
+        const id = event.id ?? sourceEventId("ndjson", `${streamId}|${canonical}`, ordinal);
+        accepted.push({ line, streamId, event: freezeEvent({ ...event, id }) });
+      });
+  }
+  // Written in the file's order, one request per run of lines of one stream: an export imported into an empty
+  // store gets its global positions back, not only its stream revisions.
+  accepted.sort((a, b) => a.line - b.line);
+  const streams: StreamBatch[] = [];
+  for (const { line, streamId, event } of accepted) {
+    const last = streams.at(-1);
+    if (last?.streamId === streamId) {
+      last.events.push(event);
+      (last.rows as number[]).push(line);
+    } else streams.push({ streamId, events: [event], rows: [line] });
   }
   return { streams, problems, rowsRead: lines.length, rejectedDeals: known.filter((id) => byStream.get(id)?.bad).length };
 }

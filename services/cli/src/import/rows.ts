@@ -34,6 +34,14 @@ type Encoding = Mapping["encoding"];
 /** Bytes Windows-1252 leaves undefined. */
 const undefinedIn1252 = new Set([0x81, 0x8d, 0x8f, 0x90, 0x9d]);
 
+/** Thrown out of the CSV parser after a syntax error: parsing starts again at `position` of the text it was given. */
+class ResumeAt {
+  readonly position: number;
+  constructor(position: number) {
+    this.position = position;
+  }
+}
+
 /** Offset of the first byte that is not valid UTF-8 in `bytes[from, to)`, or -1. */
 function firstInvalidUtf8(bytes: Uint8Array, from: number, to: number): number {
   let index = from;
@@ -114,18 +122,21 @@ export function readCsv(path: string, encoding: Encoding, delimiter: string): Cs
   const rows: SourceRow[] = [];
   const problems: RowProblem[] = [];
   let row = 0;
+  // Where the text being parsed starts (the parser restarts after a syntax error), and where its current record starts.
+  let offset = 0;
   let recordStart = 0;
   const onRecord = (record: string[], info: { bytes: number }) => {
     row++;
-    const start = recordStart;
+    const start = offset + recordStart;
+    const end = offset + info.bytes;
     recordStart = info.bytes;
-    const invalid = bytewise ? firstInvalidByte(bytes, encoding, start, info.bytes) : -1;
+    const invalid = bytewise ? firstInvalidByte(bytes, encoding, start, Math.min(end, bytes.length)) : -1;
     if (!header) {
       if (invalid !== -1)
         throw new ImportInputError(
           `${path}: byte ${invalid + skipped} (${hex(bytes[invalid])}) in the header is not valid ${encoding}: is the mapping's encoding right?`,
         );
-      header = record.map(decodeField);
+      header = record.map((name) => decodeField(name).trim());
       header.forEach((name, index) => {
         duplicates.set(name, [...(duplicates.get(name) ?? []), index + 1]);
       });
@@ -152,7 +163,7 @@ export function readCsv(path: string, encoding: Encoding, delimiter: string): Cs
         reason: `byte ${invalid + skipped} (${hex(bytes[invalid])}) is not valid ${encoding}: is the mapping's encoding right?`,
       };
     } else if (record.length !== keys.length) {
-      const last = info.bytes >= text.length;
+      const last = end >= text.length;
       defect = {
         column: record.length < keys.length ? (keys[record.length] as string) : `field ${keys.length + 1}`,
         reason:
@@ -164,35 +175,57 @@ export function readCsv(path: string, encoding: Encoding, delimiter: string): Cs
     rows.push(defect ? { row, values, defect } : { row, values });
     return null;
   };
-  const onSkip = (error: CsvError | undefined) => {
+  /** Reports a syntax error and returns where parsing starts again: the line after the error, or after the record's first line. */
+  const onSkip = (error: CsvError | undefined, segment: string, lineBase: number): number => {
+    if (!header) throw new ImportInputError(`${path}: the header is not valid CSV: ${error?.message ?? "unknown error"}`);
     row++;
     const index = typeof error?.index === "number" ? error.index : 0;
+    const unclosed = error?.code === "CSV_QUOTE_NOT_CLOSED";
+    /** Where the text continues after `lines` line breaks, counted from `from`. */
+    const after = (from: number, lines: number) => {
+      let at = from;
+      for (let count = 0; count < lines; count++) {
+        const next = segment.indexOf("\n", at);
+        if (next === -1) return segment.length;
+        at = next + 1;
+      }
+      return at;
+    };
+    const resume = Math.max(after(recordStart, 1), unclosed ? 0 : after(0, Number(error?.lines ?? 1)));
+    const line = lineBase + segment.slice(0, recordStart).split("\n").length;
     problems.push({
       file,
       row,
       column: (header && keys[index]) ?? `field ${index + 1}`,
-      reason:
-        error?.code === "CSV_QUOTE_NOT_CLOSED"
-          ? `a quote opened in this row is never closed, so the rest of the file (to line ${String(error.lines)}) could not be read`
-          : `CSV syntax error, row not read: ${error?.message ?? "unknown"}`,
+      reason: unclosed
+        ? `a quote opened in this row (line ${line}) is never closed; reading goes on at the next line`
+        : `CSV syntax error, row not read: ${(error?.message ?? "unknown").replace(/at line \d+/, `at line ${lineBase + Number(error?.lines ?? 1)}`)}`,
     });
+    return resume;
   };
-  try {
-    parse(text, {
-      delimiter,
-      skip_empty_lines: true,
-      relax_column_count: true,
-      trim: true,
-      skip_records_with_error: true,
-      on_skip: (error) => {
-        onSkip(error);
-        return undefined;
-      },
-      on_record: onRecord,
-    });
-  } catch (error) {
-    if (error instanceof ImportInputError) throw error;
-    throw new ImportInputError(`${path}: cannot be read as CSV: ${error instanceof Error ? error.message : error}`);
+  let lineBase = 0;
+  while (offset < text.length) {
+    const segment = offset === 0 ? text : text.slice(offset);
+    recordStart = 0;
+    try {
+      parse(segment, {
+        delimiter,
+        skip_empty_lines: true,
+        relax_column_count: true,
+        skip_records_with_error: true,
+        on_skip: (error) => {
+          throw new ResumeAt(onSkip(error, segment, lineBase));
+        },
+        on_record: onRecord,
+      });
+      break;
+    } catch (error) {
+      if (error instanceof ImportInputError) throw error;
+      if (!(error instanceof ResumeAt))
+        throw new ImportInputError(`${path}: cannot be read as CSV: ${error instanceof Error ? error.message : error}`);
+      lineBase += segment.slice(0, error.position).split("\n").length - 1;
+      offset += error.position;
+    }
   }
   if (!header) throw new ImportInputError(`${path}: is empty (a header row is needed)`);
   return { file: path, header, duplicates, rows, problems };

@@ -145,7 +145,7 @@ export async function runImport(store: EventStore, options: ImportOptions): Prom
     file: options.file,
     format: options.format,
     rowsRead: conversion.rowsRead,
-    streams: conversion.streams.length,
+    streams: new Set(conversion.streams.map((stream) => stream.streamId)).size,
     dealsRejected: conversion.rejectedDeals,
     rowsRejected: new Set(conversion.problems.map((problem) => `${problem.file}:${problem.row}`)).size,
     eventsWritten: written,
