@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
-import { convertDeals } from "../../services/cli/src/import/convert.ts";
+import { convertDeals, dealConversionReport } from "../../services/cli/src/import/convert.ts";
 import { loadMapping } from "../../services/cli/src/import/mapping.ts";
 import { readCsv } from "../../services/cli/src/import/rows.ts";
 import { type AmountFormat, parseAmount, parseDateTime, parseProbability } from "../../services/cli/src/import/values.ts";
@@ -180,7 +180,11 @@ describe("a mutated cell (property)", () => {
         const path = join(folder, `mutated-${run++}.csv`);
         writeFileSync(path, `${header}\n${cells.map((cell) => `"${cell.replaceAll('"', '""')}"`).join(",")}\n`);
         const table = readCsv(path, "utf-8", ",");
-        const conversion = convertDeals("salesforce-history", path, table.rows, mapping);
+        const report = dealConversionReport();
+        const conversion = {
+          streams: [...convertDeals("salesforce-history", path, table.rows, mapping, report)],
+          problems: report.problems,
+        };
         const created = conversion.streams[0]?.events[0];
         const probability = conversion.streams[0]?.events.find((event) => event.type === "DealProbabilityChanged");
         const cell = text.trim();

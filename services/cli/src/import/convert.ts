@@ -38,9 +38,18 @@ export interface Conversion {
   readonly rejectedDeals: number;
 }
 
-/** A deterministic event id: the same source content always yields the same id, so re-imports change nothing. */
-function sourceEventId(format: string, contentKey: string, ordinal: number): string {
-  return uuidFromHex(hash("sha256", `${format}|${contentKey}|${ordinal}`, "hex"));
+/** The first 8 hex digits of every id an import derives for a stream's events, and the order streams are written in. */
+function streamPrefix(streamId: string): string {
+  return hash("sha256", streamId, "hex").slice(0, 8);
+}
+
+/**
+ * A deterministic event id: the same source content always yields the same id, so re-imports change nothing. Its
+ * first 8 hex digits derive from the stream alone, so a stream's events sit together in the store's id index and
+ * a batch of streams written in prefix order touches few of its pages.
+ */
+function sourceEventId(format: string, streamId: string, contentKey: string, ordinal: number): string {
+  return uuidFromHex(`${streamPrefix(streamId)}${hash("sha256", `${format}|${contentKey}|${ordinal}`, "hex").slice(8)}`);
 }
 
 function slug(value: string): string {
@@ -68,7 +77,7 @@ class StreamCollector {
     this.#seen.set(key, ordinal + 1);
     // Frozen, so the store's validation of it is the one this importer already ran (see `freezeEvent`).
     return freezeEvent({
-      id: sourceEventId(this.#format, key, ordinal),
+      id: sourceEventId(this.#format, streamId, key, ordinal),
       type,
       data,
       occurredAt,
@@ -139,26 +148,44 @@ function groupByDeal(rows: readonly SourceRow[], reader: RowReader, file: string
     if (list) list.push(row);
     else byDeal.set(dealId, [row]);
   }
-  return [...byDeal].map(([dealId, dealRows]) => {
-    const suspect = suspects.get(dealId);
-    return suspect ? { dealId, rows: dealRows, suspect } : { dealId, rows: dealRows };
-  });
+  return [...byDeal]
+    .map(([dealId, dealRows]) => ({ dealId, dealRows, prefix: streamPrefix(streamIds.deal(dealId)) }))
+    .sort((a, b) => (a.prefix < b.prefix ? -1 : a.prefix > b.prefix ? 1 : 0))
+    .map(({ dealId, dealRows }) => {
+      const suspect = suspects.get(dealId);
+      return suspect ? { dealId, rows: dealRows, suspect } : { dealId, rows: dealRows };
+    });
 }
 
-/** Converts source rows of any deal format into per-deal event streams; a deal with any bad row is rejected whole. */
-export function convertDeals(
+/** What a deal conversion found, filled in while its streams are taken. */
+export interface DealConversionReport {
+  readonly problems: RowProblem[];
+  rejectedDeals: number;
+  /** Deal id → the business date it started (for reps' default start dates). */
+  readonly dealStartDates: Map<string, string>;
+}
+
+/** An empty {@link DealConversionReport}. */
+export function dealConversionReport(): DealConversionReport {
+  return { problems: [], rejectedDeals: 0, dealStartDates: new Map() };
+}
+
+/**
+ * Converts source rows of any deal format into per-deal event streams, yielded one deal at a time in the order of
+ * their id prefix (so a caller can write them as they come); a deal with any bad row is rejected whole and reported
+ * in `report`.
+ */
+export function* convertDeals(
   format: Exclude<ImportFormat, "ndjson">,
   file: string,
   rows: readonly SourceRow[],
   mapping: Mapping,
+  report: DealConversionReport,
   config: RevenueConfig = defaultConfig,
-): Conversion & { dealStartDates: Map<string, string> } {
+): Generator<StreamBatch> {
   const reader = new RowReader(mapping);
-  const problems: RowProblem[] = [];
-  const streams: StreamBatch[] = [];
+  const { problems, dealStartDates } = report;
   const knownStages = [...config.stages.map((stage) => stage.id), config.wonStage, config.lostStage];
-  const dealStartDates = new Map<string, string>();
-  let rejectedDeals = 0;
   for (const { dealId, rows: dealRows, suspect } of groupByDeal(rows, reader, file, problems)) {
     const streamId = streamIds.deal(dealId);
     // One collector per deal: it numbers identical events within their stream, and is dropped with the deal.
@@ -345,12 +372,11 @@ export function convertDeals(
     }
     if (dealProblems.length > 0) {
       problems.push(...dealProblems);
-      rejectedDeals++;
+      report.rejectedDeals++;
       continue;
     }
-    streams.push({ streamId, events, rows: dealRows.map((row) => row.row) });
+    yield { streamId, events, rows: dealRows.map((row) => row.row) };
   }
-  return { streams, problems, rowsRead: rows.length, rejectedDeals, dealStartDates };
 }
 
 /** Side tables (accounts, reps with their managers, products) as organisation events. */
@@ -613,7 +639,7 @@ export function convertNdjson(file: string, lines: readonly SourceLine[]): Conve
     stream.events
       .filter((entry) => !duplicateLines.has(entry))
       .forEach(({ line, event, canonical }, ordinal) => {
-        const id = event.id ?? sourceEventId("ndjson", `${streamId}|${canonical}`, ordinal);
+        const id = event.id ?? sourceEventId("ndjson", streamId, `${streamId}|${canonical}`, ordinal);
         accepted.push({ line, streamId, event: freezeEvent({ ...event, id }) });
       });
   }

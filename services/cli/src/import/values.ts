@@ -40,7 +40,7 @@ const maxDigits = 15;
 const grammars = new Map<string, RegExp>();
 
 function amountGrammar(format: AmountFormat): RegExp {
-  const key = JSON.stringify(format);
+  const key = `${format.decimalSeparator}|${format.thousandsSeparator}|${format.currencyInAmounts}|${format.accountingNegatives}`;
   const known = grammars.get(key);
   if (known) return known;
   const decimal = escapeRegExp(format.decimalSeparator);
