@@ -98,6 +98,53 @@ describe("strict dates and times", () => {
   });
 });
 
+describe("reading CSV bytes and structure", () => {
+  it("rejects a file whose header holds a byte invalid in the declared encoding, naming the offset", () => {
+    const path = join(folder, "bad-header.csv");
+    writeFileSync(path, Buffer.concat([Buffer.from("OpportunityId,Am"), Buffer.from([0xff]), Buffer.from("ount\n006A,5\n")]));
+    expect(() => readCsv(path, "utf-8", ",")).toThrow(
+      expect.objectContaining({
+        name: "ImportInputError",
+        message: expect.stringContaining("byte 16 (0xff) in the header is not valid utf-8"),
+      }),
+    );
+  });
+
+  it("marks a Windows-1252 row holding an undefined byte, and reads its defined ones", () => {
+    const path = join(folder, "cp1252.csv");
+    writeFileSync(
+      path,
+      Buffer.concat([
+        Buffer.from("id,name\n1,"),
+        Buffer.from([0x80]),
+        Buffer.from("\n2,x"),
+        Buffer.from([0x81]),
+        Buffer.from("\n"),
+      ]),
+    );
+    const table = readCsv(path, "windows-1252", ",");
+    expect(table.rows[0]).toEqual({ row: 2, values: { id: "1", name: "€" } });
+    expect(table.rows[1]?.defect).toEqual({
+      column: "name",
+      reason: expect.stringContaining("byte 15 (0x81) is not valid windows-1252"),
+    });
+  });
+
+  it("derives ids whose first 8 hex digits are the stream's, so a stream's events sit together", () => {
+    const path = join(folder, "two-deals.csv");
+    writeFileSync(
+      path,
+      `${header}\n006A,2026-01-05T09:00:00Z,Prospecting,100,2026-03-31,10\n006A,2026-01-06T09:00:00Z,Qualification,200,2026-03-31,20\n006B,2026-01-05T09:00:00Z,Prospecting,100,2026-03-31,10\n`,
+    );
+    const report = dealConversionReport();
+    const streams = [
+      ...convertDeals("salesforce-history", path, readCsv(path, "utf-8", ",").rows, loadMapping("salesforce-history"), report),
+    ];
+    for (const stream of streams) expect(new Set(stream.events.map((event) => event.id?.slice(0, 8))).size).toBe(1);
+    expect(streams[0]?.events[0]?.id?.slice(0, 8)).not.toBe(streams[1]?.events[0]?.id?.slice(0, 8));
+  });
+});
+
 /** The oracle: an independent strict reading of a plain amount (decimal point, no thousands marks). */
 function oracleAmount(text: string): number | undefined {
   return /^\d+(\.\d+)?$/.test(text) && text.replace(/^0+/, "").replace(".", "").length <= 15 ? Number(text) : undefined;
