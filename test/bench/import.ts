@@ -7,7 +7,7 @@
  * Usage: node test/bench/import.ts [--rows 1000000]
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
@@ -102,21 +102,26 @@ else {
   const rows = option("rows", 1_000_000);
   const dir = mkdtempSync(join(tmpdir(), "revgraph-bench-import-"));
   const stages = ["Prospecting", "Qualification", "Value Proposition", "Negotiation/Review", "Closed Won"];
-  const lines = [
-    "OpportunityId,OpportunityName,AccountId,OwnerId,CreatedDate,StageName,Amount,CloseDate,Probability,ForecastCategoryName",
-  ];
+  const file = join(dir, "history.csv");
+  // Written in chunks, so this process stays small while the children are measured.
+  writeFileSync(
+    file,
+    "OpportunityId,OpportunityName,AccountId,OwnerId,CreatedDate,StageName,Amount,CloseDate,Probability,ForecastCategoryName\n",
+  );
+  let chunk: string[] = [];
   for (let row = 0; row < rows; row++) {
     const deal = Math.floor(row / stages.length);
     const step = row % stages.length;
     const at = new Date(Date.UTC(2024, 0, 1) + deal * 60_000 + step * 7 * 86_400_000).toISOString();
     const close = new Date(Date.UTC(2024, 3, 1) + deal * 60_000 + (step >= 3 ? 14 : 0) * 86_400_000).toISOString().slice(0, 10);
-    lines.push(
-      `OPP${deal},Deal ${deal},ACC${deal % 5000},REP${deal % 300},${at},${stages[step]},${10_000 + (deal % 90) * 1000 + step * 500},${close},${step * 20},${step === 4 ? "Closed" : "Pipeline"}`,
+    chunk.push(
+      `OPP${deal},Deal ${deal},ACC${deal % 5000},REP${deal % 300},${at},${stages[step]},${10_000 + (deal % 90) * 1000 + step * 500},${close},${step * 20},${step === 4 ? "Closed" : "Pipeline"}\n`,
     );
+    if (chunk.length === 10_000 || row === rows - 1) {
+      appendFileSync(file, chunk.join(""));
+      chunk = [];
+    }
   }
-  const file = join(dir, "history.csv");
-  writeFileSync(file, `${lines.join("\n")}\n`);
-  lines.length = 0;
   console.log(`import benchmark: ${rows.toLocaleString("en-US")} history rows, node ${process.version}`);
 
   const imported = runChild("--child-import", file, join(dir, "data"));

@@ -34,6 +34,13 @@ type Encoding = Mapping["encoding"];
 /** Bytes Windows-1252 leaves undefined. */
 const undefinedIn1252 = new Set([0x81, 0x8d, 0x8f, 0x90, 0x9d]);
 
+/** How many line feeds `bytes[0, end)` holds. */
+function lineBreaks(bytes: Buffer, end: number): number {
+  let count = 0;
+  for (let at = bytes.indexOf(0x0a); at !== -1 && at < end; at = bytes.indexOf(0x0a, at + 1)) count++;
+  return count;
+}
+
 /** Thrown out of the CSV parser after a syntax error: parsing starts again at `position` of the text it was given. */
 class ResumeAt {
   readonly position: number;
@@ -103,18 +110,31 @@ function withoutBom(bytes: Buffer, encoding: Encoding): { bytes: Buffer; skipped
  * Reads a CSV file with a header row. Every record must have as many columns as the header (a short last
  * record without a final line break is a truncated file); a record holding bytes that are invalid in the
  * declared encoding is a defective row naming the byte offset, and such a byte in the header rejects the file.
- * A CSV syntax error (a stray or unclosed quote) is reported with its row and column, and the parser goes on
- * at the next record it can find; an unclosed quote swallows the rest of the file, which is then reported.
+ * A CSV syntax error (a stray or unclosed quote) is reported with its row, column and line, and reading goes on
+ * at the next line (after the error's line, or after the first line of a record whose quote is never closed).
  */
 export function readCsv(path: string, encoding: Encoding, delimiter: string): CsvTable {
   const file = basename(path);
   const { bytes, skipped } = withoutBom(readInputFile(path, "file"), encoding);
-  // Without invalid bytes the text is decoded once. With them, it is parsed as Latin-1 (one character per byte,
-  // so positions are byte offsets) and each record is checked and decoded on its own.
+  // The parser reads the bytes themselves (no decoded copy of the file): as UTF-8 when they are valid UTF-8,
+  // otherwise one character per byte (Latin-1), so positions are byte offsets, with each field then decoded in
+  // the declared encoding and each record checked for invalid bytes.
   const bytewise = hasInvalidBytes(bytes, encoding);
-  const text = bytewise ? bytes.toString("latin1") : decode(bytes, encoding);
-  const decodeField = bytewise ? (field: string) => decode(Buffer.from(field, "latin1"), encoding) : (field: string) => field;
+  const parseEncoding = encoding === "utf-8" && !bytewise ? "utf8" : "latin1";
+  const decodeField =
+    encoding === "latin1" || !(bytewise || encoding === "windows-1252")
+      ? (field: string) => field
+      : (field: string) => (/[\x80-\xff]/.test(field) ? decode(Buffer.from(field, "latin1"), encoding) : field);
   const endsWithLineBreak = bytes.at(-1) === 0x0a || bytes.at(-1) === 0x0d;
+  // Short cells (ids, names, stages, dates, amounts) repeat across rows: one string each keeps the rows small.
+  const interned = new Map<string, string>();
+  const intern = (value: string) => {
+    if (value.length > 16) return value;
+    const known = interned.get(value);
+    if (known !== undefined) return known;
+    interned.set(value, value);
+    return value;
+  };
 
   let header: string[] | undefined;
   const duplicates = new Map<string, number[]>();
@@ -153,7 +173,7 @@ export function readCsv(path: string, encoding: Encoding, delimiter: string): Cs
     const values: Record<string, string> = {};
     record.forEach((field, index) => {
       const key = keys[index];
-      if (key !== undefined) values[key] = decodeField(field);
+      if (key !== undefined) values[key] = intern(decodeField(field));
     });
     let defect: RowDefect | undefined;
     if (invalid !== -1) {
@@ -163,7 +183,7 @@ export function readCsv(path: string, encoding: Encoding, delimiter: string): Cs
         reason: `byte ${invalid + skipped} (${hex(bytes[invalid])}) is not valid ${encoding}: is the mapping's encoding right?`,
       };
     } else if (record.length !== keys.length) {
-      const last = end >= text.length;
+      const last = end >= bytes.length;
       defect = {
         column: record.length < keys.length ? (keys[record.length] as string) : `field ${keys.length + 1}`,
         reason:
@@ -176,7 +196,7 @@ export function readCsv(path: string, encoding: Encoding, delimiter: string): Cs
     return null;
   };
   /** Reports a syntax error and returns where parsing starts again: the line after the error, or after the record's first line. */
-  const onSkip = (error: CsvError | undefined, segment: string, lineBase: number): number => {
+  const onSkip = (error: CsvError | undefined, segment: Buffer, lineBase: number): number => {
     if (!header) throw new ImportInputError(`${path}: the header is not valid CSV: ${error?.message ?? "unknown error"}`);
     row++;
     const index = typeof error?.index === "number" ? error.index : 0;
@@ -185,14 +205,14 @@ export function readCsv(path: string, encoding: Encoding, delimiter: string): Cs
     const after = (from: number, lines: number) => {
       let at = from;
       for (let count = 0; count < lines; count++) {
-        const next = segment.indexOf("\n", at);
+        const next = segment.indexOf(0x0a, at);
         if (next === -1) return segment.length;
         at = next + 1;
       }
       return at;
     };
     const resume = Math.max(after(recordStart, 1), unclosed ? 0 : after(0, Number(error?.lines ?? 1)));
-    const line = lineBase + segment.slice(0, recordStart).split("\n").length;
+    const line = lineBase + lineBreaks(segment, recordStart) + 1;
     problems.push({
       file,
       row,
@@ -204,11 +224,12 @@ export function readCsv(path: string, encoding: Encoding, delimiter: string): Cs
     return resume;
   };
   let lineBase = 0;
-  while (offset < text.length) {
-    const segment = offset === 0 ? text : text.slice(offset);
+  while (offset < bytes.length) {
+    const segment = bytes.subarray(offset);
     recordStart = 0;
     try {
       parse(segment, {
+        encoding: parseEncoding,
         delimiter,
         skip_empty_lines: true,
         relax_column_count: true,
@@ -223,7 +244,7 @@ export function readCsv(path: string, encoding: Encoding, delimiter: string): Cs
       if (error instanceof ImportInputError) throw error;
       if (!(error instanceof ResumeAt))
         throw new ImportInputError(`${path}: cannot be read as CSV: ${error instanceof Error ? error.message : error}`);
-      lineBase += segment.slice(0, error.position).split("\n").length - 1;
+      lineBase += lineBreaks(segment, error.position);
       offset += error.position;
     }
   }
