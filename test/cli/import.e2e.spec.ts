@@ -143,6 +143,7 @@ describe("revgraph import (real CLI processes)", () => {
 delimiter: ";"
 dateFormat: DD.MM.YYYY
 decimalSeparator: ","
+thousandsSeparator: "."
 timeZone: Europe/Berlin
 columns: { dealId: opportunity_id, ownerRepId: sales_agent, product: product, accountId: account, stage: deal_stage, createdAt: engage_date, expectedCloseDate: close_date, amount: close_value, currency: currency }
 stages: { Engaging: technical_validation, Prospecting: discovery }
@@ -154,8 +155,10 @@ sideTables:
     );
     const run = revgraph(dir, "--json", "import", pipeline, "--format", "csv", "--mapping", mapping);
     expect(run.code, run.stderr).toBe(3);
-    expect(run.stderr).toContain('row 5, column engage_date: "31.02.2026" is not a date in format DD.MM.YYYY');
-    expect(run.stderr).toContain('row 6, column close_value: "zwölf" is not a non-negative amount');
+    expect(run.stderr).toContain('row 5, column engage_date: "31.02.2026" is not a real date or time');
+    expect(run.stderr).toContain(
+      'row 6, column close_value: "zwölf" is not an amount (decimal separator ",", thousands separator ".")',
+    );
     const stored = await events(dir);
     expect(
       stored.find(
@@ -224,12 +227,13 @@ sideTables:
         occurredAt: "2026-01-02T00:00:00Z",
         data: { dealId: "y", amount: -1 },
       }),
-      "{ not json",
+      '{"streamId":"deal-z","type":"DealCre',
     ];
     const run = revgraph(dir, "--json", "import", file("events.ndjson", lines.join("\n")), "--format", "ndjson");
     expect(run.code).toBe(3);
     expect(run.stderr).toContain("events.ndjson row 3, column data.amount");
     expect(run.stderr).toContain("events.ndjson row 4, column (line): not JSON");
+    expect(run.stderr).toContain("(stream deal-z not imported)");
     expect((await events(dir)).map((event) => event.streamId)).toEqual(["account-a", "deal-x"]);
   });
 

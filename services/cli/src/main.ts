@@ -20,7 +20,7 @@ import {
   seed,
   verify,
 } from "./commands.ts";
-import { importFormats, MappingError } from "./import/mapping.ts";
+import { ImportInputError, importFormats, MappingError } from "./import/mapping.ts";
 import { runImport } from "./import/run.ts";
 import { exitCodes, printTable } from "./output.ts";
 import { printReconcile, runReconcile } from "./reconcile/run.ts";
@@ -81,6 +81,7 @@ async function withStore(work: (store: EventStore) => Promise<number | undefined
   } catch (error) {
     const usage =
       error instanceof MappingError ||
+      error instanceof ImportInputError ||
       error instanceof InvalidArgumentError ||
       error instanceof KpiQueryError ||
       error instanceof SourceReadError;

@@ -11,7 +11,7 @@ import {
   validateEvent,
 } from "@revgraph/events";
 import type { ImportFormat, Mapping } from "./mapping.ts";
-import type { SourceRow } from "./rows.ts";
+import type { SourceLine, SourceRow } from "./rows.ts";
 import { CellError, RowReader } from "./values.ts";
 
 /** A bad row: where (row and column) and why. */
@@ -38,9 +38,18 @@ export interface Conversion {
   readonly rejectedDeals: number;
 }
 
-/** A deterministic event id: the same source content always yields the same id, so re-imports change nothing. */
-function sourceEventId(format: string, contentKey: string, ordinal: number): string {
-  return uuidFromHex(hash("sha256", `${format}|${contentKey}|${ordinal}`, "hex"));
+/** The first 8 hex digits of every id an import derives for a stream's events, and the order streams are written in. */
+function streamPrefix(streamId: string): string {
+  return hash("sha256", streamId, "hex").slice(0, 8);
+}
+
+/**
+ * A deterministic event id: the same source content always yields the same id, so re-imports change nothing. Its
+ * first 8 hex digits derive from the stream alone, so a stream's events sit together in the store's id index and
+ * a batch of streams written in prefix order touches few of its pages.
+ */
+function sourceEventId(format: string, streamId: string, contentKey: string, ordinal: number): string {
+  return uuidFromHex(`${streamPrefix(streamId)}${hash("sha256", `${format}|${contentKey}|${ordinal}`, "hex").slice(8)}`);
 }
 
 function slug(value: string): string {
@@ -68,7 +77,7 @@ class StreamCollector {
     this.#seen.set(key, ordinal + 1);
     // Frozen, so the store's validation of it is the one this importer already ran (see `freezeEvent`).
     return freezeEvent({
-      id: sourceEventId(this.#format, key, ordinal),
+      id: sourceEventId(this.#format, streamId, key, ordinal),
       type,
       data,
       occurredAt,
@@ -116,44 +125,75 @@ function validated(events: NewEvent[]): string | null {
 interface DealRows {
   readonly dealId: string;
   readonly rows: SourceRow[];
+  /** A defective row elsewhere whose deal id reads as this one once its undecodable bytes are left out. */
+  readonly suspect?: SourceRow;
 }
 
 function groupByDeal(rows: readonly SourceRow[], reader: RowReader, file: string, problems: RowProblem[]): DealRows[] {
   const byDeal = new Map<string, SourceRow[]>();
+  const suspects = new Map<string, SourceRow>();
   for (const row of rows) {
     const dealId = reader.text(row, "dealId");
     if (!dealId) {
-      problems.push({ file, row: row.row, column: reader.column("dealId"), reason: "is empty: every row needs a deal id" });
+      problems.push({
+        file,
+        row: row.row,
+        column: row.defect?.column ?? reader.column("dealId"),
+        reason: row.defect?.reason ?? "is empty: every row needs a deal id",
+      });
       continue;
     }
+    if (row.defect && dealId.includes("\uFFFD")) suspects.set(dealId.replaceAll("\uFFFD", ""), row);
     const list = byDeal.get(dealId);
     if (list) list.push(row);
     else byDeal.set(dealId, [row]);
   }
-  return [...byDeal].map(([dealId, dealRows]) => ({ dealId, rows: dealRows }));
+  return [...byDeal]
+    .map(([dealId, dealRows]) => ({ dealId, dealRows, prefix: streamPrefix(streamIds.deal(dealId)) }))
+    .sort((a, b) => (a.prefix < b.prefix ? -1 : a.prefix > b.prefix ? 1 : 0))
+    .map(({ dealId, dealRows }) => {
+      const suspect = suspects.get(dealId);
+      return suspect ? { dealId, rows: dealRows, suspect } : { dealId, rows: dealRows };
+    });
 }
 
-/** Converts source rows of any deal format into per-deal event streams; a deal with any bad row is rejected whole. */
-export function convertDeals(
+/** What a deal conversion found, filled in while its streams are taken. */
+export interface DealConversionReport {
+  readonly problems: RowProblem[];
+  rejectedDeals: number;
+  /** Deal id → the business date it started (for reps' default start dates). */
+  readonly dealStartDates: Map<string, string>;
+}
+
+/** An empty {@link DealConversionReport}. */
+export function dealConversionReport(): DealConversionReport {
+  return { problems: [], rejectedDeals: 0, dealStartDates: new Map() };
+}
+
+/**
+ * Converts source rows of any deal format into per-deal event streams, yielded one deal at a time in the order of
+ * their id prefix (so a caller can write them as they come); a deal with any bad row is rejected whole and reported
+ * in `report`.
+ */
+export function* convertDeals(
   format: Exclude<ImportFormat, "ndjson">,
   file: string,
   rows: readonly SourceRow[],
   mapping: Mapping,
+  report: DealConversionReport,
   config: RevenueConfig = defaultConfig,
-): Conversion & { dealStartDates: Map<string, string> } {
+): Generator<StreamBatch> {
   const reader = new RowReader(mapping);
-  const problems: RowProblem[] = [];
-  const streams: StreamBatch[] = [];
+  const { problems, dealStartDates } = report;
   const knownStages = [...config.stages.map((stage) => stage.id), config.wonStage, config.lostStage];
-  const dealStartDates = new Map<string, string>();
-  let rejectedDeals = 0;
-  for (const { dealId, rows: dealRows } of groupByDeal(rows, reader, file, problems)) {
+  for (const { dealId, rows: dealRows, suspect } of groupByDeal(rows, reader, file, problems)) {
     const streamId = streamIds.deal(dealId);
     // One collector per deal: it numbers identical events within their stream, and is dropped with the deal.
     const collector = new StreamCollector(format, file);
     const dealProblems: RowProblem[] = [];
     const events: NewEvent[] = [];
     const attempt = (row: SourceRow, work: () => void) => {
+      if (row.defect) return;
       try {
         work();
       } catch (error) {
@@ -349,18 +389,27 @@ export function convertDeals(
         }
       });
     }
+    for (const row of dealRows)
+      if (row.defect) dealProblems.push({ file, row: row.row, column: row.defect.column, reason: row.defect.reason, dealId });
+    if (suspect?.defect)
+      dealProblems.push({
+        file,
+        row: suspect.row,
+        column: suspect.defect.column,
+        reason: `${suspect.defect.reason}; the row may belong to this deal`,
+        dealId,
+      });
     if (dealProblems.length === 0) {
       const invalid = validated(events);
       if (invalid) dealProblems.push({ file, row: dealRows[0]?.row ?? 0, column: "(event)", reason: invalid, dealId });
     }
     if (dealProblems.length > 0) {
       problems.push(...dealProblems);
-      rejectedDeals++;
+      report.rejectedDeals++;
       continue;
     }
-    streams.push({ streamId, events, rows: dealRows.map((row) => row.row) });
+    yield { streamId, events, rows: dealRows.map((row) => row.row) };
   }
-  return { streams, problems, rowsRead: rows.length, rejectedDeals, dealStartDates };
 }
 
 /** Side tables (accounts, reps with their managers, products) as organisation events. */
@@ -381,6 +430,10 @@ export function convertSideTables(
   if (tables.accounts) {
     const collector = new StreamCollector(format, tables.accounts.file);
     for (const row of tables.accounts.rows) {
+      if (row.defect) {
+        problems.push({ file: tables.accounts.file, row: row.row, column: row.defect.column, reason: row.defect.reason });
+        continue;
+      }
       const accountId = cell(row, "accounts", "id");
       if (!accountId) {
         problems.push({
@@ -409,6 +462,10 @@ export function convertSideTables(
     const collector = new StreamCollector(format, tables.reps.file);
     const teams = new Map<string, { events: NewEvent[]; rows: number[] }>();
     for (const row of tables.reps.rows) {
+      if (row.defect) {
+        problems.push({ file: tables.reps.file, row: row.row, column: row.defect.column, reason: row.defect.reason });
+        continue;
+      }
       const repId = cell(row, "reps", "id");
       if (!repId) {
         problems.push({
@@ -460,47 +517,175 @@ export function convertSideTables(
   return { streams, problems, rowsRead: (tables.accounts?.rows.length ?? 0) + (tables.reps?.rows.length ?? 0), rejectedDeals: 0 };
 }
 
-/** NDJSON of events (`{ streamId, type, data, occurredAt, id? }` per line); a bad line rejects its whole stream. */
-export function convertNdjson(file: string, lines: { line: number; text: string }[]): Conversion {
+/** Keys an NDJSON event line may have: what `revgraph export events` writes. Store-assigned ones are not imported. */
+const ndjsonKeys = new Set([
+  "id",
+  "type",
+  "schemaVersion",
+  "streamId",
+  "streamRevision",
+  "globalPosition",
+  "occurredAt",
+  "recordedAt",
+  "actor",
+  "source",
+  "causationId",
+  "correlationId",
+  "data",
+  "prevHash",
+  "hash",
+]);
+/** Envelope fields that may be `null` in an export, meaning "not set". */
+const nullableKeys = ["source", "causationId", "correlationId"] as const;
+
+interface NdjsonEvent {
+  readonly line: number;
+  readonly event: NewEvent;
+  /** The line's content in canonical form, to tell identical duplicates from conflicting ones. */
+  readonly canonical: string;
+}
+
+/** The stream id a line names, also from a line that is not valid JSON, or undefined when it cannot be told. */
+function namedStream(text: string, parsed: unknown): string | undefined {
+  if (typeof parsed === "object" && parsed !== null && !Array.isArray(parsed)) {
+    const streamId = (parsed as Record<string, unknown>).streamId;
+    return typeof streamId === "string" && streamId.length > 0 ? streamId : undefined;
+  }
+  if (parsed !== undefined) return undefined;
+  const literal = /"streamId"\s*:\s*("(?:[^"\\]|\\.)*")/.exec(text)?.[1];
+  try {
+    const streamId: unknown = literal ? JSON.parse(literal) : undefined;
+    return typeof streamId === "string" && streamId.length > 0 ? streamId : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * NDJSON of events, one `{ streamId, type, data, occurredAt, id?, … }` per line (what `export events` writes; the
+ * store's own fields such as positions, `recordedAt` and hashes are assigned again). A stream with any bad line is
+ * rejected whole; a bad line whose stream cannot be told rejects the whole file. Events without `id` get one derived
+ * from their stream, their place in it and their content, so blank lines or other streams do not change it;
+ * identical lines with the same `id` are one event.
+ */
+export function convertNdjson(file: string, lines: readonly SourceLine[]): Conversion {
+  const name = basename(file);
   const problems: RowProblem[] = [];
-  const byStream = new Map<string, { events: NewEvent[]; rows: number[]; bad: boolean }>();
-  for (const { line, text } of lines) {
-    let parsed: Record<string, unknown>;
-    try {
-      parsed = JSON.parse(text) as Record<string, unknown>;
-    } catch (error) {
-      problems.push({ file, row: line, column: "(line)", reason: `not JSON: ${error instanceof Error ? error.message : error}` });
-      continue;
-    }
-    const streamId = typeof parsed.streamId === "string" ? parsed.streamId : "";
-    const entry = byStream.get(streamId) ?? { events: [], rows: [], bad: false };
+  const byStream = new Map<string, { events: NdjsonEvent[]; bad: boolean }>();
+  const streamOf = (streamId: string) => {
+    const entry = byStream.get(streamId) ?? { events: [], bad: false };
     byStream.set(streamId, entry);
-    if (!streamId) {
-      problems.push({ file, row: line, column: "streamId", reason: "is missing" });
-      entry.bad = true;
+    return entry;
+  };
+  let unknownStream = false;
+  const reject = (line: number, column: string, reason: string, streamId: string | undefined) => {
+    problems.push({
+      file,
+      row: line,
+      column,
+      reason: streamId === undefined ? reason : `${reason} (stream ${streamId} not imported)`,
+    });
+    if (streamId === undefined) unknownStream = true;
+    else streamOf(streamId).bad = true;
+  };
+  for (const { line, text, defect } of lines) {
+    let parsed: unknown;
+    let syntax: string | undefined;
+    try {
+      parsed = JSON.parse(text);
+    } catch (error) {
+      syntax = error instanceof Error ? error.message : String(error);
+    }
+    const streamId = namedStream(text, parsed);
+    if (defect) {
+      reject(line, defect.column, defect.reason, streamId);
       continue;
     }
-    const { streamId: _ignored, ...event } = parsed;
-    const candidate = { ...event, source: { system: "ndjson", file: basename(file), row: line } } as unknown as NewEvent;
+    if (syntax !== undefined) {
+      reject(line, "(line)", `not JSON: ${syntax}`, streamId);
+      continue;
+    }
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+      reject(line, "(line)", `${JSON.stringify(parsed)} is not an event (a JSON object)`, undefined);
+      continue;
+    }
+    const fields = parsed as Record<string, unknown>;
+    if (streamId === undefined) {
+      reject(line, "streamId", "is missing or not a non-empty string", undefined);
+      continue;
+    }
+    const unknownKeys = Object.keys(fields).filter((key) => !ndjsonKeys.has(key));
+    if (unknownKeys.length > 0) {
+      reject(line, unknownKeys.join(", "), "unknown key (not an event envelope field)", streamId);
+      continue;
+    }
+    const candidate: Record<string, unknown> = {
+      type: fields.type,
+      data: fields.data,
+      occurredAt: fields.occurredAt,
+      source: { system: "ndjson", file: name, row: line },
+    };
+    for (const key of ["id", "schemaVersion", "actor", ...nullableKeys] as const)
+      if (fields[key] !== undefined && fields[key] !== null) candidate[key] = fields[key];
     try {
-      validateEvent(candidate, line);
-      const id =
-        candidate.id ??
-        sourceEventId(
-          "ndjson",
-          `${streamId}|${candidate.type}|${String(candidate.occurredAt)}|${canonicalJson(candidate.data)}`,
-          line,
-        );
-      entry.events.push({ ...candidate, id });
-      entry.rows.push(line);
+      validateEvent(candidate as unknown as NewEvent, line);
     } catch (error) {
       if (!(error instanceof InvalidEventError)) throw error;
-      for (const issue of error.issues) problems.push({ file, row: line, column: issue.path || "(event)", reason: issue.reason });
-      entry.bad = true;
+      for (const issue of error.issues) reject(line, issue.path || "(event)", issue.reason, streamId);
+      continue;
+    }
+    const { source: _source, ...content } = candidate;
+    streamOf(streamId).events.push({
+      line,
+      event: candidate as unknown as NewEvent,
+      canonical: canonicalJson({ streamId, ...content }),
+    });
+  }
+  // One event per explicit id: identical lines are one event, different content under one id rejects the streams.
+  const byId = new Map<string, { streamId: string; entry: NdjsonEvent }>();
+  const duplicateLines = new Set<NdjsonEvent>();
+  for (const [streamId, stream] of byStream) {
+    for (const entry of stream.events) {
+      const id = entry.event.id;
+      if (id === undefined) continue;
+      const first = byId.get(id);
+      if (!first) byId.set(id, { streamId, entry });
+      else if (first.entry.canonical === entry.canonical) duplicateLines.add(entry);
+      else {
+        reject(entry.line, "id", `${id} is also the id of line ${first.entry.line}, with other content`, streamId);
+        streamOf(first.streamId).bad = true;
+      }
     }
   }
-  const streams = [...byStream]
-    .filter(([streamId, entry]) => streamId && !entry.bad)
-    .map(([streamId, entry]) => ({ streamId, events: entry.events, rows: entry.rows }));
-  return { streams, problems, rowsRead: lines.length, rejectedDeals: [...byStream.values()].filter((entry) => entry.bad).length };
+  const known = [...byStream.keys()];
+  if (unknownStream) {
+    for (const problem of problems.splice(0))
+      problems.push({
+        ...problem,
+        reason: `${problem.reason} (the stream of a bad line cannot be told, so nothing from this file is imported)`,
+      });
+    return { streams: [], problems, rowsRead: lines.length, rejectedDeals: known.length };
+  }
+  const accepted: { line: number; streamId: string; event: NewEvent }[] = [];
+  for (const [streamId, stream] of byStream) {
+    if (stream.bad) continue;
+    stream.events
+      .filter((entry) => !duplicateLines.has(entry))
+      .forEach(({ line, event, canonical }, ordinal) => {
+        const id = event.id ?? sourceEventId("ndjson", streamId, `${streamId}|${canonical}`, ordinal);
+        accepted.push({ line, streamId, event: freezeEvent({ ...event, id }) });
+      });
+  }
+  // Written in the file's order, one request per run of lines of one stream: an export imported into an empty
+  // store gets its global positions back, not only its stream revisions.
+  accepted.sort((a, b) => a.line - b.line);
+  const streams: StreamBatch[] = [];
+  for (const { line, streamId, event } of accepted) {
+    const last = streams.at(-1);
+    if (last?.streamId === streamId) {
+      last.events.push(event);
+      (last.rows as number[]).push(line);
+    } else streams.push({ streamId, events: [event], rows: [line] });
+  }
+  return { streams, problems, rowsRead: lines.length, rejectedDeals: known.filter((id) => byStream.get(id)?.bad).length };
 }

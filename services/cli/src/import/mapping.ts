@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 
@@ -7,12 +8,54 @@ export const importFormats = ["salesforce-history", "salesforce-opportunities", 
 /** One import format. */
 export type ImportFormat = (typeof importFormats)[number];
 
-const sideTable = z.object({
-  file: z.string().min(1),
-  /** Defaults to the main file's delimiter. */
-  delimiter: z.string().length(1).optional(),
-  columns: z.record(z.string(), z.string()),
-});
+/** Fields a side table's `columns` may map. */
+export const sideTableFields = {
+  accounts: ["id", "name", "segment", "region", "industry"],
+  reps: ["id", "name", "manager", "region", "startDate"],
+  products: ["id", "name"],
+} as const;
+
+/** A record whose keys must be one of `keys`; an unknown key is reported with its path. */
+function keyedBy<V extends z.ZodType>(keys: readonly string[], value: V) {
+  return z.record(z.string(), value).superRefine((record, context) => {
+    for (const key of Object.keys(record)) {
+      if (!keys.includes(key))
+        context.addIssue({ code: "custom", path: [key], message: `unknown field (one of ${keys.join(", ")})` });
+    }
+  });
+}
+
+const sideTable = (table: keyof typeof sideTableFields) =>
+  z
+    .object({
+      /** Relative to the mapping file's folder; absolute paths are taken as they are. */
+      file: z.string().min(1),
+      /** Defaults to the main file's delimiter. */
+      delimiter: z.string().length(1).optional(),
+      columns: keyedBy(sideTableFields[table], z.string()),
+    })
+    .strict();
+
+/** Every revgraph field a deal import reads from a row; `columns`, `defaults` and `normalize` may name only these. */
+export const dealFields = [
+  "dealId",
+  "changedAt",
+  "stage",
+  "amount",
+  "expectedCloseDate",
+  "probability",
+  "forecastCategory",
+  "accountId",
+  "ownerRepId",
+  "name",
+  "currency",
+  "createdAt",
+  "product",
+  "leadSource",
+  "lossReason",
+  "competitor",
+] as const;
+const normalizedFields = [...dealFields, ...new Set(Object.values(sideTableFields).flat())];
 
 const mappingSchema = z
   .object({
@@ -21,23 +64,38 @@ const mappingSchema = z
     timeZone: z.string().default("UTC"),
     dateFormat: z.enum(["iso", "YYYY-MM-DD", "DD.MM.YYYY", "DD/MM/YYYY", "MM/DD/YYYY"]).default("iso"),
     decimalSeparator: z.enum([".", ","]).default("."),
+    /** Written between groups of three digits of amounts; `none` (the default) allows none. */
+    thousandsSeparator: z.enum(["none", ",", ".", " ", "'"]).default("none"),
+    /** Amounts may carry a currency symbol or ISO code before or after the number (it must match the row's currency). */
+    currencyInAmounts: z.boolean().default(false),
+    /** `(500)` is read as -500 (and rejected as a negative amount where amounts cannot be negative). */
+    accountingNegatives: z.boolean().default(false),
     currency: z
       .string()
       .regex(/^[A-Z]{3}$/)
       .default("USD"),
     /** revgraph field → source column. */
-    columns: z.record(z.string(), z.string()).default({}),
+    columns: keyedBy(dealFields, z.string()).default({}),
     /** Source stage name → configured stage (or closed_won / closed_lost). */
     stages: z.record(z.string(), z.string()).default({}),
     /** Per field: source spelling → normalised value (e.g. two spellings of one product). */
-    normalize: z.record(z.string(), z.record(z.string(), z.string())).default({}),
-    /** Values used when a column is absent or empty. */
-    defaults: z.record(z.string(), z.string()).default({}),
+    normalize: keyedBy(normalizedFields, z.record(z.string(), z.string())).default({}),
+    /** Values used when a column is absent or empty (`repStartDate`: a rep's start date when the reps table has none). */
+    defaults: keyedBy([...dealFields, "repStartDate"], z.string()).default({}),
     sideTables: z
-      .object({ accounts: sideTable.optional(), reps: sideTable.optional(), products: sideTable.optional() })
+      .object({
+        accounts: sideTable("accounts").optional(),
+        reps: sideTable("reps").optional(),
+        products: sideTable("products").optional(),
+      })
+      .strict()
       .default({}),
   })
-  .strict();
+  .strict()
+  .refine((mapping) => mapping.thousandsSeparator !== mapping.decimalSeparator, {
+    path: ["thousandsSeparator"],
+    message: "must differ from decimalSeparator",
+  });
 
 /** A validated mapping: how to read one export. */
 export type Mapping = z.output<typeof mappingSchema>;
@@ -45,6 +103,22 @@ export type Mapping = z.output<typeof mappingSchema>;
 /** A mapping file that could not be used; names the key. */
 export class MappingError extends Error {
   override readonly name = "MappingError";
+}
+
+/** An input file that cannot be imported at all (missing, unreadable, a header it cannot use); names the file. */
+export class ImportInputError extends Error {
+  override readonly name = "ImportInputError";
+}
+
+/** Reads a file the import needs; a missing or unreadable one is an {@link ImportInputError} naming its path. */
+export function readInputFile(path: string, what: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason = code === "ENOENT" ? "does not exist" : code === "EISDIR" ? "is a folder" : `cannot be read (${code ?? error})`;
+    throw new ImportInputError(`${what} ${resolve(path)} ${reason}`);
+  }
 }
 
 const builtInColumns: Record<ImportFormat, Record<string, string>> = {
@@ -122,7 +196,7 @@ const builtInStages: Record<string, string> = {
 export function loadMapping(format: ImportFormat, path?: string): Mapping {
   let raw: unknown = {};
   if (path) {
-    const text = readFileSync(path, "utf8");
+    const text = readInputFile(path, "mapping file").toString("utf8");
     try {
       raw = path.endsWith(".json") ? JSON.parse(text) : parseYaml(text);
     } catch (error) {
@@ -134,8 +208,8 @@ export function loadMapping(format: ImportFormat, path?: string): Mapping {
   const parsed = mappingSchema.safeParse(raw ?? {});
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    const key =
-      issue?.path.join(".") || (issue?.code === "unrecognized_keys" ? (issue as { keys?: string[] }).keys?.join(", ") : "");
+    const keys = issue?.code === "unrecognized_keys" ? issue.keys : [undefined];
+    const key = keys.map((name) => [...(issue?.path ?? []), ...(name === undefined ? [] : [name])].join(".")).join(", ");
     throw new MappingError(`mapping ${path ?? "(defaults)"}: ${key ? `key ${key}: ` : ""}${issue?.message ?? "invalid"}`);
   }
   const mapping = parsed.data;
