@@ -27,6 +27,7 @@ const historyMapping = `encoding: latin1
 delimiter: ";"
 dateFormat: DD.MM.YYYY
 decimalSeparator: ","
+thousandsSeparator: "."
 timeZone: Europe/Berlin
 stages: { Qualifizierung: discovery, Angebot: business_case, Gewonnen: closed_won, Verloren: closed_lost }
 `;
@@ -128,6 +129,7 @@ H-2,Epsilon,C2,R3,qualifiedtobuy,8000,2026-01-11 09:00,2026-06-30,USD
 delimiter: ";"
 dateFormat: DD.MM.YYYY
 decimalSeparator: ","
+thousandsSeparator: "."
 timeZone: Europe/Berlin
 columns: { dealId: opportunity_id, ownerRepId: sales_agent, accountId: account, stage: deal_stage, createdAt: engage_date, expectedCloseDate: close_date, amount: close_value, currency: currency }
 stages: { In Prüfung: technical_validation, Gewonnen: closed_won, Verloren: closed_lost }

@@ -82,12 +82,19 @@ class FieldSql {
       ELSE timezone(${quote(this.#mapping.timeZone)}, (${this.date(field)} + ${localTime})::TIMESTAMP) END`;
   }
 
-  /** A number honouring the decimal separator, ignoring currency symbols and thousands marks. */
+  /**
+   * A number as the mapping declares it: its thousands separator (only when it names one), its decimal separator, a
+   * currency symbol or code only with `currencyInAmounts`, `(…)` negatives only with `accountingNegatives`. Anything
+   * else is NULL (the importer rejects such a row, so it shows among the rejected rows, not as a difference).
+   */
   money(field: string): string {
-    const digits = `regexp_replace(${this.text(field)}, '[^0-9.,-]', '', 'g')`;
-    const normalised =
-      this.#mapping.decimalSeparator === "," ? `replace(replace(${digits}, '.', ''), ',', '.')` : `replace(${digits}, ',', '')`;
-    return `try_cast(${normalised} AS DOUBLE)`;
+    const { decimalSeparator, thousandsSeparator, currencyInAmounts, accountingNegatives } = this.#mapping;
+    let value = this.text(field);
+    if (currencyInAmounts) value = `trim(regexp_replace(${value}, '^[^0-9(.,-]+|[^0-9).,]+$', '', 'g'))`;
+    if (accountingNegatives) value = `regexp_replace(${value}, '^\\((.*)\\)$', '-\\1')`;
+    if (thousandsSeparator !== "none") value = `replace(${value}, ${quote(thousandsSeparator)}, '')`;
+    if (decimalSeparator === ",") value = `replace(${value}, ',', '.')`;
+    return `CASE WHEN regexp_matches(${value}, '^-?[0-9]+(\\.[0-9]+)?$') THEN try_cast(${value} AS DOUBLE) END`;
   }
 }
 
