@@ -140,6 +140,7 @@ export function evolveDeal(state: DealDecisionState, event: DomainEvent, config:
           "LeadTouched",
           "ForecastSubmitted",
           "ExchangeRateSet",
+          "LogCheckpointed",
         ),
       },
       () => state,
