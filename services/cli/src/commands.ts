@@ -1,7 +1,14 @@
-import { createWriteStream, existsSync } from "node:fs";
+import { createWriteStream, existsSync, readFileSync } from "node:fs";
 import { seedDemoData } from "@revgraph/api/demo";
 import { applyEvent, dealAt, defaultConfig, emptyGraph, type GraphState, timeSlice } from "@revgraph/domain";
-import { type AppendRequest, collectEvents, type EventStore, verifyEvents } from "@revgraph/event-store";
+import {
+  type AppendRequest,
+  collectEvents,
+  type EventStore,
+  type LogDigest,
+  TamperedEventError,
+  verifyLog,
+} from "@revgraph/event-store";
 import { canonicalJson, type NewEvent, type RecordedEvent } from "@revgraph/events";
 import {
   computeKpis,
@@ -15,6 +22,7 @@ import {
 import { RevenueReadModel, readSnapshotState, rebuildGraph, writeSnapshotFile } from "@revgraph/read-model";
 import { InvalidArgumentError } from "commander";
 import { stringify } from "csv-stringify/sync";
+import { z } from "zod";
 import { printTable, progress } from "./output.ts";
 import { type StoreOptions, snapshotPath } from "./store.ts";
 
@@ -96,19 +104,50 @@ function summarise(state: GraphState) {
   };
 }
 
-/** Checks every hash chain, then that the stored snapshot equals a fresh rebuild up to its position. */
-export async function verify(store: EventStore, options: StoreOptions) {
-  const head = await store.headPosition();
-  const bar = progress("verifying", head, options.json);
-  let checked = 0;
-  async function* counted() {
-    for await (const event of store.readAll()) {
-      checked++;
-      if (checked % 10_000 === 0) bar.update(checked);
-      yield event;
-    }
+const savedDigestSchema = z.strictObject({
+  position: z.number().int().nonnegative(),
+  logHash: z.string().regex(/^[0-9a-f]{64}$/, "a SHA-256 hex digest"),
+  recordedAt: z.string().nullable(),
+});
+
+/** A digest saved from `revgraph --json digest`: a file holding it, or the JSON itself. Names what is wrong with it. */
+export function parseSavedDigest(value: string): LogDigest {
+  let text = value;
+  if (!value.trimStart().startsWith("{")) {
+    if (!existsSync(value)) throw new InvalidArgumentError(`--digest ${value}: no such file (give a file or the JSON itself)`);
+    text = readFileSync(value, "utf8");
   }
-  const chain = await verifyEvents(counted());
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new InvalidArgumentError(`--digest ${value}: not JSON (${error instanceof Error ? error.message : String(error)})`);
+  }
+  const parsed = savedDigestSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new InvalidArgumentError(
+      `--digest ${value}: ${issue?.path.join(".") || "(digest)"}: ${issue?.message ?? "invalid"} (expected the output of revgraph --json digest)`,
+    );
+  }
+  return parsed.data;
+}
+
+/**
+ * Checks the whole log as stored (positions, columns, JSON, content hashes, stream chains, the log chain, checkpoints,
+ * the head record and, when given, a saved digest) and lists every finding; then, when the log is sound, that the
+ * stored snapshot equals a fresh rebuild up to its position.
+ */
+export async function verify(store: EventStore, options: StoreOptions, saved?: LogDigest) {
+  const bar = progress("verifying", await store.headPosition(), options.json);
+  let head: LogDigest | { error: string; position: number | null };
+  try {
+    head = await store.digest();
+  } catch (error) {
+    if (!(error instanceof TamperedEventError)) throw error;
+    head = { error: error.reason, position: error.position };
+  }
+  const log = await verifyLog(store.readRows(), { head, ...(saved ? { saved } : {}), onProgress: (rows) => bar.update(rows) });
   bar.stop();
   let readModel: { checked: boolean; position: number | null; matches: boolean | null } = {
     checked: false,
@@ -116,7 +155,7 @@ export async function verify(store: EventStore, options: StoreOptions) {
     matches: null,
   };
   const snapshot = existsSync(snapshotPath(options)) ? readSnapshotState(snapshotPath(options)) : null;
-  if (snapshot && !chain.firstViolation) {
+  if (snapshot && log.ok) {
     const fresh = emptyGraph();
     for await (const event of store.readAll()) {
       if (event.globalPosition > snapshot.position) break;
@@ -124,7 +163,15 @@ export async function verify(store: EventStore, options: StoreOptions) {
     }
     readModel = { checked: true, position: snapshot.position, matches: canonicalJson(fresh) === canonicalJson(snapshot.state) };
   }
-  return { ...chain, readModel, ok: chain.firstViolation === null && readModel.matches !== false };
+  return {
+    ok: log.ok && readModel.matches !== false,
+    eventsChecked: log.eventsChecked,
+    streamsChecked: log.streamsChecked,
+    digest: log.computed,
+    savedDigest: saved ?? null,
+    findings: log.findings,
+    readModel,
+  };
 }
 
 /** Streams events, KPIs or deals to stdout or a file as NDJSON, CSV or JSON. */
