@@ -112,9 +112,22 @@ const faultPatterns: readonly [RegExp, StorageFaultError["fault"]][] = [
   [/unable to open database file|SQLITE_CANTOPEN/i, "cannot open"],
 ];
 
-/** The storage fault behind an SQLite error, naming the file; other errors pass through unchanged. */
+/** File-system error codes (creating the data directory) → their cause. */
+const fileSystemFaults: Readonly<Record<string, StorageFaultError["fault"]>> = {
+  ENOSPC: "disk full",
+  EROFS: "read-only storage",
+  EACCES: "read-only storage",
+  EPERM: "read-only storage",
+  EIO: "I/O error",
+  ENOTDIR: "cannot open",
+};
+
+/** The storage fault behind an SQLite or file-system error, naming the file; other errors pass through unchanged. */
 function asStorageFault(path: string, error: unknown): unknown {
   if (!(error instanceof Error)) return error;
+  const code = (error as { code?: unknown }).code;
+  const fileSystem = typeof code === "string" ? fileSystemFaults[code] : undefined;
+  if (fileSystem) return new StorageFaultError(path, fileSystem, error.message);
   const match = faultPatterns.find(([pattern]) => pattern.test(error.message));
   return match ? new StorageFaultError(path, match[1], error.message) : error;
 }
