@@ -156,6 +156,30 @@ describe("revgraph copy", () => {
     expect(again.json()).toMatchObject({ copied: 0, resumedFrom: storedRows(dir).length });
   });
 
+  it("copies a log past a checkpoint digest: the target writes its own checkpoints, verifies, and resumes after its last event", () => {
+    const { dir } = workspace();
+    expect(revgraph(dir, "seed", "--deals", "600", "--seed", "4").code).toBe(0);
+    const types = (data: string) => {
+      const db = new DatabaseSync(join(data, "revgraph.db"));
+      const rows = db.prepare("SELECT type, event_id FROM events ORDER BY position").all();
+      db.close();
+      return rows.map((row) => `${row.type}|${row.type === "LogCheckpointed" ? "" : row.event_id}`);
+    };
+    const source = types(join(dir, "data"));
+    expect(source.filter((row) => row.startsWith("LogCheckpointed"))).toHaveLength(1);
+    const target = join(dir, "copy");
+    const copied = revgraph(dir, "--json", "copy", "--to-store", "sqlite", "--to-data", target);
+    expect(copied.code, copied.stderr).toBe(0);
+    expect(copied.json().copied).toBe(source.length - 1);
+    expect(types(target).filter((row) => !row.startsWith("LogCheckpointed"))).toEqual(
+      source.filter((row) => !row.startsWith("LogCheckpointed")),
+    );
+    expect(types(target).filter((row) => row.startsWith("LogCheckpointed"))).toHaveLength(1);
+    const verified = revgraph(dir, "--data", target, "verify");
+    expect(verified.code, verified.stdout).toBe(0);
+    expect(revgraph(dir, "--json", "copy", "--to-store", "sqlite", "--to-data", target).json()).toMatchObject({ copied: 0 });
+  }, 180_000);
+
   it("refuses a target that holds other events", () => {
     const { dir } = workspace();
     revgraph(dir, "seed", "--deals", "5", "--seed", "1");

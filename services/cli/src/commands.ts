@@ -373,50 +373,62 @@ function asNewEvent(event: RecordedEvent): NewEvent {
   };
 }
 
+/** The last event of a store that is not one of its own checkpoint digests, if any. */
+async function lastCopiedEvent(store: EventStore): Promise<RecordedEvent | undefined> {
+  const head = await store.headPosition();
+  const tail = await collectEvents(store.readAll({ after: Math.max(0, head - 2) }));
+  return tail.filter((event) => event.type !== "LogCheckpointed").at(-1);
+}
+
 /**
  * Copies the whole log into another store in global order, in atomic batches, each event at its original stream
- * revision (so ids, streams, revisions and — into an empty store — global positions come out the same). The target
- * seals its own record times and hash chains. A copy that stopped half-way resumes where the target ends; a target
+ * revision (so ids, streams, revisions and the order come out the same). The target seals its own record times, hash
+ * chains and log chain, and writes its own checkpoint digests: the source's checkpoints are left out, as they vouch
+ * for the source's chain. A copy that stopped half-way resumes after the last event the target holds; a target
  * holding anything else is refused.
  */
 export async function copyLog(source: EventStore, target: EventStore, json: boolean, batchEvents = 5_000) {
   const head = await source.headPosition();
   const started = performance.now();
-  let after = await target.headPosition();
-  if (after > 0) {
-    const [sourceEvent] = await collectEvents(source.readAll({ after: after - 1, maxCount: 1 }));
-    const [targetEvent] = await collectEvents(target.readAll({ after: after - 1, maxCount: 1 }));
-    if (!sourceEvent || sourceEvent.id !== targetEvent?.id) {
+  let after = 0;
+  const last = await lastCopiedEvent(target);
+  if (last) {
+    const [sourceEvent] = await source.readEventsById([last.id]);
+    if (!sourceEvent || sourceEvent.streamId !== last.streamId || sourceEvent.streamRevision !== last.streamRevision) {
       throw new InvalidArgumentError(
-        `the target store already holds ${after} events that are not a prefix of this log: copy into an empty store`,
+        `the target store already holds ${await target.headPosition()} events that are not a prefix of this log: copy into an empty store`,
       );
     }
+    after = sourceEvent.globalPosition;
   }
   const resumedFrom = after;
   const bar = progress("copying", head, json);
   let requests: AppendRequest[] = [];
   let pending = 0;
+  let copied = 0;
   const flush = async () => {
     if (pending === 0) return;
     await target.appendMany(requests);
     bar.update(after);
+    copied += pending;
     requests = [];
     pending = 0;
   };
   for await (const event of source.readAll({ after })) {
+    after = event.globalPosition;
+    if (event.type === "LogCheckpointed") continue;
     const last = requests.at(-1);
     if (last && last.streamId === event.streamId) (last.events as NewEvent[]).push(asNewEvent(event));
     else {
       const expectedRevision = event.streamRevision === 0 ? "no_stream" : event.streamRevision - 1;
       requests.push({ streamId: event.streamId, events: [asNewEvent(event)], expectedRevision });
     }
-    after = event.globalPosition;
     if (++pending >= batchEvents) await flush();
   }
   await flush();
   bar.stop();
   return {
-    copied: after - resumedFrom,
+    copied,
     resumedFrom,
     head: await target.headPosition(),
     seconds: (performance.now() - started) / 1000,

@@ -367,8 +367,9 @@ program
     "after",
     `
 Ids, streams, stream revisions and the order of the log are kept (into an empty target the global positions are the
-same); the target records its own record times and seals its own hash chains — run \`revgraph verify\` on it after.
-An interrupted copy resumes where the target ends when run again.
+same up to the first checkpoint digest); the target records its own record times, seals its own hash chains and log
+chain and writes its own checkpoint digests (the source's are left out) — run \`revgraph verify\` on it after.
+An interrupted copy resumes after the last event the target holds when run again.
 
 Examples:
   revgraph copy --to-store postgres --to-database-url postgres://revgraph@db/revgraph
