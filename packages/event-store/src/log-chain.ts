@@ -121,6 +121,17 @@ export function parseEnvelope(position: number, eventId: string | null, text: st
  */
 export function checkedEvent(columns: RowColumns, envelope: RecordedEvent | string): RecordedEvent {
   const event = typeof envelope === "string" ? parseEnvelope(columns.position, columns.eventId, envelope) : envelope;
+  // Every read goes through here: compare in place first, and only build the sentences when something differs.
+  if (
+    columns.position === event.globalPosition &&
+    columns.eventId === event.id &&
+    columns.streamId === event.streamId &&
+    columns.streamRevision === event.streamRevision &&
+    columns.type === event.type &&
+    columns.hash === event.hash
+  ) {
+    return event;
+  }
   const mismatches = columnMismatches(columns, event);
   if (mismatches.length > 0) throw new TamperedEventError(columns.position, columns.eventId, mismatches.join("; "));
   return event;

@@ -83,7 +83,10 @@ INSERT INTO log_head (id, position, log_hash, recorded_at)
   SELECT 1, 0, '${GENESIS_LOG_HASH}', NULL WHERE NOT EXISTS (SELECT 1 FROM events) AND NOT EXISTS (SELECT 1 FROM log_head);
 `;
 
-const rowColumns = "position, event_id, stream_id, stream_revision, type, hash, log_hash, envelope";
+/** What reads select: the indexed columns each envelope is checked against, and the envelope. */
+const eventColumns = "position, event_id, stream_id, stream_revision, type, hash, envelope";
+/** What verification reads: the same and the log hash. */
+const rowColumns = `${eventColumns}, log_hash`;
 
 type Row = Record<string, SQLOutputValue>;
 
@@ -100,10 +103,18 @@ function storedRow(row: Row): StoredRow {
   };
 }
 
-const eventOfRow = (row: Row): RecordedEvent => {
-  const stored = storedRow(row);
-  return checkedEvent(stored, stored.envelope);
-};
+const eventOfRow = (row: Row): RecordedEvent =>
+  checkedEvent(
+    {
+      position: row.position as number,
+      eventId: row.event_id as string,
+      streamId: row.stream_id as string,
+      streamRevision: row.stream_revision as number,
+      type: row.type as string,
+      hash: row.hash as string,
+    },
+    row.envelope as string,
+  );
 
 const faultPatterns: readonly [RegExp, StorageFaultError["fault"]][] = [
   [/database or disk is full|SQLITE_FULL/i, "disk full"],
@@ -218,8 +229,8 @@ export function openSqliteEventStore(options: SqliteEventStoreOptions): EventSto
   }
 
   const statements = {
-    byId: db.prepare(`SELECT ${rowColumns} FROM events WHERE event_id = ?`),
-    streamHead: db.prepare(`SELECT ${rowColumns} FROM events WHERE stream_id = ? ORDER BY stream_revision DESC LIMIT 1`),
+    byId: db.prepare(`SELECT ${eventColumns} FROM events WHERE event_id = ?`),
+    streamHead: db.prepare(`SELECT ${eventColumns} FROM events WHERE stream_id = ? ORDER BY stream_revision DESC LIMIT 1`),
     streamRevision: db.prepare(
       "SELECT stream_revision AS revision FROM events WHERE stream_id = ? ORDER BY stream_revision DESC LIMIT 1",
     ),
@@ -232,12 +243,13 @@ export function openSqliteEventStore(options: SqliteEventStoreOptions): EventSto
       "INSERT INTO events (position, event_id, stream_id, stream_revision, type, recorded_at, hash, envelope, log_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
     ),
     streamForwards: db.prepare(
-      `SELECT ${rowColumns} FROM events WHERE stream_id = ? AND stream_revision >= ? ORDER BY stream_revision ASC LIMIT ?`,
+      `SELECT ${eventColumns} FROM events WHERE stream_id = ? AND stream_revision >= ? ORDER BY stream_revision ASC LIMIT ?`,
     ),
     streamBackwards: db.prepare(
-      `SELECT ${rowColumns} FROM events WHERE stream_id = ? AND stream_revision <= ? ORDER BY stream_revision DESC LIMIT ?`,
+      `SELECT ${eventColumns} FROM events WHERE stream_id = ? AND stream_revision <= ? ORDER BY stream_revision DESC LIMIT ?`,
     ),
-    page: db.prepare(`SELECT ${rowColumns} FROM events WHERE position > ? ORDER BY position ASC LIMIT ?`),
+    page: db.prepare(`SELECT ${eventColumns} FROM events WHERE position > ? ORDER BY position ASC LIMIT ?`),
+    rows: db.prepare(`SELECT ${rowColumns} FROM events WHERE position > ? ORDER BY position ASC LIMIT ?`),
   } satisfies Record<string, StatementSync>;
 
   const signal = new ChangeSignal();
@@ -351,7 +363,7 @@ export function openSqliteEventStore(options: SqliteEventStoreOptions): EventSto
     const batchSize = rowOptions.batchSize ?? 5_000;
     let after = rowOptions.after ?? 0;
     while (!closed) {
-      const rows = statements.page.all(after, batchSize);
+      const rows = statements.rows.all(after, batchSize);
       for (const row of rows) yield storedRow(row);
       if (rows.length < batchSize) return;
       after = Number((rows.at(-1) as Row).position);
