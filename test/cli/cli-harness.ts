@@ -29,11 +29,16 @@ export function workspace(): { dir: string; file: (name: string, content: string
 
 /** Runs the real CLI as a child process. */
 export function revgraph(dir: string, ...args: string[]) {
+  return revgraphWithEnv({}, dir, ...args);
+}
+
+/** Runs the real CLI as a child process with these environment variables added. */
+export function revgraphWithEnv(env: Record<string, string>, dir: string, ...args: string[]) {
   const result = spawnSync(process.execPath, [cli, "--data", join(dir, "data"), "--now", CLI_NOW, ...args], {
     cwd: dir,
     encoding: "utf8",
     maxBuffer: 256 * 1024 * 1024,
-    env: { ...process.env, NO_COLOR: "1" },
+    env: { ...process.env, NO_COLOR: "1", ...env },
   });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr, json: () => JSON.parse(result.stdout) };
 }

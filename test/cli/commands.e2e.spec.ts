@@ -77,15 +77,16 @@ describe("revgraph commands (real CLI processes)", () => {
     expect(rebuilt.json().eventsPerSecond).toBeGreaterThan(0);
     const ok = revgraph(dir, "--json", "verify");
     expect(ok.code).toBe(0);
-    expect(ok.json()).toMatchObject({ ok: true, firstViolation: null, readModel: { checked: true, matches: true } });
+    expect(ok.json()).toMatchObject({ ok: true, findings: [], readModel: { checked: true, matches: true } });
     const db = new DatabaseSync(join(dir, "data", "revgraph.db"));
     db.prepare("UPDATE events SET envelope = json_set(envelope, '$.actor', 'mallory') WHERE position = 42").run();
     const tamperedId = (db.prepare("SELECT event_id FROM events WHERE position = 42").get() as { event_id: string }).event_id;
     db.close();
     const bad = revgraph(dir, "verify");
     expect(bad.code).toBe(4);
-    expect(bad.stdout).toContain(`FAILED at event ${tamperedId} (position 42`);
-  });
+    expect(bad.stdout).toContain(`position 42, event ${tamperedId}`);
+    expect(bad.stdout).toMatch(/content hash mismatch/);
+  }, 120_000);
 
   it("verify catches a read model that differs from a rebuild", () => {
     const { dir } = workspace();
@@ -150,10 +151,34 @@ describe("revgraph copy", () => {
     const rows = copied.prepare("SELECT position, event_id, stream_id, stream_revision FROM events ORDER BY position").all();
     copied.close();
     expect(rows.map((row) => `${row.position}|${row.event_id}|${row.stream_id}|${row.stream_revision}`)).toEqual(storedRows(dir));
-    expect(revgraph(dir, "--data", target, "verify").stdout).toMatch(/hash chains ok/);
+    expect(revgraph(dir, "--data", target, "verify").stdout).toMatch(/log ok/);
     const again = revgraph(dir, "--json", "copy", "--to-store", "sqlite", "--to-data", target);
     expect(again.json()).toMatchObject({ copied: 0, resumedFrom: storedRows(dir).length });
   });
+
+  it("copies a log past a checkpoint digest: the target writes its own checkpoints, verifies, and resumes after its last event", () => {
+    const { dir } = workspace();
+    expect(revgraph(dir, "seed", "--deals", "600", "--seed", "4").code).toBe(0);
+    const types = (data: string) => {
+      const db = new DatabaseSync(join(data, "revgraph.db"));
+      const rows = db.prepare("SELECT type, event_id FROM events ORDER BY position").all();
+      db.close();
+      return rows.map((row) => `${row.type}|${row.type === "LogCheckpointed" ? "" : row.event_id}`);
+    };
+    const source = types(join(dir, "data"));
+    expect(source.filter((row) => row.startsWith("LogCheckpointed"))).toHaveLength(1);
+    const target = join(dir, "copy");
+    const copied = revgraph(dir, "--json", "copy", "--to-store", "sqlite", "--to-data", target);
+    expect(copied.code, copied.stderr).toBe(0);
+    expect(copied.json().copied).toBe(source.length - 1);
+    expect(types(target).filter((row) => !row.startsWith("LogCheckpointed"))).toEqual(
+      source.filter((row) => !row.startsWith("LogCheckpointed")),
+    );
+    expect(types(target).filter((row) => row.startsWith("LogCheckpointed"))).toHaveLength(1);
+    const verified = revgraph(dir, "--data", target, "verify");
+    expect(verified.code, verified.stdout).toBe(0);
+    expect(revgraph(dir, "--json", "copy", "--to-store", "sqlite", "--to-data", target).json()).toMatchObject({ copied: 0 });
+  }, 180_000);
 
   it("refuses a target that holds other events", () => {
     const { dir } = workspace();

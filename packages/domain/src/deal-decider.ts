@@ -173,6 +173,7 @@ export function evolveDeal(state: DealDecisionState, event: DomainEvent, config:
           "LeadTouched",
           "ForecastSubmitted",
           "ExchangeRateSet",
+          "LogCheckpointed",
         ),
       },
       () => state,

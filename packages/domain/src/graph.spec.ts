@@ -134,6 +134,28 @@ describe("revenue graph projection", () => {
   it("starts empty", () => {
     expect(canonicalJson(projectGraph([]))).toBe(canonicalJson(emptyGraph()));
   });
+
+  it("ignores the store's checkpoint digests: only the position moves, not business time or any fact", () => {
+    fc.assert(
+      fc.property(history, (entries) => {
+        const events = build(entries);
+        // Recorded (and stamped) after every business event: a checkpoint must still not move business time.
+        const stored = eventLog("2027-06-01T00:00:00.000Z").add(
+          "revgraph-checkpoints",
+          "LogCheckpointed",
+          { position: events.length, logHash: "a".repeat(64) },
+          "2027-06-01T00:00:00Z",
+        );
+        const checkpoint = { ...stored, globalPosition: events.length + 1 } as RecordedEvent;
+        const without = projectGraph(events);
+        const withCheckpoint = projectGraph([...events, checkpoint]);
+        expect(withCheckpoint.position).toBe(events.length + 1);
+        const facts = ({ position: _position, recordLog: _recordLog, ...rest }: GraphState) => canonicalJson(rest);
+        expect(facts(withCheckpoint)).toBe(facts(without));
+      }),
+      { numRuns: 50 },
+    );
+  });
 });
 
 describe("listOf", () => {

@@ -391,6 +391,7 @@ const handlers: { [T in EventType]: (state: GraphState, data: EventData<T>, stam
       currency: data.currency,
     }),
   ExchangeRateSet: (state, data, stamp) => insertSorted(state.rates, { ...stamp, ...data }),
+  LogCheckpointed: () => {},
 };
 
 /**
@@ -405,7 +406,8 @@ export function applyEvent(state: GraphState, event: RecordedEvent): void {
     throw new Error(`event ${event.id} at position ${event.globalPosition} has unknown type ${JSON.stringify(event.type)}`);
   handle(state, event.data, stamp);
   state.position = event.globalPosition;
-  if (event.occurredAt > state.latestOccurredAt) state.latestOccurredAt = event.occurredAt;
+  // A checkpoint digest is the store's record, not a business fact: it must not move business time.
+  if (event.type !== "LogCheckpointed" && event.occurredAt > state.latestOccurredAt) state.latestOccurredAt = event.occurredAt;
   const lastRecord = state.recordLog.at(-1);
   if (lastRecord && lastRecord[0] === event.recordedAt) lastRecord[1] = event.globalPosition;
   else state.recordLog.push([event.recordedAt, event.globalPosition]);

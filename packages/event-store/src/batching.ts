@@ -1,8 +1,8 @@
 import type { RecordedEvent } from "@revgraph/events";
 
 /** Every event an iterable (a `readAll`, a subscription slice) yields, as an array. */
-export async function collectEvents(events: AsyncIterable<RecordedEvent>): Promise<RecordedEvent[]> {
-  const collected: RecordedEvent[] = [];
+export async function collectEvents<T = RecordedEvent>(events: AsyncIterable<T>): Promise<T[]> {
+  const collected: T[] = [];
   for await (const event of events) collected.push(event);
   return collected;
 }

@@ -9,7 +9,9 @@ import {
   WrongExpectedRevisionError,
 } from "./errors.ts";
 import { verifyEvents } from "./hashing.ts";
+import { CHECKPOINT_STREAM, chainLogHash, emptyLogDigest, GENESIS_LOG_HASH } from "./log-chain.ts";
 import type { EventStore } from "./port.ts";
+import { verifyLog } from "./verification.ts";
 
 /** What each adapter supplies to run the shared conformance suite. */
 export interface ConformanceHarness {
@@ -269,7 +271,36 @@ export function describeEventStoreConformance(name: string, makeHarness: () => C
       const result = await store.append("deal-big", batch, { expectedRevision: 0 });
       expect(result.positions).toHaveLength(batchSize);
       expect(result.nextExpectedRevision).toBe(batchSize);
-      expect(await store.headPosition()).toBe(batchSize + 1);
+      // Passing a multiple of 10,000 events makes the store write a checkpoint digest right after the batch.
+      const checkpoints = batchSize + 1 >= 10_000 ? 1 : 0;
+      expect(await store.headPosition()).toBe(batchSize + 1 + checkpoints);
+    }, 120_000);
+
+    it("chains every event into the log hash, records the head as the digest, and checkpoints it into the log", async () => {
+      expect(await store.digest()).toEqual(emptyLogDigest);
+      await store.append("deal-c", [amountChanged("c", 1), amountChanged("c", 2)]);
+      await store.appendMany([
+        { streamId: "deal-d", events: [amountChanged("d", 1)] },
+        { streamId: "deal-c", events: [amountChanged("c", 3)] },
+      ]);
+      const events = await collectEvents(store.readAll());
+      let logHash = GENESIS_LOG_HASH;
+      for (const event of events) logHash = chainLogHash(logHash, event.hash);
+      const digest = await store.digest();
+      expect(digest).toEqual({ position: 4, logHash, recordedAt: events.at(-1)?.recordedAt });
+      expect(await verifyLog(store.readRows(), { head: digest })).toMatchObject({ ok: true, eventsChecked: 4, findings: [] });
+      const beforeCheckpoint = 10_000 - 4;
+      await store.append(
+        "deal-bulk",
+        Array.from({ length: beforeCheckpoint }, (_, index) => amountChanged("bulk", index)),
+      );
+      const head = await store.digest();
+      expect(head.position).toBe(10_001);
+      const [checkpoint] = await collectEvents(store.readAll({ after: 10_000 }));
+      expect(checkpoint).toMatchObject({ type: "LogCheckpointed", streamId: CHECKPOINT_STREAM, globalPosition: 10_001 });
+      const rows = await collectEvents(store.readRows({ after: 9_999, batchSize: 7 }));
+      expect(checkpoint?.data).toEqual({ position: 10_000, logHash: rows[0]?.logHash });
+      expect((await verifyLog(store.readRows({ batchSize: 997 }), { head })).findings).toEqual([]);
     }, 120_000);
 
     it("honours explicit record times only for a trusted request, never in the future or below the log's latest", async () => {
@@ -427,6 +458,15 @@ export function describeEventStoreConformance(name: string, makeHarness: () => C
       const tampered = await verifyEvents(store.readAll());
       expect(tampered.firstViolation).toMatchObject({ globalPosition: 3, streamId: "deal-h0", streamRevision: 1 });
       expect(tampered.firstViolation?.reason).toMatch(/hash mismatch/);
+      const report = await verifyLog(store.readRows(), { head: await store.digest() });
+      expect(report.findings).toEqual([
+        expect.objectContaining({
+          check: "content-hash",
+          position: 3,
+          streamId: "deal-h0",
+          reason: expect.stringMatching(/hash mismatch/),
+        }),
+      ]);
     });
 
     it("refuses use after close", async () => {

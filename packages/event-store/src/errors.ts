@@ -65,3 +65,53 @@ export class RecordTimeError extends Error {
     this.reason = reason;
   }
 }
+
+/**
+ * A stored row that does not match what was sealed at append: an indexed column disagreeing with the hashed envelope,
+ * an envelope that is not valid JSON, a log head that disagrees with the log. Reading stops rather than hand out a
+ * tampered event; `revgraph verify` lists every such finding.
+ */
+export class TamperedEventError extends Error {
+  override readonly name = "TamperedEventError";
+  /** Global position of the row (the storage's position column), null when the finding concerns the whole log. */
+  readonly position: number | null;
+  /** The event id as far as it can be read, null when the row is unreadable. */
+  readonly eventId: string | null;
+  readonly reason: string;
+  constructor(position: number | null, eventId: string | null, reason: string) {
+    super(
+      `tampering detected${position === null ? "" : ` at position ${position}`}${eventId ? ` (event ${eventId})` : ""}: ${reason}; run revgraph verify`,
+    );
+    this.position = position;
+    this.eventId = eventId;
+    this.reason = reason;
+  }
+}
+
+/** What went wrong with the storage itself, in words an operator acts on. */
+export type StorageFaultCause = "disk full" | "read-only storage" | "I/O error" | "cannot open";
+
+/**
+ * The storage under the store failed (disk full, I/O error, read-only file or directory). Names the path and the cause;
+ * the write in progress was rolled back as a whole.
+ */
+export class StorageFaultError extends Error {
+  override readonly name = "StorageFaultError";
+  readonly path: string;
+  readonly fault: StorageFaultCause;
+  constructor(path: string, cause: StorageFaultCause, detail: string) {
+    super(`storage fault at ${path}: ${cause} (${detail}); nothing of the failed write was stored`);
+    this.path = path;
+    this.fault = cause;
+  }
+}
+
+/** A read-only command pointed at a place that holds no revgraph store (a mistyped `--data`, say). */
+export class StoreMissingError extends Error {
+  override readonly name = "StoreMissingError";
+  readonly path: string;
+  constructor(path: string) {
+    super(`no revgraph store at ${path}`);
+    this.path = path;
+  }
+}

@@ -2,6 +2,8 @@ export * from "./append-plan.ts";
 export * from "./batching.ts";
 export * from "./errors.ts";
 export * from "./hashing.ts";
+export * from "./log-chain.ts";
 export * from "./memory.ts";
 export * from "./port.ts";
 export * from "./subscription.ts";
+export * from "./verification.ts";

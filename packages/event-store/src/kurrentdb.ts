@@ -17,7 +17,16 @@ import {
 import type { RecordedEvent } from "@revgraph/events";
 import { type AppendPlan, appendResult, matchesFilter, type PreparedEvent, planAppend, prepareEvents } from "./append-plan.ts";
 import { StoreClosedError, WrongExpectedRevisionError } from "./errors.ts";
-import type { AppendRequest, AppendResult, EventStore, ReadAllOptions, ReadStreamOptions, SubscribeOptions } from "./port.ts";
+import { emptyLogDigest, type LogDigest, type StoredRow, sealLogHashes } from "./log-chain.ts";
+import type {
+  AppendRequest,
+  AppendResult,
+  EventStore,
+  ReadAllOptions,
+  ReadRowsOptions,
+  ReadStreamOptions,
+  SubscribeOptions,
+} from "./port.ts";
 import { ChangeSignal, pollingSubscription } from "./subscription.ts";
 
 /** Options of {@link openKurrentDbEventStore}. */
@@ -47,6 +56,10 @@ const revision = (value: number): Revision => (value < 0 ? NO_STREAM : BigInt(va
  *   second event with the same id, and `readEventsById` reads these pointers.
  * Reads of a stream, of the log and by id read those streams; subscriptions page the log and wake on a live
  * KurrentDB subscription to it, re-subscribing after a drop and resuming from the last delivered position.
+ *
+ * The global log chain rides in the metadata of each log-stream event (`{ logHash }`); the log stream's revision is
+ * the position column that verification compares with the envelope. The server keeps no separate head record and
+ * this adapter writes no checkpoint events: a cut tail shows only against a saved digest.
  */
 export async function openKurrentDbEventStore(options: KurrentDbEventStoreOptions): Promise<EventStore> {
   const client = KurrentDBClient.connectionString(options.connectionString);
@@ -81,6 +94,44 @@ export async function openKurrentDbEventStore(options: KurrentDbEventStoreOption
       throw error;
     }
     return events;
+  }
+
+  /** Log-stream entries with their KurrentDB revision and the log hash from their metadata. */
+  async function readLogRows(
+    fromRevision: bigint | typeof END,
+    maxCount: number,
+    direction: typeof FORWARDS | typeof BACKWARDS = FORWARDS,
+  ): Promise<StoredRow[]> {
+    const rows: StoredRow[] = [];
+    try {
+      for await (const resolved of client.readStream(logStream, { fromRevision, direction, maxCount })) {
+        const entry = resolved.event;
+        if (!entry) continue;
+        const envelope = entry.data as unknown as RecordedEvent;
+        const metadata = entry.metadata as { logHash?: unknown } | undefined;
+        rows.push({
+          position: Number(entry.revision) + 1,
+          eventId: envelope.id,
+          streamId: envelope.streamId,
+          streamRevision: envelope.streamRevision,
+          type: entry.type,
+          hash: envelope.hash,
+          logHash: typeof metadata?.logHash === "string" ? metadata.logHash : null,
+          envelope: JSON.stringify(envelope),
+        });
+      }
+    } catch (error) {
+      if (error instanceof StreamNotFoundError) return [];
+      throw error;
+    }
+    return rows;
+  }
+
+  async function logDigest(): Promise<LogDigest> {
+    const [last] = await readLogRows(END, 1, BACKWARDS);
+    if (!last) return emptyLogDigest;
+    const envelope = JSON.parse(last.envelope) as RecordedEvent;
+    return { position: last.position, logHash: last.logHash ?? "", recordedAt: envelope.recordedAt };
   }
 
   async function lastOf(stream: string): Promise<RecordedEvent | undefined> {
@@ -150,8 +201,8 @@ export async function openKurrentDbEventStore(options: KurrentDbEventStoreOption
     return { plans, streamHeads, logRevision: (logHead?.globalPosition ?? 0) - 1 };
   }
 
-  const asData = (envelope: object, type: string): EventData =>
-    jsonEvent({ id: randomUUID(), type, data: envelope as Record<string, unknown> });
+  const asData = (envelope: object, type: string, metadata?: Record<string, unknown>): EventData =>
+    jsonEvent({ id: randomUUID(), type, data: envelope as Record<string, unknown>, ...(metadata ? { metadata } : {}) });
 
   async function appendMany(requests: readonly AppendRequest[]): Promise<AppendResult[]> {
     ensureOpen();
@@ -162,6 +213,8 @@ export async function openKurrentDbEventStore(options: KurrentDbEventStoreOption
       const revisionAfter = (planned: AppendPlan, index: number) =>
         planned.events.at(-1)?.streamRevision ?? streamHeads.get(requests[index]?.streamId ?? "")?.revision ?? -1;
       if (written.length === 0) return plans.map((planned, index) => appendResult(planned, revisionAfter(planned, index)));
+      const previous = await logDigest();
+      const logHashes = sealLogHashes(written, previous.logHash);
       const byStream = new Map<string, RecordedEvent[]>();
       for (const event of written) byStream.set(event.streamId, [...(byStream.get(event.streamId) ?? []), event]);
       const writes: AppendStreamRequest[] = [
@@ -173,7 +226,7 @@ export async function openKurrentDbEventStore(options: KurrentDbEventStoreOption
         {
           streamName: logStream,
           expectedState: revision(logRevision) as AppendStreamState,
-          events: written.map((event) => asData(event, event.type)),
+          events: written.map((event, index) => asData(event, event.type, { logHash: logHashes[index] })),
         },
         ...written.map((event) => ({
           streamName: idStream(event.id),
@@ -270,9 +323,24 @@ export async function openKurrentDbEventStore(options: KurrentDbEventStoreOption
       return (await lastOf(streamName(streamId)))?.streamRevision ?? -1;
     },
     readAll,
+    async *readRows(rowOptions: ReadRowsOptions = {}) {
+      ensureOpen();
+      const pageSize = rowOptions.batchSize ?? 5_000;
+      let after = rowOptions.after ?? 0;
+      for (;;) {
+        const page = await readLogRows(BigInt(after), pageSize);
+        yield* page;
+        if (page.length < pageSize) return;
+        after = (page.at(-1) as StoredRow).position;
+      }
+    },
     async headPosition() {
       ensureOpen();
       return (await lastOf(logStream))?.globalPosition ?? 0;
+    },
+    async digest() {
+      ensureOpen();
+      return logDigest();
     },
     subscribeToAll(subscribeOptions: SubscribeOptions = {}) {
       ensureOpen();

@@ -1,12 +1,22 @@
 import type { NewEvent, RecordedEvent } from "@revgraph/events";
 import { type AppendPlan, appendResult, matchesFilter, type PreparedEvent, planAppend, prepareEvents } from "./append-plan.ts";
 import { StoreClosedError } from "./errors.ts";
+import {
+  chainLogHash,
+  checkpointDue,
+  checkpointRequest,
+  DEFAULT_CHECKPOINT_EVERY,
+  emptyLogDigest,
+  type LogDigest,
+  type StoredRow,
+} from "./log-chain.ts";
 import type {
   AppendOptions,
   AppendRequest,
   AppendResult,
   EventStore,
   ReadAllOptions,
+  ReadRowsOptions,
   ReadStreamOptions,
   SubscribeOptions,
   Subscription,
@@ -18,12 +28,18 @@ import { ChangeSignal, pollingSubscription } from "./subscription.ts";
 export interface MemoryEventStoreOptions {
   /** Clock for `recordedAt`; defaults to the system clock. */
   readonly clock?: () => Date;
+  /** Events between two checkpoint digests written into the log (default 10,000; 0 for none). */
+  readonly checkpointEvery?: number;
 }
 
 /** An in-memory event store for tests and demos. Same semantics as the durable adapters. */
 export function createMemoryEventStore(options: MemoryEventStoreOptions = {}): EventStore {
   const clock = options.clock ?? (() => new Date());
+  const checkpointEvery = options.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY;
   const log: RecordedEvent[] = [];
+  /** The log hash of each event of `log`, same index. */
+  const logHashes: string[] = [];
+  let head: LogDigest = emptyLogDigest;
   const streams = new Map<string, RecordedEvent[]>();
   const byId = new Map<string, RecordedEvent>();
   const signal = new ChangeSignal();
@@ -54,15 +70,14 @@ export function createMemoryEventStore(options: MemoryEventStoreOptions = {}): E
       const pending: RecordedEvent[] = [];
       const pendingByStream = new Map<string, RecordedEvent[]>();
       const pendingById = new Map<string, RecordedEvent>();
-      const results = requests.map((request, index) => {
-        const events = prepared[index] as PreparedEvent[];
+      const plan = (request: AppendRequest, events: readonly PreparedEvent[]) => {
         const stream = [...(streams.get(request.streamId) ?? []), ...(pendingByStream.get(request.streamId) ?? [])];
         const stored = new Map<string, RecordedEvent>();
         for (const event of events) {
           const existing = byId.get(event.id) ?? pendingById.get(event.id);
           if (existing) stored.set(event.id, existing);
         }
-        const plan: AppendPlan = planAppend(events, {
+        const planned: AppendPlan = planAppend(events, {
           streamId: request.streamId,
           expected: request.expectedRevision ?? "any",
           skipStored: request.skipStored ?? false,
@@ -75,16 +90,27 @@ export function createMemoryEventStore(options: MemoryEventStoreOptions = {}): E
           stored,
           now: clock(),
         });
-        if (plan.kind === "write") {
-          for (const event of plan.events) {
+        if (planned.kind === "write") {
+          for (const event of planned.events) {
             pending.push(event);
             pendingByStream.set(request.streamId, [...(pendingByStream.get(request.streamId) ?? []), event]);
             pendingById.set(event.id, event);
           }
         }
-        return appendResult(plan, plan.events.at(-1)?.streamRevision ?? stream.length - 1);
-      });
+        return appendResult(planned, planned.events.at(-1)?.streamRevision ?? stream.length - 1);
+      };
+      const results = requests.map((request, index) => plan(request, prepared[index] as PreparedEvent[]));
+      if (checkpointDue(log.length, log.length + pending.length, checkpointEvery)) {
+        let logHash = head.logHash;
+        for (const event of pending) logHash = chainLogHash(logHash, event.hash);
+        const last = pending.at(-1) as RecordedEvent;
+        const checkpoint = checkpointRequest({ position: last.globalPosition, logHash, recordedAt: last.recordedAt });
+        plan(checkpoint, prepareEvents(checkpoint.events));
+      }
       for (const event of pending) {
+        const logHash = chainLogHash(head.logHash, event.hash);
+        head = { position: event.globalPosition, logHash, recordedAt: event.recordedAt };
+        logHashes.push(logHash);
         log.push(event);
         const stream = streams.get(event.streamId) ?? [];
         stream.push(event);
@@ -107,9 +133,29 @@ export function createMemoryEventStore(options: MemoryEventStoreOptions = {}): E
       return (streams.get(streamId)?.length ?? 0) - 1;
     },
     readAll,
+    async *readRows(rowOptions: ReadRowsOptions = {}): AsyncGenerator<StoredRow> {
+      ensureOpen();
+      for (let index = rowOptions.after ?? 0; index < log.length; index++) {
+        const event = log[index] as RecordedEvent;
+        yield {
+          position: event.globalPosition,
+          eventId: event.id,
+          streamId: event.streamId,
+          streamRevision: event.streamRevision,
+          type: event.type,
+          hash: event.hash,
+          logHash: logHashes[index] ?? null,
+          envelope: JSON.stringify(event),
+        };
+      }
+    },
     async headPosition() {
       ensureOpen();
       return log.length;
+    },
+    async digest() {
+      ensureOpen();
+      return head;
     },
     subscribeToAll(options: SubscribeOptions = {}): Subscription {
       ensureOpen();

@@ -20,6 +20,10 @@ export interface StoreLocation {
    * loss may lose the last batches (a re-run of an import restores them), and closing the store syncs everything.
    */
   readonly bulkWrites?: boolean;
+  /** Refuse a location that holds no store (`StoreMissingError`) instead of creating one: for read-only commands. */
+  readonly mustExist?: boolean;
+  /** Caps the embedded store's file at this many pages (SQLite `max_page_count`); writes beyond fail as on a full disk. */
+  readonly maxPageCount?: number | undefined;
 }
 
 /** Opens the store a process is configured for; the API, the CLI and the projector share this. */
@@ -27,10 +31,15 @@ export async function openEventStoreAt(location: StoreLocation): Promise<EventSt
   if (location.store !== "sqlite" && !location.databaseUrl) {
     throw new Error(`the ${location.store} store needs a connection string (REVGRAPH_DATABASE_URL or --database-url)`);
   }
-  if (location.store === "postgres") return openPostgresEventStore({ connectionString: location.databaseUrl as string });
+  const mustExist = location.mustExist ?? false;
+  if (location.store === "postgres") {
+    return openPostgresEventStore({ connectionString: location.databaseUrl as string, mustExist });
+  }
   if (location.store === "kurrentdb") return openKurrentDbEventStore({ connectionString: location.databaseUrl as string });
   return openSqliteEventStore({
     path: join(resolve(location.dataDir), "revgraph.db"),
+    mustExist,
+    ...(location.maxPageCount !== undefined ? { maxPageCount: location.maxPageCount } : {}),
     ...(location.bulkWrites ? { walAutocheckpointPages: 50_000, durability: "normal" as const } : {}),
   });
 }

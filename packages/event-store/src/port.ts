@@ -1,4 +1,5 @@
 import type { NewEvent, RecordedEvent } from "@revgraph/events";
+import type { LogDigest, StoredRow } from "./log-chain.ts";
 
 /** What the caller believes about the stream's current state when appending. */
 export type ExpectedRevision = "any" | "no_stream" | "stream_exists" | number;
@@ -64,6 +65,14 @@ export interface ReadAllOptions extends AllFilter {
   readonly batchSize?: number;
 }
 
+/** Options for {@link EventStore.readRows}. */
+export interface ReadRowsOptions {
+  /** Rows with a position strictly after this one (default 0). */
+  readonly after?: number;
+  /** Rows are read in pages of this size (default 5,000). */
+  readonly batchSize?: number;
+}
+
 /** Options for {@link EventStore.subscribeToAll}. */
 export interface SubscribeOptions extends AllFilter {
   /** Deliver events strictly after this global position (default 0). */
@@ -77,7 +86,8 @@ export interface Subscription extends AsyncIterable<RecordedEvent> {
 
 /**
  * The one port every event store adapter implements: memory, SQLite, PostgreSQL, KurrentDB.
- * Appends are atomic per call and idempotent by event id; reads return events in order.
+ * Appends are atomic per call and idempotent by event id; reads return events in order. Reads check every row's
+ * indexed columns against its envelope and stop with `TamperedEventError` on a disagreement.
  */
 export interface EventStore {
   /** Human-readable name of the adapter, for logs and errors. */
@@ -97,6 +107,16 @@ export interface EventStore {
   readAll(options?: ReadAllOptions): AsyncIterable<RecordedEvent>;
   /** Global position of the newest event, 0 when empty. */
   headPosition(): Promise<number>;
+  /**
+   * The log's head as the store recorded it at the last append: position, log hash (the global chain over every event)
+   * and record time. Save it somewhere else; `verify --digest` proves later that the log still extends it.
+   */
+  digest(): Promise<LogDigest>;
+  /**
+   * Every stored row as the storage holds it, in position order, unchecked: indexed columns, the raw envelope and its
+   * log hash. For verification, which reports every disagreement instead of stopping at the first.
+   */
+  readRows(options?: ReadRowsOptions): AsyncIterable<StoredRow>;
   /** Catch-up then live subscription to the global log: every event once, in order, no gaps. */
   subscribeToAll(options?: SubscribeOptions): Subscription;
   close(): Promise<void>;

@@ -154,6 +154,15 @@ export const eventDataSchemas = {
     rate: z.number().finite().positive(),
     effectiveDate: businessDate,
   }),
+  /**
+   * Written by the event store itself every few thousand events: the log's head (position and chained log hash) just
+   * before this event, so a later cut or rewrite behind it shows without a digest saved elsewhere. Not a business fact:
+   * projections and KPIs ignore it.
+   */
+  LogCheckpointed: z.object({
+    position: z.number().int().nonnegative(),
+    logHash: z.string().regex(/^[0-9a-f]{64}$/, "a SHA-256 hex digest"),
+  }),
 } as const;
 
 /** The name of every event type. */

@@ -29,6 +29,7 @@ export const currentSchemaVersions: Record<EventType, number> = {
   GateEvidenceRecorded: 1,
   ForecastSubmitted: 1,
   ExchangeRateSet: 1,
+  LogCheckpointed: 1,
 };
 
 type Upcaster = (data: Record<string, unknown>) => Record<string, unknown>;

@@ -81,6 +81,8 @@ export function tracedEventStore(store: EventStore, observer: StoreObserver = {}
     streamRevision: (streamId) => store.streamRevision(streamId),
     readAll: (options) => store.readAll(options),
     headPosition: () => store.headPosition(),
+    digest: () => store.digest(),
+    readRows: (options) => store.readRows(options),
     subscribeToAll: (options) => store.subscribeToAll(options),
     close: () => store.close(),
   };

@@ -1,7 +1,14 @@
-import { createWriteStream, existsSync } from "node:fs";
+import { createWriteStream, existsSync, readFileSync } from "node:fs";
 import { seedDemoData } from "@revgraph/api/demo";
 import { applyEvent, dealAt, defaultConfig, emptyGraph, type GraphState, timeSlice } from "@revgraph/domain";
-import { type AppendRequest, collectEvents, type EventStore, verifyEvents } from "@revgraph/event-store";
+import {
+  type AppendRequest,
+  collectEvents,
+  type EventStore,
+  type LogDigest,
+  TamperedEventError,
+  verifyLog,
+} from "@revgraph/event-store";
 import { canonicalJson, type NewEvent, type RecordedEvent } from "@revgraph/events";
 import {
   computeKpis,
@@ -15,6 +22,7 @@ import {
 import { RevenueReadModel, readSnapshotState, rebuildGraph, writeSnapshotFile } from "@revgraph/read-model";
 import { InvalidArgumentError } from "commander";
 import { stringify } from "csv-stringify/sync";
+import { z } from "zod";
 import { safeCsvCells } from "./csv-cell.ts";
 import { printTable, progress } from "./output.ts";
 import { type StoreOptions, snapshotPath } from "./store.ts";
@@ -97,19 +105,50 @@ function summarise(state: GraphState) {
   };
 }
 
-/** Checks every hash chain, then that the stored snapshot equals a fresh rebuild up to its position. */
-export async function verify(store: EventStore, options: StoreOptions) {
-  const head = await store.headPosition();
-  const bar = progress("verifying", head, options.json);
-  let checked = 0;
-  async function* counted() {
-    for await (const event of store.readAll()) {
-      checked++;
-      if (checked % 10_000 === 0) bar.update(checked);
-      yield event;
-    }
+const savedDigestSchema = z.strictObject({
+  position: z.number().int().nonnegative(),
+  logHash: z.string().regex(/^[0-9a-f]{64}$/, "a SHA-256 hex digest"),
+  recordedAt: z.string().nullable(),
+});
+
+/** A digest saved from `revgraph --json digest`: a file holding it, or the JSON itself. Names what is wrong with it. */
+export function parseSavedDigest(value: string): LogDigest {
+  let text = value;
+  if (!value.trimStart().startsWith("{")) {
+    if (!existsSync(value)) throw new InvalidArgumentError(`--digest ${value}: no such file (give a file or the JSON itself)`);
+    text = readFileSync(value, "utf8");
   }
-  const chain = await verifyEvents(counted());
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new InvalidArgumentError(`--digest ${value}: not JSON (${error instanceof Error ? error.message : String(error)})`);
+  }
+  const parsed = savedDigestSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new InvalidArgumentError(
+      `--digest ${value}: ${issue?.path.join(".") || "(digest)"}: ${issue?.message ?? "invalid"} (expected the output of revgraph --json digest)`,
+    );
+  }
+  return parsed.data;
+}
+
+/**
+ * Checks the whole log as stored (positions, columns, JSON, content hashes, stream chains, the log chain, checkpoints,
+ * the head record and, when given, a saved digest) and lists every finding; then, when the log is sound, that the
+ * stored snapshot equals a fresh rebuild up to its position.
+ */
+export async function verify(store: EventStore, options: StoreOptions, saved?: LogDigest) {
+  const bar = progress("verifying", await store.headPosition(), options.json);
+  let head: LogDigest | { error: string; position: number | null };
+  try {
+    head = await store.digest();
+  } catch (error) {
+    if (!(error instanceof TamperedEventError)) throw error;
+    head = { error: error.reason, position: error.position };
+  }
+  const log = await verifyLog(store.readRows(), { head, ...(saved ? { saved } : {}), onProgress: (rows) => bar.update(rows) });
   bar.stop();
   let readModel: { checked: boolean; position: number | null; matches: boolean | null } = {
     checked: false,
@@ -117,7 +156,7 @@ export async function verify(store: EventStore, options: StoreOptions) {
     matches: null,
   };
   const snapshot = existsSync(snapshotPath(options)) ? readSnapshotState(snapshotPath(options)) : null;
-  if (snapshot && !chain.firstViolation) {
+  if (snapshot && log.ok) {
     const fresh = emptyGraph();
     for await (const event of store.readAll()) {
       if (event.globalPosition > snapshot.position) break;
@@ -125,7 +164,15 @@ export async function verify(store: EventStore, options: StoreOptions) {
     }
     readModel = { checked: true, position: snapshot.position, matches: canonicalJson(fresh) === canonicalJson(snapshot.state) };
   }
-  return { ...chain, readModel, ok: chain.firstViolation === null && readModel.matches !== false };
+  return {
+    ok: log.ok && readModel.matches !== false,
+    eventsChecked: log.eventsChecked,
+    streamsChecked: log.streamsChecked,
+    digest: log.computed,
+    savedDigest: saved ?? null,
+    findings: log.findings,
+    readModel,
+  };
 }
 
 /** Streams events, KPIs or deals to stdout or a file as NDJSON, CSV (text cells neutralised against formula injection) or JSON. */
@@ -327,50 +374,62 @@ function asNewEvent(event: RecordedEvent): NewEvent {
   };
 }
 
+/** The last event of a store that is not one of its own checkpoint digests, if any. */
+async function lastCopiedEvent(store: EventStore): Promise<RecordedEvent | undefined> {
+  const head = await store.headPosition();
+  const tail = await collectEvents(store.readAll({ after: Math.max(0, head - 2) }));
+  return tail.filter((event) => event.type !== "LogCheckpointed").at(-1);
+}
+
 /**
  * Copies the whole log into another store in global order, in atomic batches, each event at its original stream
- * revision (so ids, streams, revisions and — into an empty store — global positions come out the same). The target
- * seals its own record times and hash chains. A copy that stopped half-way resumes where the target ends; a target
+ * revision (so ids, streams, revisions and the order come out the same). The target seals its own record times, hash
+ * chains and log chain, and writes its own checkpoint digests: the source's checkpoints are left out, as they vouch
+ * for the source's chain. A copy that stopped half-way resumes after the last event the target holds; a target
  * holding anything else is refused.
  */
 export async function copyLog(source: EventStore, target: EventStore, json: boolean, batchEvents = 5_000) {
   const head = await source.headPosition();
   const started = performance.now();
-  let after = await target.headPosition();
-  if (after > 0) {
-    const [sourceEvent] = await collectEvents(source.readAll({ after: after - 1, maxCount: 1 }));
-    const [targetEvent] = await collectEvents(target.readAll({ after: after - 1, maxCount: 1 }));
-    if (!sourceEvent || sourceEvent.id !== targetEvent?.id) {
+  let after = 0;
+  const last = await lastCopiedEvent(target);
+  if (last) {
+    const [sourceEvent] = await source.readEventsById([last.id]);
+    if (!sourceEvent || sourceEvent.streamId !== last.streamId || sourceEvent.streamRevision !== last.streamRevision) {
       throw new InvalidArgumentError(
-        `the target store already holds ${after} events that are not a prefix of this log: copy into an empty store`,
+        `the target store already holds ${await target.headPosition()} events that are not a prefix of this log: copy into an empty store`,
       );
     }
+    after = sourceEvent.globalPosition;
   }
   const resumedFrom = after;
   const bar = progress("copying", head, json);
   let requests: AppendRequest[] = [];
   let pending = 0;
+  let copied = 0;
   const flush = async () => {
     if (pending === 0) return;
     await target.appendMany(requests);
     bar.update(after);
+    copied += pending;
     requests = [];
     pending = 0;
   };
   for await (const event of source.readAll({ after })) {
+    after = event.globalPosition;
+    if (event.type === "LogCheckpointed") continue;
     const last = requests.at(-1);
     if (last && last.streamId === event.streamId) (last.events as NewEvent[]).push(asNewEvent(event));
     else {
       const expectedRevision = event.streamRevision === 0 ? "no_stream" : event.streamRevision - 1;
       requests.push({ streamId: event.streamId, events: [asNewEvent(event)], expectedRevision });
     }
-    after = event.globalPosition;
     if (++pending >= batchEvents) await flush();
   }
   await flush();
   bar.stop();
   return {
-    copied: after - resumedFrom,
+    copied,
     resumedFrom,
     head: await target.headPosition(),
     seconds: (performance.now() - started) / 1000,

@@ -3,7 +3,7 @@
  * with --json), shows progress on a terminal, and exits with a code that means something (see output.ts).
  */
 import { defaultConfig } from "@revgraph/domain";
-import type { EventStore } from "@revgraph/event-store";
+import { type EventStore, StoreMissingError, TamperedEventError } from "@revgraph/event-store";
 import { storeKinds } from "@revgraph/event-store/open";
 import { computeKpis, KpiQueryError } from "@revgraph/kpis";
 import { RevenueReadModel } from "@revgraph/read-model";
@@ -14,6 +14,7 @@ import {
   exportData,
   kpiRow,
   parseFilters,
+  parseSavedDigest,
   printExplanation,
   rebuild,
   replay,
@@ -72,23 +73,40 @@ function output(result: unknown, text: () => void) {
   else text();
 }
 
-/** Opens the store, runs the command, closes the store, and sets the exit code. */
+/** Commands that only read: they refuse a data directory or database without a store instead of creating one. */
+const readOnlyCommands = new Set(["verify", "digest", "kpi", "explain", "export", "replay"]);
+let readOnly = false;
+program.hook("preAction", (_program, action) => {
+  readOnly = readOnlyCommands.has(action.name());
+});
+
+/** The exit code an error ends the command with: usage, tampering found on read, or failure (storage faults included). */
+function exitCodeOf(error: unknown): number {
+  if (error instanceof TamperedEventError) return exitCodes.verificationFailed;
+  const usage =
+    error instanceof MappingError ||
+    error instanceof ImportInputError ||
+    error instanceof InvalidArgumentError ||
+    error instanceof KpiQueryError ||
+    error instanceof SourceReadError ||
+    error instanceof StoreMissingError;
+  return usage ? exitCodes.usage : exitCodes.failure;
+}
+
+/**
+ * Opens the store, runs the command, closes the store, and sets the exit code. Every error ends in one line on stderr
+ * (a storage fault names the path and the cause), never a stack trace.
+ */
 async function withStore(work: (store: EventStore) => Promise<number | undefined>) {
   let store: EventStore | undefined;
   try {
-    store = await openStore(globals());
+    store = await openStore(globals(), readOnly);
     process.exitCode = (await work(store)) ?? exitCodes.ok;
   } catch (error) {
-    const usage =
-      error instanceof MappingError ||
-      error instanceof ImportInputError ||
-      error instanceof InvalidArgumentError ||
-      error instanceof KpiQueryError ||
-      error instanceof SourceReadError;
     process.stderr.write(`revgraph: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exitCode = usage ? exitCodes.usage : exitCodes.failure;
+    process.exitCode = exitCodeOf(error);
   } finally {
-    await store?.close();
+    await store?.close().catch(() => undefined);
   }
 }
 
@@ -212,29 +230,67 @@ program
       }),
   );
 
+/** How many findings `verify` prints as text; `--json` lists all of them. */
+const findingsShown = 50;
+
 program
   .command("verify")
-  .description("check every stream's hash chain, and that the stored read model equals a fresh rebuild")
-  .addHelpText("after", "\nExamples:\n  revgraph verify || echo tampered-or-stale")
-  .action(() =>
+  .description(
+    "check the whole log (positions, columns, content hashes, stream and log chains, checkpoints, head), and that the stored read model equals a fresh rebuild",
+  )
+  .option("--digest <file|json>", "a digest saved earlier (revgraph --json digest): prove the log still extends it")
+  .addHelpText(
+    "after",
+    "\nExamples:\n  revgraph verify || echo tampered-or-stale\n  revgraph --json digest > head.json   # later:\n  revgraph verify --digest head.json",
+  )
+  .action((options: { digest?: string }) =>
     withStore(async (store) => {
-      const result = await verify(store, globals());
+      const saved = options.digest === undefined ? undefined : parseSavedDigest(options.digest);
+      const result = await verify(store, globals(), saved);
       output(result, () => {
-        if (result.firstViolation) {
-          const bad = result.firstViolation;
+        if (result.findings.length > 0) {
+          console.log(`FAILED: ${result.findings.length} finding(s) in ${result.eventsChecked} events`);
+          for (const finding of result.findings.slice(0, findingsShown)) {
+            const where =
+              finding.position === null
+                ? "log"
+                : `position ${finding.position}${finding.eventId ? `, event ${finding.eventId}` : ""}${finding.streamId ? ` (${finding.streamId})` : ""}`;
+            console.log(`  ${where}: ${finding.reason} [${finding.check}]`);
+          }
+          if (result.findings.length > findingsShown)
+            console.log(`  … and ${result.findings.length - findingsShown} more (--json lists every finding)`);
+        } else {
           console.log(
-            `FAILED at event ${bad.eventId} (position ${bad.globalPosition}, ${bad.streamId}@${bad.streamRevision}): ${bad.reason}`,
+            `log ok: ${result.eventsChecked} events in ${result.streamsChecked} streams; head ${result.digest.position}, log hash ${result.digest.logHash}`,
           );
-        } else console.log(`hash chains ok: ${result.eventsChecked} events in ${result.streamsChecked} streams`);
+          if (result.savedDigest) console.log(`the log extends the saved digest at position ${result.savedDigest.position}`);
+        }
         if (result.readModel.checked)
           console.log(
             result.readModel.matches
               ? `read model ok at position ${result.readModel.position}`
               : `FAILED: stored read model at position ${result.readModel.position} differs from a rebuild`,
           );
-        else if (!result.firstViolation) console.log("read model: no snapshot to compare (run revgraph rebuild)");
+        else if (result.findings.length === 0) console.log("read model: no snapshot to compare (run revgraph rebuild)");
       });
       return result.ok ? exitCodes.ok : exitCodes.verificationFailed;
+    }),
+  );
+
+program
+  .command("digest")
+  .description("the log's head: position, log hash (chained over every event) and record time; save it to verify against later")
+  .addHelpText(
+    "after",
+    "\nExamples:\n  revgraph --json digest > digests/$(date +%F).json\n  revgraph verify --digest digests/2026-04-01.json",
+  )
+  .action(() =>
+    withStore(async (store) => {
+      const digest = await store.digest();
+      output(digest, () =>
+        console.log(`position ${digest.position}  log hash ${digest.logHash}  recorded at ${digest.recordedAt ?? "—"}`),
+      );
+      return exitCodes.ok;
     }),
   );
 
@@ -348,8 +404,9 @@ program
     "after",
     `
 Ids, streams, stream revisions and the order of the log are kept (into an empty target the global positions are the
-same); the target records its own record times and seals its own hash chains — run \`revgraph verify\` on it after.
-An interrupted copy resumes where the target ends when run again.
+same up to the first checkpoint digest); the target records its own record times, seals its own hash chains and log
+chain and writes its own checkpoint digests (the source's are left out) — run \`revgraph verify\` on it after.
+An interrupted copy resumes after the last event the target holds when run again.
 
 Examples:
   revgraph copy --to-store postgres --to-database-url postgres://revgraph@db/revgraph

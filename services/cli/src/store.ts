@@ -11,12 +11,31 @@ export interface StoreOptions {
   readonly json: boolean;
 }
 
-/** Opens the configured event store: the embedded SQLite file under --data, or PostgreSQL. */
-export async function openStore(options: StoreOptions): Promise<EventStore> {
+/** `REVGRAPH_SQLITE_MAX_PAGES`: a size cap on the embedded store (SQLite `max_page_count`), e.g. for a shared disk. */
+function maxPageCount(): number | undefined {
+  const value = process.env.REVGRAPH_SQLITE_MAX_PAGES;
+  if (value === undefined || value === "") return undefined;
+  if (!/^\d+$/.test(value))
+    throw new InvalidArgumentError(`REVGRAPH_SQLITE_MAX_PAGES=${JSON.stringify(value)} must be a whole number`);
+  return Number(value);
+}
+
+/**
+ * Opens the configured event store: the embedded SQLite file under --data, or PostgreSQL. With `mustExist` (read-only
+ * commands) a location without a store is refused instead of created.
+ */
+export async function openStore(options: StoreOptions, mustExist = false): Promise<EventStore> {
   if (options.store !== "sqlite" && !options.databaseUrl) {
     throw new InvalidArgumentError(`--store ${options.store} needs --database-url (or REVGRAPH_DATABASE_URL)`);
   }
-  return openEventStoreAt({ store: options.store, dataDir: options.data, databaseUrl: options.databaseUrl, bulkWrites: true });
+  return openEventStoreAt({
+    store: options.store,
+    dataDir: options.data,
+    databaseUrl: options.databaseUrl,
+    bulkWrites: true,
+    mustExist,
+    maxPageCount: maxPageCount(),
+  });
 }
 
 /** Where the read model's snapshot lives for this data directory. */

@@ -63,6 +63,7 @@ const handlers: { [T in EventType]: Handler<T> | null } = {
   LeadTouched: null,
   ForecastSubmitted: null,
   ExchangeRateSet: null,
+  LogCheckpointed: null,
   GateEvidenceRecorded: null,
   DealCreated: (row, { data, occurredAt }) =>
     row ?? {

@@ -1,6 +1,7 @@
 import { lexicographicSortSchema, printSchema } from "graphql";
 import { builder } from "../builder.ts";
 import "./common.ts";
+import "./digest.ts";
 import "./events.ts";
 import "./org.ts";
 import "./deals.ts";
