@@ -5,11 +5,20 @@ import { openSqliteEventStore } from "@revgraph/event-store/sqlite";
 import { describe, expect, it } from "vitest";
 import { revgraph, startRevgraph, workspace } from "./cli-harness.ts";
 
+/**
+ * The imported events in log order. The store's own checkpoint events (stream `revgraph-checkpoints`) are left out:
+ * they fall where an append crosses a multiple of the checkpoint cadence, so a resumed import places them elsewhere
+ * and every position after them moves; the imported events, their streams, revisions and order must not.
+ */
 function storedRows(dir: string): string[] {
   const db = new DatabaseSync(join(dir, "data", "revgraph.db"));
-  const rows = db.prepare("SELECT position, event_id, stream_id, stream_revision FROM events ORDER BY position").all();
+  const rows = db
+    .prepare(
+      "SELECT event_id, stream_id, stream_revision FROM events WHERE stream_id <> 'revgraph-checkpoints' ORDER BY position",
+    )
+    .all();
   db.close();
-  return rows.map((row) => `${row.position}|${row.event_id}|${row.stream_id}|${row.stream_revision}`);
+  return rows.map((row) => `${row.event_id}|${row.stream_id}|${row.stream_revision}`);
 }
 
 function historyCsv(deals: number): string {

@@ -132,7 +132,8 @@ const cases: readonly TamperCase[] = [
     only: "sqlite",
     async apply(storage, rows) {
       await storage.run(
-        `UPDATE ${storage.table} SET envelope = substr(envelope, 1, 40) || '#' || substr(envelope, 42) WHERE position = ${middle}`,
+        // The opening brace: whatever the envelope holds, one byte there makes it invalid JSON.
+        `UPDATE ${storage.table} SET envelope = '#' || substr(envelope, 2) WHERE position = ${middle}`,
       );
       return [{ position: middle, eventId: at(rows, middle).eventId, text: /not a valid JSON object/ }];
     },
