@@ -1,5 +1,3 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
 import {
   applyEvent,
   type DealSnapshot,
@@ -23,34 +21,21 @@ export interface ReplayProgress {
 export interface ReadModelOptions {
   readonly store: EventStore;
   readonly config: RevenueConfig;
-  /** Where the graph snapshot lives; without it every start replays the whole log. */
-  readonly snapshotPath?: string;
-  /** Save a snapshot after this many new events (default 100,000) and on close. */
-  readonly snapshotEvery?: number;
   /** Follow the store live after catching up (default true). */
   readonly follow?: boolean;
   readonly onProgress?: (progress: ReplayProgress) => void;
 }
 
-/** The snapshot file: the graph as of a position, and the event at that position to detect a foreign log. */
-interface SnapshotFile {
-  readonly format: 1;
-  readonly position: number;
-  readonly eventId: string | null;
-  readonly state: GraphState;
-}
-
 type Listener = (event: RecordedEvent) => void;
 
 /**
- * The revenue graph kept up to date from an event store: loads its snapshot, catches up from the
- * snapshot's position, then follows the store live. Deal snapshots "as things stand" are cached and
+ * The revenue graph kept up to date from an event store: catches up from the log, then follows the
+ * store live. There is no snapshot file: a graph of 100k deals does not fit in one JSON string. Deal snapshots "as things stand" are cached and
  * recomputed only for deals that changed.
  */
 export class RevenueReadModel {
   readonly config: RevenueConfig;
   #state: GraphState;
-  #lastEventId: string | null;
   readonly #store: EventStore;
   readonly #options: ReadModelOptions;
   readonly #listeners = new Set<Listener>();
@@ -59,20 +44,17 @@ export class RevenueReadModel {
   #deals: Map<string, DealSnapshot> | undefined;
   #subscription: Subscription | undefined;
   #following: Promise<void> | undefined;
-  #sinceSnapshot = 0;
 
-  private constructor(options: ReadModelOptions, state: GraphState, lastEventId: string | null) {
+  private constructor(options: ReadModelOptions, state: GraphState) {
     this.#options = options;
     this.#store = options.store;
     this.config = options.config;
     this.#state = state;
-    this.#lastEventId = lastEventId;
   }
 
-  /** Opens the read model: snapshot (when valid for this store), catch-up, then live following. */
+  /** Opens the read model: catch-up from the log, then live following. */
   static async open(options: ReadModelOptions): Promise<RevenueReadModel> {
-    const snapshot = await loadSnapshot(options);
-    const model = new RevenueReadModel(options, snapshot?.state ?? emptyGraph(), snapshot?.eventId ?? null);
+    const model = new RevenueReadModel(options, emptyGraph());
     await model.#catchUp();
     if (options.follow ?? true) model.#follow();
     return model;
@@ -134,27 +116,16 @@ export class RevenueReadModel {
     return this.#deals;
   }
 
-  /** Writes the snapshot now (atomically: temp file, then rename). */
-  saveSnapshot(): void {
-    const path = this.#options.snapshotPath;
-    if (!path) return;
-    writeSnapshotFile(path, this.#state, this.#lastEventId);
-    this.#sinceSnapshot = 0;
-  }
-
-  /** Stops following, saves the snapshot. The store stays open (it belongs to the caller). */
+  /** Stops following. The store stays open (it belongs to the caller). */
   async close(): Promise<void> {
     await this.#subscription?.close();
     await this.#following;
-    this.saveSnapshot();
   }
 
   #apply(event: RecordedEvent): void {
     applyEvent(this.#state, event);
-    this.#lastEventId = event.id;
     const dealId = (event.data as { dealId?: string }).dealId;
     if (dealId !== undefined) this.#dirty.add(dealId);
-    this.#sinceSnapshot++;
     for (const listener of this.#listeners) listener(event);
     if (this.#waiters.length) {
       for (let index = this.#waiters.length - 1; index >= 0; index--) {
@@ -176,7 +147,6 @@ export class RevenueReadModel {
       if (events % 50_000 === 0) this.#options.onProgress?.({ position: event.globalPosition, head, events });
     }
     this.#options.onProgress?.({ position: this.#state.position, head, events });
-    if (events > 0 && this.#sinceSnapshot >= (this.#options.snapshotEvery ?? 100_000)) this.saveSnapshot();
   }
 
   #follow(): void {
@@ -187,25 +157,12 @@ export class RevenueReadModel {
         for await (const event of subscription) {
           if (event.globalPosition <= this.#state.position) continue;
           this.#apply(event);
-          if (this.#sinceSnapshot >= (this.#options.snapshotEvery ?? 100_000)) this.saveSnapshot();
         }
       } catch (error) {
         if (!(error instanceof Error && error.name === "StoreClosedError")) throw error;
       }
     })();
   }
-}
-
-async function loadSnapshot(options: ReadModelOptions): Promise<SnapshotFile | null> {
-  const path = options.snapshotPath;
-  if (!path || !existsSync(path)) return null;
-  const file = JSON.parse(readFileSync(path, "utf8")) as SnapshotFile;
-  if (file.format !== 1 || file.position === 0) return null;
-  // The snapshot must come from this log: the event at its position must be the one it recorded.
-  for await (const event of options.store.readAll({ after: file.position - 1, maxCount: 1 })) {
-    if (event.globalPosition === file.position && event.id === file.eventId) return file;
-  }
-  return null;
 }
 
 /** Replays the whole log into a fresh graph (no snapshot), reporting progress. */
@@ -220,19 +177,4 @@ export async function rebuildGraph(store: EventStore, onProgress?: (progress: Re
   }
   onProgress?.({ position: state.position, head, events });
   return state;
-}
-
-/** Writes a graph snapshot atomically (temp file, then rename); `eventId` is the id of the event at its position. */
-export function writeSnapshotFile(path: string, state: GraphState, eventId: string | null): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const file: SnapshotFile = { format: 1, position: state.position, eventId, state };
-  writeFileSync(`${path}.tmp`, JSON.stringify(file));
-  renameSync(`${path}.tmp`, path);
-}
-
-/** Reads the graph stored in a snapshot file, or null when there is none. */
-export function readSnapshotState(path: string): { position: number; state: GraphState } | null {
-  if (!existsSync(path)) return null;
-  const file = JSON.parse(readFileSync(path, "utf8")) as SnapshotFile;
-  return { position: file.position, state: file.state };
 }

@@ -8,7 +8,7 @@
  *   REVGRAPH_STORE=kurrentdb REVGRAPH_DATABASE_URL=kurrentdb://… node services/api/src/main.ts
  */
 import { createServer } from "node:http";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { defaultConfig } from "@revgraph/domain";
@@ -65,7 +65,6 @@ if (values.demo && (await store.headPosition()) === 0) {
 const readModel = await RevenueReadModel.open({
   store,
   config: defaultConfig,
-  snapshotPath: join(dataDir, "graph.snapshot.json"),
   onProgress: ({ events, head }) => events > 0 && process.stdout.write(`\rread model: ${events} events applied (head ${head})`),
 });
 process.stdout.write("\n");

@@ -1,8 +1,8 @@
-import { createWriteStream, existsSync } from "node:fs";
+import { createWriteStream } from "node:fs";
 import { seedDemoData } from "@revgraph/api/demo";
 import { applyEvent, dealAt, defaultConfig, emptyGraph, type GraphState, timeSlice } from "@revgraph/domain";
 import { type AppendRequest, collectEvents, type EventStore, verifyEvents } from "@revgraph/event-store";
-import { canonicalJson, type NewEvent, type RecordedEvent } from "@revgraph/events";
+import type { NewEvent, RecordedEvent } from "@revgraph/events";
 import {
   computeKpis,
   type DimensionFilter,
@@ -12,11 +12,11 @@ import {
   toOpenLineage,
   toProvJson,
 } from "@revgraph/kpis";
-import { RevenueReadModel, readSnapshotState, rebuildGraph, writeSnapshotFile } from "@revgraph/read-model";
+import { RevenueReadModel, rebuildGraph } from "@revgraph/read-model";
 import { InvalidArgumentError } from "commander";
 import { stringify } from "csv-stringify/sync";
 import { printTable, progress } from "./output.ts";
-import { type StoreOptions, snapshotPath } from "./store.ts";
+import type { StoreOptions } from "./store.ts";
 
 /** `--filter team=east,west --filter rep=rep-1` → a dimension filter, naming a bad dimension. */
 export function parseFilters(values: readonly string[]): DimensionFilter {
@@ -33,7 +33,7 @@ export function parseFilters(values: readonly string[]): DimensionFilter {
   return filter;
 }
 
-/** Rebuilds the graph from the whole log and writes its snapshot; reports events/s. */
+/** Rebuilds the graph from the whole log; reports events/s. */
 export async function rebuild(store: EventStore, options: StoreOptions) {
   const head = await store.headPosition();
   const bar = progress("rebuilding", head, options.json);
@@ -41,20 +41,12 @@ export async function rebuild(store: EventStore, options: StoreOptions) {
   const state = await rebuildGraph(store, ({ position }) => bar.update(position));
   bar.stop();
   const seconds = (performance.now() - started) / 1000;
-  const path = snapshotPath(options);
-  writeSnapshotFile(path, state, (await lastEventId(store, state.position)) ?? null);
   return {
     events: state.position,
     deals: Object.keys(state.deals).length,
     seconds,
     eventsPerSecond: Math.round(state.position / Math.max(seconds, 1e-9)),
-    snapshot: path,
   };
-}
-
-async function lastEventId(store: EventStore, position: number): Promise<string | undefined> {
-  for await (const event of store.readAll({ after: position - 1, maxCount: 1 })) return event.id;
-  return undefined;
 }
 
 /** The state at a point of the log (a position or a recorded-at date): counts by stage and status. */
@@ -96,7 +88,10 @@ function summarise(state: GraphState) {
   };
 }
 
-/** Checks every hash chain, then that the stored snapshot equals a fresh rebuild up to its position. */
+/**
+ * Checks every hash chain. The read model keeps no snapshot file to compare (it catches up from the log at every
+ * start), so `readModel.checked` is false.
+ */
 export async function verify(store: EventStore, options: StoreOptions) {
   const head = await store.headPosition();
   const bar = progress("verifying", head, options.json);
@@ -110,21 +105,12 @@ export async function verify(store: EventStore, options: StoreOptions) {
   }
   const chain = await verifyEvents(counted());
   bar.stop();
-  let readModel: { checked: boolean; position: number | null; matches: boolean | null } = {
+  const readModel: { checked: boolean; position: number | null; matches: boolean | null } = {
     checked: false,
     position: null,
     matches: null,
   };
-  const snapshot = existsSync(snapshotPath(options)) ? readSnapshotState(snapshotPath(options)) : null;
-  if (snapshot && !chain.firstViolation) {
-    const fresh = emptyGraph();
-    for await (const event of store.readAll()) {
-      if (event.globalPosition > snapshot.position) break;
-      applyEvent(fresh, event);
-    }
-    readModel = { checked: true, position: snapshot.position, matches: canonicalJson(fresh) === canonicalJson(snapshot.state) };
-  }
-  return { ...chain, readModel, ok: chain.firstViolation === null && readModel.matches !== false };
+  return { ...chain, readModel, ok: chain.firstViolation === null };
 }
 
 /** Streams events, KPIs or deals to stdout or a file as NDJSON, CSV or JSON. */

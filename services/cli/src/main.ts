@@ -114,7 +114,7 @@ program
 
 program
   .command("rebuild")
-  .description("rebuild the read model from the log and store its snapshot; prints events/s")
+  .description("rebuild the revenue graph from the whole log; prints events/s")
   .option("--projection <name>", "which projection to rebuild (the revenue graph is the one projection)", "graph")
   .addHelpText("after", "\nExamples:\n  revgraph rebuild\n  revgraph --json rebuild")
   .action((options: { projection: string }) =>
@@ -124,7 +124,7 @@ program
       const result = await rebuild(store, globals());
       output(result, () =>
         console.log(
-          `rebuilt ${result.events} events (${result.deals} deals) in ${result.seconds.toFixed(2)} s — ${result.eventsPerSecond.toLocaleString("en-US")} events/s; snapshot ${result.snapshot}`,
+          `rebuilt ${result.events} events (${result.deals} deals) in ${result.seconds.toFixed(2)} s — ${result.eventsPerSecond.toLocaleString("en-US")} events/s`,
         ),
       );
       return exitCodes.ok;
@@ -192,7 +192,7 @@ program
               ? `read model ok at position ${result.readModel.position}`
               : `FAILED: stored read model at position ${result.readModel.position} differs from a rebuild`,
           );
-        else if (!result.firstViolation) console.log("read model: no snapshot to compare (run revgraph rebuild)");
+        else if (!result.firstViolation) console.log("read model: nothing stored to compare (it is rebuilt from the log)");
       });
       return result.ok ? exitCodes.ok : exitCodes.verificationFailed;
     }),

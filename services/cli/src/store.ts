@@ -1,4 +1,3 @@
-import { join, resolve } from "node:path";
 import type { EventStore } from "@revgraph/event-store";
 import { openEventStoreAt, type StoreLocation } from "@revgraph/event-store/open";
 import { InvalidArgumentError } from "commander";
@@ -17,9 +16,4 @@ export async function openStore(options: StoreOptions): Promise<EventStore> {
     throw new InvalidArgumentError(`--store ${options.store} needs --database-url (or REVGRAPH_DATABASE_URL)`);
   }
   return openEventStoreAt({ store: options.store, dataDir: options.data, databaseUrl: options.databaseUrl, bulkWrites: true });
-}
-
-/** Where the read model's snapshot lives for this data directory. */
-export function snapshotPath(options: StoreOptions): string {
-  return join(resolve(options.data), "graph.snapshot.json");
 }
