@@ -29,7 +29,7 @@ describe("KpiService", () => {
         { period: "2026-Q3", kpis, groupBy: "team" as const },
         { period: "2026-Q3", kpis, knownAt: NOW.toISOString() },
       ]) {
-        const served = service.compute(query, NOW);
+        const served = await service.compute(query, NOW);
         const rebuilt = computeKpis(await rebuildGraph(api.store), defaultConfig, query, KpiService.evaluationTime(NOW));
         expect(answers(served)).toEqual(answers(rebuilt));
       }

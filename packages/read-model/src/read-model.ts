@@ -9,6 +9,9 @@ import {
 } from "@revgraph/domain";
 import type { EventStore, Subscription } from "@revgraph/event-store";
 import type { RecordedEvent } from "@revgraph/events";
+import { computeKpis, type KpiQuery, type KpiResult, kpiDefinitions } from "@revgraph/kpis";
+import { FactStore } from "./facts/fact-store.ts";
+import { computeKpisSql, isCompiled } from "./kpi-sql/compile.ts";
 
 /** Progress of a catch-up or rebuild. */
 export interface ReplayProgress {
@@ -23,6 +26,15 @@ export interface ReadModelOptions {
   readonly config: RevenueConfig;
   /** Follow the store live after catching up (default true). */
   readonly follow?: boolean;
+  /**
+   * The DuckDB file of the fact tables (e.g. `read-model.api.duckdb` in the data directory; one file per process),
+   * or `:memory:`. Without it the model keeps no fact tables and every KPI comes from the in-memory engine.
+   */
+  readonly factsPath?: string;
+  /** Events written to the fact tables per transaction while catching up (default 20,000). */
+  readonly factsBatch?: number;
+  /** Called after each transaction of the fact tables with the log position they now cover. */
+  readonly onFactsWritten?: (position: number) => void;
   readonly onProgress?: (progress: ReplayProgress) => void;
 }
 
@@ -44,17 +56,27 @@ export class RevenueReadModel {
   #deals: Map<string, DealSnapshot> | undefined;
   #subscription: Subscription | undefined;
   #following: Promise<void> | undefined;
+  readonly #facts: FactStore | undefined;
+  readonly #unannounced: RecordedEvent[] = [];
+  #writeScheduled = false;
+  #writing: Promise<void> = Promise.resolve();
 
-  private constructor(options: ReadModelOptions, state: GraphState) {
+  private constructor(options: ReadModelOptions, state: GraphState, facts: FactStore | undefined) {
     this.#options = options;
+    this.#facts = facts;
     this.#store = options.store;
     this.config = options.config;
     this.#state = state;
   }
 
-  /** Opens the read model: catch-up from the log, then live following. */
+  /**
+   * Opens the read model: the fact tables where they stand (emptied when they come from another log), catch-up
+   * from the log, then live following.
+   */
   static async open(options: ReadModelOptions): Promise<RevenueReadModel> {
-    const model = new RevenueReadModel(options, emptyGraph());
+    const facts = options.factsPath ? await FactStore.open({ path: options.factsPath, config: options.config }) : undefined;
+    if (facts && facts.position > 0 && !(await sameLog(options.store, facts))) await facts.reset();
+    const model = new RevenueReadModel(options, emptyGraph(), facts);
     await model.#catchUp();
     if (options.follow ?? true) model.#follow();
     return model;
@@ -68,6 +90,36 @@ export class RevenueReadModel {
   /** Global position of the last event applied. */
   get position(): number {
     return this.#state.position;
+  }
+
+  /** The log position the fact tables cover (the graph's position when there are none). */
+  get factsPosition(): number {
+    return this.#facts?.position ?? this.#state.position;
+  }
+
+  /**
+   * Computes KPIs: from the fact tables with SQL when every asked definition is compiled there, else with the
+   * in-memory engine. Both are pure functions of the events applied and `now`.
+   */
+  async computeKpis(query: KpiQuery, now: Date): Promise<KpiResult[]> {
+    if (this.#facts && this.sqlServes(query)) return computeKpisSql(this.#facts.reader, this.#facts, this.config, query, now);
+    return computeKpis(this.#state, this.config, query, now);
+  }
+
+  /** True when the fact tables answer this query (every KPI it asks for, in the asked version, is compiled to SQL). */
+  sqlServes(query: KpiQuery): boolean {
+    if (!this.#facts) return false;
+    return query.kpis.every((id) => {
+      const version = query.versions?.[id];
+      const candidates = kpiDefinitions.filter((definition) => definition.id === id);
+      const chosen =
+        version === undefined
+          ? candidates
+              .filter((definition) => definition.status === "active")
+              .reduce<(typeof candidates)[number] | undefined>((a, b) => (!a || b.version > a.version ? b : a), undefined)
+          : candidates.find((definition) => definition.version === version);
+      return chosen !== undefined && isCompiled(chosen);
+    });
   }
 
   /** Resolves once the model has applied `position` (read-your-writes after an append). */
@@ -116,16 +168,54 @@ export class RevenueReadModel {
     return this.#deals;
   }
 
-  /** Stops following. The store stays open (it belongs to the caller). */
+  /** Stops following and closes the fact tables. The store stays open (it belongs to the caller). */
   async close(): Promise<void> {
     await this.#subscription?.close();
     await this.#following;
+    await new Promise((resolve) => setImmediate(resolve));
+    await this.#writing;
+    this.#facts?.close();
   }
 
   #apply(event: RecordedEvent): void {
     applyEvent(this.#state, event);
+    this.#facts?.apply(this.#state, event);
     const dealId = (event.data as { dealId?: string }).dealId;
     if (dealId !== undefined) this.#dirty.add(dealId);
+  }
+
+  /**
+   * Announces a live event once the fact tables hold it. Events that arrive together (an import, a burst) are written
+   * in one transaction: the write waits until the events already delivered are applied, and writes run one at a time.
+   */
+  #announceWhenWritten(event: RecordedEvent): void {
+    const facts = this.#facts;
+    if (!facts) {
+      this.#announce(event);
+      return;
+    }
+    this.#unannounced.push(event);
+    if (this.#writeScheduled) return;
+    this.#writeScheduled = true;
+    setImmediate(() => {
+      this.#writeScheduled = false;
+      const events = this.#unannounced.splice(0);
+      this.#writing = this.#writing
+        .then(() => this.#writeFacts(facts))
+        .then(() => {
+          for (const written of events) this.#announce(written);
+        });
+    });
+  }
+
+  async #writeFacts(facts: FactStore): Promise<void> {
+    if (facts.unflushed === 0) return;
+    await facts.flush();
+    this.#options.onFactsWritten?.(facts.position);
+  }
+
+  /** Tells listeners and waiters about an event once it is applied everywhere (graph and fact tables). */
+  #announce(event: RecordedEvent): void {
     for (const listener of this.#listeners) listener(event);
     if (this.#waiters.length) {
       for (let index = this.#waiters.length - 1; index >= 0; index--) {
@@ -141,11 +231,14 @@ export class RevenueReadModel {
   async #catchUp(): Promise<void> {
     const head = await this.#store.headPosition();
     let events = 0;
+    const batch = this.#options.factsBatch ?? 20_000;
     for await (const event of this.#store.readAll({ after: this.#state.position })) {
       this.#apply(event);
+      if (this.#facts && this.#facts.unflushed >= batch) await this.#writeFacts(this.#facts);
       events++;
       if (events % 50_000 === 0) this.#options.onProgress?.({ position: event.globalPosition, head, events });
     }
+    if (this.#facts) await this.#writeFacts(this.#facts);
     this.#options.onProgress?.({ position: this.#state.position, head, events });
   }
 
@@ -157,12 +250,20 @@ export class RevenueReadModel {
         for await (const event of subscription) {
           if (event.globalPosition <= this.#state.position) continue;
           this.#apply(event);
+          this.#announceWhenWritten(event);
         }
       } catch (error) {
         if (!(error instanceof Error && error.name === "StoreClosedError")) throw error;
       }
     })();
   }
+}
+
+/** True when the event at the facts' position is the one they recorded (they come from this log). */
+async function sameLog(store: EventStore, facts: FactStore): Promise<boolean> {
+  for await (const event of store.readAll({ after: facts.position - 1, maxCount: 1 }))
+    return event.globalPosition === facts.position && event.id === facts.eventId;
+  return false;
 }
 
 /** Replays the whole log into a fresh graph (no snapshot), reporting progress. */

@@ -7,8 +7,9 @@
  *   REVGRAPH_STORE=postgres REVGRAPH_DATABASE_URL=postgres://… node services/api/src/main.ts
  *   REVGRAPH_STORE=kurrentdb REVGRAPH_DATABASE_URL=kurrentdb://… node services/api/src/main.ts
  */
+import { mkdirSync } from "node:fs";
 import { createServer } from "node:http";
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { defaultConfig } from "@revgraph/domain";
@@ -42,6 +43,7 @@ if (!secret) {
 }
 
 const dataDir = resolve(values.data);
+mkdirSync(dataDir, { recursive: true });
 // A demo on a terminal keeps the console to the banner; LOG_LEVEL=info shows one JSON line per request.
 const logger = createLogger("revgraph-api", undefined, process.env.LOG_LEVEL ?? (values.demo ? "warn" : "info"));
 // Spans go to OTEL_EXPORTER_OTLP_ENDPOINT when it is set; otherwise tracing stays a no-op.
@@ -65,6 +67,8 @@ if (values.demo && (await store.headPosition()) === 0) {
 const readModel = await RevenueReadModel.open({
   store,
   config: defaultConfig,
+  // Each process keeps its own fact tables, caught up from the shared log (the CLI uses read-model.cli.duckdb).
+  factsPath: join(dataDir, `read-model.api-${values.port}.duckdb`),
   onProgress: ({ events, head }) => events > 0 && process.stdout.write(`\rread model: ${events} events applied (head ${head})`),
 });
 process.stdout.write("\n");

@@ -3,20 +3,12 @@ import { seedDemoData } from "@revgraph/api/demo";
 import { applyEvent, dealAt, defaultConfig, emptyGraph, type GraphState, timeSlice } from "@revgraph/domain";
 import { type AppendRequest, collectEvents, type EventStore, verifyEvents } from "@revgraph/event-store";
 import type { NewEvent, RecordedEvent } from "@revgraph/events";
-import {
-  computeKpis,
-  type DimensionFilter,
-  dimensions,
-  type KpiResult,
-  kpiDefinitions,
-  toOpenLineage,
-  toProvJson,
-} from "@revgraph/kpis";
-import { RevenueReadModel, rebuildGraph } from "@revgraph/read-model";
+import { type DimensionFilter, dimensions, type KpiResult, kpiDefinitions, toOpenLineage, toProvJson } from "@revgraph/kpis";
+import { rebuildGraph } from "@revgraph/read-model";
 import { InvalidArgumentError } from "commander";
 import { stringify } from "csv-stringify/sync";
 import { printTable, progress } from "./output.ts";
-import type { StoreOptions } from "./store.ts";
+import { openReadModel, type StoreOptions } from "./store.ts";
 
 /** `--filter team=east,west --filter rep=rep-1` → a dimension filter, naming a bad dimension. */
 export function parseFilters(values: readonly string[]): DimensionFilter {
@@ -118,7 +110,7 @@ export async function exportData(
   store: EventStore,
   what: "events" | "kpis" | "deals",
   format: "ndjson" | "csv" | "json",
-  options: { period?: string; timeZone: string; out?: string; now: Date },
+  options: { period?: string; timeZone: string; out?: string; now: Date; storeOptions: StoreOptions },
 ) {
   const output = options.out ? createWriteStream(options.out) : process.stdout;
   const write = (text: string) =>
@@ -138,7 +130,7 @@ export async function exportData(
     }
     if (format === "json") await write("\n]\n");
   } else {
-    const model = await RevenueReadModel.open({ store, config: defaultConfig, follow: false });
+    const model = await openReadModel(store, options.storeOptions);
     if (what === "deals") {
       rows = [...model.currentDeals().values()].map((deal) => ({
         dealId: deal.id,
@@ -157,13 +149,11 @@ export async function exportData(
       }));
     } else {
       if (!options.period) throw new InvalidArgumentError("export kpis needs --period");
-      rows = computeKpis(
-        model.state,
-        defaultConfig,
-        { kpis: activeKpis(), period: options.period, timeZone: options.timeZone },
-        options.now,
+      rows = (
+        await model.computeKpis({ kpis: activeKpis(), period: options.period, timeZone: options.timeZone }, options.now)
       ).map(kpiRow);
     }
+    await model.close();
     count = rows.length;
     if (format === "ndjson") await write(rows.map((row) => `${JSON.stringify(row)}\n`).join(""));
     else if (format === "json") await write(`${JSON.stringify(rows, null, 2)}\n`);
@@ -225,12 +215,11 @@ export async function explain(
     page: number;
     pageSize: number;
     now: Date;
+    storeOptions: StoreOptions;
   },
 ) {
-  const model = await RevenueReadModel.open({ store, config: defaultConfig, follow: false });
-  const [result] = computeKpis(
-    model.state,
-    defaultConfig,
+  const model = await openReadModel(store, options.storeOptions);
+  const [result] = await model.computeKpis(
     {
       kpis: [kpi],
       period: options.period,
@@ -241,6 +230,7 @@ export async function explain(
     },
     options.now,
   );
+  await model.close();
   if (!result) throw new Error(`no result for ${kpi}`);
   const computedAt = options.now.toISOString();
   if (options.format === "prov") return { kind: "document" as const, document: toProvJson(result, computedAt) };

@@ -2,11 +2,9 @@
  * `revgraph`: the command data engineers and auditors live in. Every command prints a table (or JSON
  * with --json), shows progress on a terminal, and exits with a code that means something (see output.ts).
  */
-import { defaultConfig } from "@revgraph/domain";
 import type { EventStore } from "@revgraph/event-store";
 import { storeKinds } from "@revgraph/event-store/open";
-import { computeKpis, KpiQueryError } from "@revgraph/kpis";
-import { RevenueReadModel } from "@revgraph/read-model";
+import { KpiQueryError } from "@revgraph/kpis";
 import { Command, InvalidArgumentError, Option } from "commander";
 import {
   copyLog,
@@ -23,7 +21,7 @@ import {
 import { importFormats, MappingError } from "./import/mapping.ts";
 import { runImport } from "./import/run.ts";
 import { exitCodes, printTable } from "./output.ts";
-import { openStore, type StoreOptions } from "./store.ts";
+import { openReadModel, openStore, type StoreOptions } from "./store.ts";
 
 const program = new Command("revgraph")
   .description("Event-sourced revenue graph: import CRM history, replay, rebuild, verify, export and explain KPIs.")
@@ -166,7 +164,7 @@ program
       options: { format: "ndjson" | "csv" | "json"; period?: string; timeZone: string; out?: string },
     ) =>
       withStore(async (store) => {
-        const result = await exportData(store, what, options.format, { ...options, now: now() });
+        const result = await exportData(store, what, options.format, { ...options, now: now(), storeOptions: globals() });
         if (options.out) output(result, () => console.log(`exported ${result.rows} ${what} to ${options.out}`));
         return exitCodes.ok;
       }),
@@ -234,7 +232,12 @@ program
       },
     ) =>
       withStore(async (store) => {
-        const result = await explain(store, kpi, { ...options, filter: parseFilters(options.filter), now: now() });
+        const result = await explain(store, kpi, {
+          ...options,
+          filter: parseFilters(options.filter),
+          now: now(),
+          storeOptions: globals(),
+        });
         if (result.kind === "document") console.log(JSON.stringify(result.document, null, 2));
         else output(result, () => printExplanation(result));
         return exitCodes.ok;
@@ -261,10 +264,8 @@ program
       options: { period: string; timeZone: string; groupBy?: string; filter: string[]; asOf?: string; knownAt?: string },
     ) =>
       withStore(async (store) => {
-        const model = await RevenueReadModel.open({ store, config: defaultConfig, follow: false });
-        const results = computeKpis(
-          model.state,
-          defaultConfig,
+        const model = await openReadModel(store, globals());
+        const results = await model.computeKpis(
           {
             kpis: ids,
             period: options.period,
@@ -276,6 +277,7 @@ program
           },
           now(),
         );
+        await model.close();
         const rows = results.map(kpiRow);
         output(rows, () => printTable(rows));
         return exitCodes.ok;

@@ -1,5 +1,9 @@
+import { mkdirSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { defaultConfig } from "@revgraph/domain";
 import type { EventStore } from "@revgraph/event-store";
 import { openEventStoreAt, type StoreLocation } from "@revgraph/event-store/open";
+import { RevenueReadModel } from "@revgraph/read-model";
 import { InvalidArgumentError } from "commander";
 
 /** Global options every command shares. */
@@ -16,4 +20,25 @@ export async function openStore(options: StoreOptions): Promise<EventStore> {
     throw new InvalidArgumentError(`--store ${options.store} needs --database-url (or REVGRAPH_DATABASE_URL)`);
   }
   return openEventStoreAt({ store: options.store, dataDir: options.data, databaseUrl: options.databaseUrl, bulkWrites: true });
+}
+
+/**
+ * Opens the read model for one command, caught up from the log, without following it. Its fact tables live in
+ * `read-model.cli.duckdb` under --data, apart from the API's file, so the CLI runs while the API serves; when another
+ * CLI process holds that file, this one keeps its fact tables in memory.
+ */
+export async function openReadModel(store: EventStore, options: StoreOptions): Promise<RevenueReadModel> {
+  const dataDir = resolve(options.data);
+  mkdirSync(dataDir, { recursive: true });
+  try {
+    return await RevenueReadModel.open({
+      store,
+      config: defaultConfig,
+      follow: false,
+      factsPath: join(dataDir, "read-model.cli.duckdb"),
+    });
+  } catch (error) {
+    if (!(error instanceof Error && /lock/i.test(error.message))) throw error;
+    return RevenueReadModel.open({ store, config: defaultConfig, follow: false, factsPath: ":memory:" });
+  }
 }
