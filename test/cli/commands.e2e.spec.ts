@@ -121,7 +121,8 @@ describe("revgraph commands (real CLI processes)", () => {
     const replayed = revgraph(dir, "--json", "replay", "--until", String(Math.floor(events.length / 2))).json();
     expect(replayed.position).toBe(Math.floor(events.length / 2));
     expect(replayed.deals).toBeLessThan(200);
-  });
+    // Ten real CLI processes, four of them also building their DuckDB fact tables: more than the default 30 s on a busy machine.
+  }, 90_000);
 });
 
 describe("revgraph copy", () => {

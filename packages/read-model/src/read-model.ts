@@ -106,20 +106,9 @@ export class RevenueReadModel {
     return computeKpis(this.#state, this.config, query, now);
   }
 
-  /** True when the fact tables answer this query (every KPI it asks for, in the asked version, is compiled to SQL). */
+  /** True when the fact tables answer this query (see {@link compiledForSql}). */
   sqlServes(query: KpiQuery): boolean {
-    if (!this.#facts) return false;
-    return query.kpis.every((id) => {
-      const version = query.versions?.[id];
-      const candidates = kpiDefinitions.filter((definition) => definition.id === id);
-      const chosen =
-        version === undefined
-          ? candidates
-              .filter((definition) => definition.status === "active")
-              .reduce<(typeof candidates)[number] | undefined>((a, b) => (!a || b.version > a.version ? b : a), undefined)
-          : candidates.find((definition) => definition.version === version);
-      return chosen !== undefined && isCompiled(chosen);
-    });
+    return this.#facts !== undefined && compiledForSql(query);
   }
 
   /** Resolves once the model has applied `position` (read-your-writes after an append). */
@@ -257,6 +246,21 @@ export class RevenueReadModel {
       }
     })();
   }
+}
+
+/** True when every KPI a query asks for, in the asked version (default: the newest active one), is compiled to SQL. */
+export function compiledForSql(query: KpiQuery): boolean {
+  return query.kpis.every((id) => {
+    const version = query.versions?.[id];
+    const candidates = kpiDefinitions.filter((definition) => definition.id === id);
+    const chosen =
+      version === undefined
+        ? candidates
+            .filter((definition) => definition.status === "active")
+            .reduce<(typeof candidates)[number] | undefined>((a, b) => (!a || b.version > a.version ? b : a), undefined)
+        : candidates.find((definition) => definition.version === version);
+    return chosen !== undefined && isCompiled(chosen);
+  });
 }
 
 /** True when the event at the facts' position is the one they recorded (they come from this log). */

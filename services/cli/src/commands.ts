@@ -130,7 +130,8 @@ export async function exportData(
     }
     if (format === "json") await write("\n]\n");
   } else {
-    const model = await openReadModel(store, options.storeOptions);
+    const kpiQuery = { kpis: activeKpis(), period: options.period ?? "", timeZone: options.timeZone };
+    const model = await openReadModel(store, options.storeOptions, what === "kpis" ? kpiQuery : undefined);
     if (what === "deals") {
       rows = [...model.currentDeals().values()].map((deal) => ({
         dealId: deal.id,
@@ -149,9 +150,7 @@ export async function exportData(
       }));
     } else {
       if (!options.period) throw new InvalidArgumentError("export kpis needs --period");
-      rows = (
-        await model.computeKpis({ kpis: activeKpis(), period: options.period, timeZone: options.timeZone }, options.now)
-      ).map(kpiRow);
+      rows = (await model.computeKpis(kpiQuery, options.now)).map(kpiRow);
     }
     await model.close();
     count = rows.length;
@@ -218,18 +217,16 @@ export async function explain(
     storeOptions: StoreOptions;
   },
 ) {
-  const model = await openReadModel(store, options.storeOptions);
-  const [result] = await model.computeKpis(
-    {
-      kpis: [kpi],
-      period: options.period,
-      timeZone: options.timeZone,
-      filter: options.filter,
-      ...(options.asOf ? { asOf: options.asOf } : {}),
-      ...(options.knownAt ? { knownAt: options.knownAt } : {}),
-    },
-    options.now,
-  );
+  const query = {
+    kpis: [kpi],
+    period: options.period,
+    timeZone: options.timeZone,
+    filter: options.filter,
+    ...(options.asOf ? { asOf: options.asOf } : {}),
+    ...(options.knownAt ? { knownAt: options.knownAt } : {}),
+  };
+  const model = await openReadModel(store, options.storeOptions, query);
+  const [result] = await model.computeKpis(query, options.now);
   await model.close();
   if (!result) throw new Error(`no result for ${kpi}`);
   const computedAt = options.now.toISOString();

@@ -3,7 +3,8 @@ import { join, resolve } from "node:path";
 import { defaultConfig } from "@revgraph/domain";
 import type { EventStore } from "@revgraph/event-store";
 import { openEventStoreAt, type StoreLocation } from "@revgraph/event-store/open";
-import { RevenueReadModel } from "@revgraph/read-model";
+import type { KpiQuery } from "@revgraph/kpis";
+import { compiledForSql, RevenueReadModel } from "@revgraph/read-model";
 import { InvalidArgumentError } from "commander";
 
 /** Global options every command shares. */
@@ -23,11 +24,12 @@ export async function openStore(options: StoreOptions): Promise<EventStore> {
 }
 
 /**
- * Opens the read model for one command, caught up from the log, without following it. Its fact tables live in
- * `read-model.cli.duckdb` under --data, apart from the API's file, so the CLI runs while the API serves; when another
- * CLI process holds that file, this one keeps its fact tables in memory.
+ * Opens the read model for one command, caught up from the log, without following it. With `forKpis` answered from
+ * SQL ({@link compiledForSql}) it keeps its fact tables in `read-model.cli.duckdb` under --data, apart from the API's
+ * file, so the CLI runs while the API serves; when another CLI process holds that file, this one keeps them in memory.
  */
-export async function openReadModel(store: EventStore, options: StoreOptions): Promise<RevenueReadModel> {
+export async function openReadModel(store: EventStore, options: StoreOptions, forKpis?: KpiQuery): Promise<RevenueReadModel> {
+  if (!forKpis || !compiledForSql(forKpis)) return RevenueReadModel.open({ store, config: defaultConfig, follow: false });
   const dataDir = resolve(options.data);
   mkdirSync(dataDir, { recursive: true });
   try {

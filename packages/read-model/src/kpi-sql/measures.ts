@@ -43,6 +43,15 @@ const ids = (value: unknown): string[] => (Array.isArray(value) ? (value as stri
 const numberOr = (value: unknown, fallback: number | null): number | null =>
   value === null || value === undefined ? fallback : Number(value);
 
+/**
+ * An aggregate fed in deal-id order: floating-point sums then add up exactly as the engine's loops do (an unordered
+ * sum can differ in the last bits).
+ */
+const inOrder = (aggregate: string, x: string) => `${aggregate}(${x} ORDER BY deal_id)`;
+
+/** The mean as the engine takes it: the in-order sum over the count. */
+const mean = (x: string, where: string) => `${inOrder("sum", x)} ${where} / count(${x}) ${where}`;
+
 type Kind = "won" | "lost";
 const isKind = (kind: Kind) => `status = '${kind}'`;
 
@@ -67,7 +76,7 @@ function amountOf(kind: Kind): SqlMeasure {
   return {
     source: "closed_deals",
     aggregates: () => ({
-      total: `sum(amount_base) FILTER (WHERE ${withAmount(kind)})`,
+      total: `${inOrder("sum", "amount_base")} FILTER (WHERE ${withAmount(kind)})`,
       ids: `flatten(list(${amountIds} ORDER BY deal_id) FILTER (WHERE ${withAmount(kind)}))`,
       missing: `count(*) FILTER (WHERE ${isKind(kind)} AND amount_base IS NULL)`,
       first_missing: `min(deal_id) FILTER (WHERE ${isKind(kind)} AND amount_base IS NULL)`,
@@ -89,12 +98,12 @@ function missingRateWarnings(kind: Kind, row: (name: string) => unknown, scope: 
     : [];
 }
 
-/** Days from creation to close of the deals closed with `kind`, as `statistic` (a SQL aggregate of `x`). */
-function cycleDays(kind: Kind, statistic: (x: string) => string): SqlMeasure {
+/** Days from creation to close of the deals closed with `kind`, as `statistic` (SQL of a value and a filter). */
+function cycleDays(kind: Kind, statistic: (x: string, where: string) => string): SqlMeasure {
   return {
     source: "closed_deals",
     aggregates: () => ({
-      value: `${statistic("(closed_ms - created_ms) / 86400000.0")} FILTER (WHERE ${isKind(kind)})`,
+      value: statistic("(closed_ms - created_ms) / 86400000.0", `FILTER (WHERE ${isKind(kind)})`),
       n: `count(*) FILTER (WHERE ${isKind(kind)})`,
       ids: `flatten(list([created_event_id, closed_event_id] ORDER BY deal_id) FILTER (WHERE ${isKind(kind)}))`,
     }),
@@ -125,16 +134,17 @@ function pipelineAmount(closingInPeriodOnly: boolean, weighted: boolean): SqlMea
   return {
     source: "open_at_end",
     aggregates: (scope) => ({
-      total: `sum(amount_base * ${weighted ? "probability" : "1"}) FILTER (WHERE ${inScope(scope)} AND amount_base IS NOT NULL)`,
+      total: `${inOrder("sum", `amount_base * ${weighted ? "probability" : "1"}`)} FILTER (WHERE ${inScope(scope)} AND amount_base IS NOT NULL)`,
       n: `count(*) FILTER (WHERE ${inScope(scope)} AND amount_base IS NOT NULL)`,
       excluded: `count(*) FILTER (WHERE ${inScope(scope)} AND amount_base IS NULL)`,
-      ids: `list_distinct(flatten(list(list_filter([${dealIds.join(", ")}], x -> x IS NOT NULL)) FILTER (WHERE ${inScope(scope)} AND amount_base IS NOT NULL)))`,
+      ids: `flatten(list(list_filter([${dealIds.join(", ")}], x -> x IS NOT NULL) ORDER BY deal_id) FILTER (WHERE ${inScope(scope)} AND amount_base IS NOT NULL))`,
     }),
     result: (row, scope) => {
       const excluded = Number(row("excluded") ?? 0);
       return {
         value: numberOr(row("total"), 0),
-        eventIds: ids(row("ids")),
+        // Deals share events (a probability set on several); each counts once, in deal order as the engine keeps them.
+        eventIds: [...new Set(ids(row("ids")))],
         detail: { deals: Number(row("n") ?? 0) },
         ...(excluded
           ? { warnings: [`${excluded} open deal(s) excluded: no exchange rate to ${scope.config.baseCurrency}`] }
@@ -172,7 +182,7 @@ export const sqlMeasures: Readonly<Record<string, SqlMeasure>> = {
     source: "closed_deals",
     aggregates: (scope) => ({
       ...amountOf("won").aggregates(scope),
-      mean: `avg(amount_base) FILTER (WHERE ${withAmount("won")})`,
+      mean: mean("amount_base", `FILTER (WHERE ${withAmount("won")})`),
       median: `quantile_cont(amount_base, 0.5) FILTER (WHERE ${withAmount("won")})`,
       n: `count(*) FILTER (WHERE ${withAmount("won")})`,
     }),
@@ -195,9 +205,9 @@ export const sqlMeasures: Readonly<Record<string, SqlMeasure>> = {
     }),
     result: (row) => ({ value: numberOr(row("median"), null), eventIds: ids(row("ids")) }),
   },
-  cycle_days_won_mean: cycleDays("won", (x) => `avg(${x})`),
-  cycle_days_won_median: cycleDays("won", (x) => `quantile_cont(${x}, 0.5)`),
-  cycle_days_lost_mean: cycleDays("lost", (x) => `avg(${x})`),
+  cycle_days_won_mean: cycleDays("won", mean),
+  cycle_days_won_median: cycleDays("won", (x, where) => `quantile_cont(${x}, 0.5) ${where}`),
+  cycle_days_lost_mean: cycleDays("lost", mean),
   open_deal_count: {
     source: "open_at_end",
     aggregates: () => ({ n: "count(*)", ids: "list(created_event_id ORDER BY deal_id)" }),
