@@ -13,7 +13,7 @@ export async function apiHarness(deals = 300, given?: EventStore) {
   let recordClock = NOW;
   const store = given ?? createMemoryEventStore({ clock: () => recordClock });
   if ((await store.headPosition()) === 0) await seedDemoData(store, { deals, seed: 3, now: NOW });
-  const readModel = await RevenueReadModel.open({ store, config: defaultConfig });
+  const readModel = await RevenueReadModel.open({ store, config: defaultConfig, factsPath: ":memory:" });
   const app = createApp({ store, readModel, config: defaultConfig, jwtSecret: SECRET, clock: () => NOW, maskErrors: true });
   const state = readModel.state;
   const slice = timeSlice(state);

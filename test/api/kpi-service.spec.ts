@@ -1,13 +1,15 @@
 import { KpiService } from "@revgraph/api";
 import { defaultConfig } from "@revgraph/domain";
 import { computeKpis, kpiDefinitions } from "@revgraph/kpis";
-import { rebuildGraph } from "@revgraph/read-model";
+import { isCompiled, rebuildGraph } from "@revgraph/read-model";
 import { describe, expect, it } from "vitest";
 import { apiHarness, NOW } from "./harness.ts";
 
 const kpis = [
   ...new Set(kpiDefinitions.filter((definition) => definition.status === "active").map((definition) => definition.id)),
 ];
+/** The KPIs the read model answers from its DuckDB fact tables. */
+const sqlKpis = kpis.filter((id) => kpiDefinitions.some((definition) => definition.id === id && isCompiled(definition)));
 
 /** Values and derivations as plain data, for comparing answers computed different ways. */
 function answers(results: ReturnType<typeof computeKpis>) {
@@ -28,8 +30,11 @@ describe("KpiService", () => {
         { period: "2026-Q4", kpis },
         { period: "2026-Q3", kpis, groupBy: "team" as const },
         { period: "2026-Q3", kpis, knownAt: NOW.toISOString() },
+        { period: "2026-Q3", kpis: sqlKpis, groupBy: "team" as const },
+        { period: "2026-Q4", kpis: sqlKpis, knownAt: NOW.toISOString() },
       ]) {
-        const served = service.compute(query, NOW);
+        expect(api.readModel.sqlServes(query)).toBe(query.kpis === sqlKpis);
+        const served = await service.compute(query, NOW);
         const rebuilt = computeKpis(await rebuildGraph(api.store), defaultConfig, query, KpiService.evaluationTime(NOW));
         expect(answers(served)).toEqual(answers(rebuilt));
       }

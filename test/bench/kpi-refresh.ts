@@ -33,7 +33,7 @@ const timings: Record<(typeof periods)[number], number[]> = { "2026-Q4": [], "20
 for (let round = 0; round <= rounds; round++) {
   for (const period of periods) {
     started = performance.now();
-    service.compute({ kpis, period, timeZone: "UTC", filter: {} }, BENCH_NOW);
+    await service.compute({ kpis, period, timeZone: "UTC", filter: {} }, BENCH_NOW);
     timings[period].push(performance.now() - started);
   }
   const appended = await store.append(`deal-${dealId}`, [

@@ -1,4 +1,3 @@
-import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { openSqliteEventStore } from "@revgraph/event-store/sqlite";
@@ -86,7 +85,7 @@ describe("revgraph commands (real CLI processes)", () => {
     expect(rebuilt.json().eventsPerSecond).toBeGreaterThan(0);
     const ok = revgraph(dir, "--json", "verify");
     expect(ok.code).toBe(0);
-    expect(ok.json()).toMatchObject({ ok: true, findings: [], readModel: { checked: true, matches: true } });
+    expect(ok.json()).toMatchObject({ ok: true, findings: [] });
     const db = new DatabaseSync(join(dir, "data", "revgraph.db"));
     db.prepare("UPDATE events SET envelope = json_set(envelope, '$.actor', 'mallory') WHERE position = 42").run();
     const tamperedId = (db.prepare("SELECT event_id FROM events WHERE position = 42").get() as { event_id: string }).event_id;
@@ -96,19 +95,6 @@ describe("revgraph commands (real CLI processes)", () => {
     expect(bad.stdout).toContain(`position 42, event ${tamperedId}`);
     expect(bad.stdout).toMatch(/content hash mismatch/);
   }, 120_000);
-
-  it("verify catches a read model that differs from a rebuild", () => {
-    const { dir } = workspace();
-    revgraph(dir, "seed", "--deals", "40");
-    revgraph(dir, "rebuild");
-    const path = join(dir, "data", "graph.snapshot.json");
-    const snapshot = JSON.parse(readFileSync(path, "utf8"));
-    snapshot.state.quotas[0].amount += 1;
-    writeFileSync(path, JSON.stringify(snapshot));
-    const result = revgraph(dir, "verify");
-    expect(result.code).toBe(4);
-    expect(result.stdout).toMatch(/stored read model at position \d+ differs from a rebuild/);
-  });
 
   it("kpi, explain (text, PROV, OpenLineage), replay and export agree with each other", async () => {
     const { dir } = workspace();
@@ -145,7 +131,8 @@ describe("revgraph commands (real CLI processes)", () => {
     const replayed = revgraph(dir, "--json", "replay", "--until", String(Math.floor(events.length / 2))).json();
     expect(replayed.position).toBe(Math.floor(events.length / 2));
     expect(replayed.deals).toBeLessThan(200);
-  });
+    // Ten real CLI processes, four of them also building their DuckDB fact tables: more than the default 30 s on a busy machine.
+  }, 90_000);
 });
 
 describe("revgraph copy", () => {

@@ -101,7 +101,8 @@ const querySchema = z.object({
   forecastKnownAt: isoInstant.optional(),
 });
 
-function toInstant(value: string | undefined): string | undefined {
+/** An ISO date or date-time as a UTC instant (a date is its midnight UTC). */
+export function toInstant(value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
   return new Date(value.length === 10 ? `${value}T00:00:00Z` : value).toISOString();
 }
@@ -128,7 +129,8 @@ export function findDefinition(id: string, version?: number): KpiDefinition {
   return found;
 }
 
-function bandOf(definition: KpiDefinition, value: number | null): KpiBand | null {
+/** The band a value falls in under a definition (null without bands or value). */
+export function bandOf(definition: KpiDefinition, value: number | null): KpiBand | null {
   if (value === null || !definition.bands) return null;
   return (
     definition.bands.find(
@@ -145,8 +147,12 @@ function measure(scope: KpiScope, name: string): MeasureResult {
   return scope.memo.get(key) as MeasureResult;
 }
 
-function input(scope: KpiScope, name: string, role: DerivationInput["role"]): { input: DerivationInput; result: MeasureResult } {
-  const result = measure(scope, name);
+function input(
+  measureOf: (name: string) => MeasureResult,
+  name: string,
+  role: DerivationInput["role"],
+): { input: DerivationInput; result: MeasureResult } {
+  const result = measureOf(name);
   return {
     result,
     input: {
@@ -212,9 +218,29 @@ function lazyDerivation(
   };
 }
 
+/** Stage conversion counts for a conversion formula. */
+export type ConversionOf = (fromStage: string, toStage: string) => { entered: number; converted: number; eventIds: string[] };
+
 function compute(
   definition: KpiDefinition,
   scope: KpiScope,
+): { value: number | null; nullReason: string | null; derivation: Derivation } {
+  return evaluateDefinition(
+    definition,
+    (name) => measure(scope, name),
+    (fromStage, toStage) => conversion(scope, fromStage, toStage),
+  );
+}
+
+/**
+ * Evaluates a definition's formula over its measured inputs: the value (null with a reason for a zero or unknown
+ * denominator) and the derivation. Any way of measuring (the in-memory engine, SQL) gives its measures here, so
+ * formulas are evaluated in one place.
+ */
+export function evaluateDefinition(
+  definition: KpiDefinition,
+  measureOf: (name: string) => MeasureResult,
+  conversionOf: ConversionOf,
 ): { value: number | null; nullReason: string | null; derivation: Derivation } {
   const formula = definition.formula;
   const inputs: DerivationInput[] = [];
@@ -223,7 +249,7 @@ function compute(
   const eventIdParts: (readonly string[])[] = [];
   const warnings: string[] = [];
   const use = (name: string, role: DerivationInput["role"]) => {
-    const { input: entry, result } = input(scope, name, role);
+    const { input: entry, result } = input(measureOf, name, role);
     inputs.push(entry);
     eventIdParts.push(result.eventIds);
     warnings.push(...(result.warnings ?? []));
@@ -257,7 +283,7 @@ function compute(
       nullReason = missing ? `${missing.name} is unknown` : "a denominator is zero";
     }
   } else {
-    const result = conversion(scope, formula.fromStage, formula.toStage);
+    const result = conversionOf(formula.fromStage, formula.toStage);
     inputs.push(
       {
         name: `reached_${formula.toStage}`,
@@ -305,14 +331,18 @@ export interface PreparedQuery {
   readonly scopes: readonly { group: KpiResult["group"]; scope: KpiScope }[];
 }
 
-/** Validates a query and builds the scopes (one per group) it will be computed over. */
-export function prepareQuery(
-  state: GraphState,
-  config: RevenueConfig,
-  rawQuery: KpiQuery,
-  now: Date,
-  universeCache?: Map<string, DealUniverse>,
-): PreparedQuery {
+/** A validated query: its period, definitions and instants. */
+export interface ParsedKpiQuery {
+  readonly query: z.infer<typeof querySchema>;
+  readonly period: Period;
+  readonly definitions: readonly KpiDefinition[];
+  readonly asOf: string | undefined;
+  readonly knownAt: string | undefined;
+  readonly forecastKnownAt: string | undefined;
+}
+
+/** Validates a query's arguments, naming the bad one: KPIs, period and time zone, filters, instants. */
+export function parseKpiQuery(rawQuery: KpiQuery, now: Date): ParsedKpiQuery {
   const parsed = querySchema.safeParse(rawQuery);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -328,8 +358,25 @@ export function prepareQuery(
     throw error;
   }
   const definitions = query.kpis.map((id) => findDefinition(id, query.versions?.[id]));
-  const asOf = toInstant(query.asOf);
-  const knownAt = toInstant(query.knownAt);
+  return {
+    query,
+    period,
+    definitions,
+    asOf: toInstant(query.asOf),
+    knownAt: toInstant(query.knownAt),
+    forecastKnownAt: toInstant(query.forecastKnownAt),
+  };
+}
+
+/** Validates a query and builds the scopes (one per group) it will be computed over. */
+export function prepareQuery(
+  state: GraphState,
+  config: RevenueConfig,
+  rawQuery: KpiQuery,
+  now: Date,
+  universeCache?: Map<string, DealUniverse>,
+): PreparedQuery {
+  const { query, period, definitions, asOf, knownAt } = parseKpiQuery(rawQuery, now);
   const slice = timeSlice(state, { asOf, knownAt });
   const { current, atPeriodEnd } = derivedSlices(slice, period, now, state.latestOccurredAt);
   const cacheKey = `${state.position}|${current.asOf}|${atPeriodEnd.asOf}|${current.maxPosition}|${period.fromInstant}|${period.toInstant}`;

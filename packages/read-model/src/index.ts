@@ -1,1 +1,3 @@
+export * from "./facts/fact-store.ts";
+export * from "./kpi-sql/compile.ts";
 export * from "./read-model.ts";

@@ -1,5 +1,3 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
 import {
   applyEvent,
   type DealSnapshot,
@@ -11,6 +9,9 @@ import {
 } from "@revgraph/domain";
 import type { EventStore, Subscription } from "@revgraph/event-store";
 import type { RecordedEvent } from "@revgraph/events";
+import { computeKpis, type KpiQuery, type KpiResult, kpiDefinitions } from "@revgraph/kpis";
+import { FactStore } from "./facts/fact-store.ts";
+import { computeKpisSql, isCompiled } from "./kpi-sql/compile.ts";
 
 /** Progress of a catch-up or rebuild. */
 export interface ReplayProgress {
@@ -23,34 +24,30 @@ export interface ReplayProgress {
 export interface ReadModelOptions {
   readonly store: EventStore;
   readonly config: RevenueConfig;
-  /** Where the graph snapshot lives; without it every start replays the whole log. */
-  readonly snapshotPath?: string;
-  /** Save a snapshot after this many new events (default 100,000) and on close. */
-  readonly snapshotEvery?: number;
   /** Follow the store live after catching up (default true). */
   readonly follow?: boolean;
+  /**
+   * The DuckDB file of the fact tables (e.g. `read-model.api.duckdb` in the data directory; one file per process),
+   * or `:memory:`. Without it the model keeps no fact tables and every KPI comes from the in-memory engine.
+   */
+  readonly factsPath?: string;
+  /** Events written to the fact tables per transaction while catching up (default 20,000). */
+  readonly factsBatch?: number;
+  /** Called after each transaction of the fact tables with the log position they now cover. */
+  readonly onFactsWritten?: (position: number) => void;
   readonly onProgress?: (progress: ReplayProgress) => void;
-}
-
-/** The snapshot file: the graph as of a position, and the event at that position to detect a foreign log. */
-interface SnapshotFile {
-  readonly format: 1;
-  readonly position: number;
-  readonly eventId: string | null;
-  readonly state: GraphState;
 }
 
 type Listener = (event: RecordedEvent) => void;
 
 /**
- * The revenue graph kept up to date from an event store: loads its snapshot, catches up from the
- * snapshot's position, then follows the store live. Deal snapshots "as things stand" are cached and
+ * The revenue graph kept up to date from an event store: catches up from the log, then follows the
+ * store live. There is no snapshot file: a graph of 100k deals does not fit in one JSON string. Deal snapshots "as things stand" are cached and
  * recomputed only for deals that changed.
  */
 export class RevenueReadModel {
   readonly config: RevenueConfig;
   #state: GraphState;
-  #lastEventId: string | null;
   readonly #store: EventStore;
   readonly #options: ReadModelOptions;
   readonly #listeners = new Set<Listener>();
@@ -59,20 +56,27 @@ export class RevenueReadModel {
   #deals: Map<string, DealSnapshot> | undefined;
   #subscription: Subscription | undefined;
   #following: Promise<void> | undefined;
-  #sinceSnapshot = 0;
+  readonly #facts: FactStore | undefined;
+  readonly #unannounced: RecordedEvent[] = [];
+  #writeScheduled = false;
+  #writing: Promise<void> = Promise.resolve();
 
-  private constructor(options: ReadModelOptions, state: GraphState, lastEventId: string | null) {
+  private constructor(options: ReadModelOptions, state: GraphState, facts: FactStore | undefined) {
     this.#options = options;
+    this.#facts = facts;
     this.#store = options.store;
     this.config = options.config;
     this.#state = state;
-    this.#lastEventId = lastEventId;
   }
 
-  /** Opens the read model: snapshot (when valid for this store), catch-up, then live following. */
+  /**
+   * Opens the read model: the fact tables where they stand (emptied when they come from another log), catch-up
+   * from the log, then live following.
+   */
   static async open(options: ReadModelOptions): Promise<RevenueReadModel> {
-    const snapshot = await loadSnapshot(options);
-    const model = new RevenueReadModel(options, snapshot?.state ?? emptyGraph(), snapshot?.eventId ?? null);
+    const facts = options.factsPath ? await FactStore.open({ path: options.factsPath, config: options.config }) : undefined;
+    if (facts && facts.position > 0 && !(await sameLog(options.store, facts))) await facts.reset();
+    const model = new RevenueReadModel(options, emptyGraph(), facts);
     await model.#catchUp();
     if (options.follow ?? true) model.#follow();
     return model;
@@ -86,6 +90,25 @@ export class RevenueReadModel {
   /** Global position of the last event applied. */
   get position(): number {
     return this.#state.position;
+  }
+
+  /** The log position the fact tables cover (the graph's position when there are none). */
+  get factsPosition(): number {
+    return this.#facts?.position ?? this.#state.position;
+  }
+
+  /**
+   * Computes KPIs: from the fact tables with SQL when every asked definition is compiled there, else with the
+   * in-memory engine. Both are pure functions of the events applied and `now`.
+   */
+  async computeKpis(query: KpiQuery, now: Date): Promise<KpiResult[]> {
+    if (this.#facts && this.sqlServes(query)) return computeKpisSql(this.#facts.reader, this.#facts, this.config, query, now);
+    return computeKpis(this.#state, this.config, query, now);
+  }
+
+  /** True when the fact tables answer this query (see {@link compiledForSql}). */
+  sqlServes(query: KpiQuery): boolean {
+    return this.#facts !== undefined && compiledForSql(query);
   }
 
   /** Resolves once the model has applied `position` (read-your-writes after an append). */
@@ -134,27 +157,54 @@ export class RevenueReadModel {
     return this.#deals;
   }
 
-  /** Writes the snapshot now (atomically: temp file, then rename). */
-  saveSnapshot(): void {
-    const path = this.#options.snapshotPath;
-    if (!path) return;
-    writeSnapshotFile(path, this.#state, this.#lastEventId);
-    this.#sinceSnapshot = 0;
-  }
-
-  /** Stops following, saves the snapshot. The store stays open (it belongs to the caller). */
+  /** Stops following and closes the fact tables. The store stays open (it belongs to the caller). */
   async close(): Promise<void> {
     await this.#subscription?.close();
     await this.#following;
-    this.saveSnapshot();
+    await new Promise((resolve) => setImmediate(resolve));
+    await this.#writing;
+    this.#facts?.close();
   }
 
   #apply(event: RecordedEvent): void {
     applyEvent(this.#state, event);
-    this.#lastEventId = event.id;
+    this.#facts?.apply(this.#state, event);
     const dealId = (event.data as { dealId?: string }).dealId;
     if (dealId !== undefined) this.#dirty.add(dealId);
-    this.#sinceSnapshot++;
+  }
+
+  /**
+   * Announces a live event once the fact tables hold it. Events that arrive together (an import, a burst) are written
+   * in one transaction: the write waits until the events already delivered are applied, and writes run one at a time.
+   */
+  #announceWhenWritten(event: RecordedEvent): void {
+    const facts = this.#facts;
+    if (!facts) {
+      this.#announce(event);
+      return;
+    }
+    this.#unannounced.push(event);
+    if (this.#writeScheduled) return;
+    this.#writeScheduled = true;
+    setImmediate(() => {
+      this.#writeScheduled = false;
+      const events = this.#unannounced.splice(0);
+      this.#writing = this.#writing
+        .then(() => this.#writeFacts(facts))
+        .then(() => {
+          for (const written of events) this.#announce(written);
+        });
+    });
+  }
+
+  async #writeFacts(facts: FactStore): Promise<void> {
+    if (facts.unflushed === 0) return;
+    await facts.flush();
+    this.#options.onFactsWritten?.(facts.position);
+  }
+
+  /** Tells listeners and waiters about an event once it is applied everywhere (graph and fact tables). */
+  #announce(event: RecordedEvent): void {
     for (const listener of this.#listeners) listener(event);
     if (this.#waiters.length) {
       for (let index = this.#waiters.length - 1; index >= 0; index--) {
@@ -170,13 +220,15 @@ export class RevenueReadModel {
   async #catchUp(): Promise<void> {
     const head = await this.#store.headPosition();
     let events = 0;
+    const batch = this.#options.factsBatch ?? 20_000;
     for await (const event of this.#store.readAll({ after: this.#state.position })) {
       this.#apply(event);
+      if (this.#facts && this.#facts.unflushed >= batch) await this.#writeFacts(this.#facts);
       events++;
       if (events % 50_000 === 0) this.#options.onProgress?.({ position: event.globalPosition, head, events });
     }
+    if (this.#facts) await this.#writeFacts(this.#facts);
     this.#options.onProgress?.({ position: this.#state.position, head, events });
-    if (events > 0 && this.#sinceSnapshot >= (this.#options.snapshotEvery ?? 100_000)) this.saveSnapshot();
   }
 
   #follow(): void {
@@ -187,7 +239,7 @@ export class RevenueReadModel {
         for await (const event of subscription) {
           if (event.globalPosition <= this.#state.position) continue;
           this.#apply(event);
-          if (this.#sinceSnapshot >= (this.#options.snapshotEvery ?? 100_000)) this.saveSnapshot();
+          this.#announceWhenWritten(event);
         }
       } catch (error) {
         if (!(error instanceof Error && error.name === "StoreClosedError")) throw error;
@@ -196,16 +248,26 @@ export class RevenueReadModel {
   }
 }
 
-async function loadSnapshot(options: ReadModelOptions): Promise<SnapshotFile | null> {
-  const path = options.snapshotPath;
-  if (!path || !existsSync(path)) return null;
-  const file = JSON.parse(readFileSync(path, "utf8")) as SnapshotFile;
-  if (file.format !== 1 || file.position === 0) return null;
-  // The snapshot must come from this log: the event at its position must be the one it recorded.
-  for await (const event of options.store.readAll({ after: file.position - 1, maxCount: 1 })) {
-    if (event.globalPosition === file.position && event.id === file.eventId) return file;
-  }
-  return null;
+/** True when every KPI a query asks for, in the asked version (default: the newest active one), is compiled to SQL. */
+export function compiledForSql(query: KpiQuery): boolean {
+  return query.kpis.every((id) => {
+    const version = query.versions?.[id];
+    const candidates = kpiDefinitions.filter((definition) => definition.id === id);
+    const chosen =
+      version === undefined
+        ? candidates
+            .filter((definition) => definition.status === "active")
+            .reduce<(typeof candidates)[number] | undefined>((a, b) => (!a || b.version > a.version ? b : a), undefined)
+        : candidates.find((definition) => definition.version === version);
+    return chosen !== undefined && isCompiled(chosen);
+  });
+}
+
+/** True when the event at the facts' position is the one they recorded (they come from this log). */
+async function sameLog(store: EventStore, facts: FactStore): Promise<boolean> {
+  for await (const event of store.readAll({ after: facts.position - 1, maxCount: 1 }))
+    return event.globalPosition === facts.position && event.id === facts.eventId;
+  return false;
 }
 
 /** Replays the whole log into a fresh graph (no snapshot), reporting progress. */
@@ -220,19 +282,4 @@ export async function rebuildGraph(store: EventStore, onProgress?: (progress: Re
   }
   onProgress?.({ position: state.position, head, events });
   return state;
-}
-
-/** Writes a graph snapshot atomically (temp file, then rename); `eventId` is the id of the event at its position. */
-export function writeSnapshotFile(path: string, state: GraphState, eventId: string | null): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const file: SnapshotFile = { format: 1, position: state.position, eventId, state };
-  writeFileSync(`${path}.tmp`, JSON.stringify(file));
-  renameSync(`${path}.tmp`, path);
-}
-
-/** Reads the graph stored in a snapshot file, or null when there is none. */
-export function readSnapshotState(path: string): { position: number; state: GraphState } | null {
-  if (!existsSync(path)) return null;
-  const file = JSON.parse(readFileSync(path, "utf8")) as SnapshotFile;
-  return { position: file.position, state: file.state };
 }

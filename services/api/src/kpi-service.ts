@@ -4,8 +4,9 @@ import { computeKpis, type DealUniverse, type KpiQuery, type KpiResult, primeSna
 import type { RevenueReadModel } from "@revgraph/read-model";
 
 /**
- * Computes KPIs over the live read model. Results are cached by (query, graph position, minute):
- * the same question asked again before anything changes is answered from memory.
+ * Computes KPIs over the live read model. KPIs compiled to SQL are answered by the read model's fact tables at the
+ * request's own instant (a new event shows at once). The others come from the in-memory engine, cached by (query,
+ * graph position, minute): the same question asked again before anything changes is answered from memory.
  */
 export class KpiService {
   readonly #readModel: RevenueReadModel;
@@ -18,12 +19,14 @@ export class KpiService {
     this.#maxEntries = maxEntries;
   }
 
-  /** The instant KPIs are evaluated at for a request at `now`: the start of that minute. */
+  /** The instant the in-memory engine evaluates KPIs at for a request at `now`: the start of that minute. */
   static evaluationTime(now: Date): Date {
     return new Date(Math.floor(now.getTime() / 60_000) * 60_000);
   }
 
-  compute(query: KpiQuery, now: Date): KpiResult[] {
+  /** The KPIs of a query, one result per KPI and group. */
+  async compute(query: KpiQuery, now: Date): Promise<KpiResult[]> {
+    if (this.#readModel.sqlServes(query)) return this.#readModel.computeKpis(query, now);
     const at = KpiService.evaluationTime(now);
     const key = `${this.#readModel.position}|${at.toISOString()}|${canonicalJson(query)}`;
     const cached = this.#results.get(key);

@@ -6,6 +6,7 @@
  *   node services/api/bin/revgraph-api.js [--demo] [--port 4000] [--host 127.0.0.1] [--data ./data] [--deals 2000] [--web DIR]
  *   REVGRAPH_STORE=postgres REVGRAPH_DATABASE_URL=postgres://… node services/api/bin/revgraph-api.js
  */
+import { mkdirSync } from "node:fs";
 import { createServer } from "node:http";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -118,6 +119,7 @@ if (!secret) {
 }
 
 const dataDir = resolve(values.data);
+mkdirSync(dataDir, { recursive: true });
 // A demo on a terminal keeps the console to the banner; LOG_LEVEL=info shows one JSON line per request.
 const logger = createLogger("revgraph-api", undefined, process.env.LOG_LEVEL ?? (values.demo ? "warn" : "info"));
 // Spans go to OTEL_EXPORTER_OTLP_ENDPOINT when it is set; otherwise tracing stays a no-op.
@@ -141,7 +143,8 @@ if (values.demo && (await store.headPosition()) === 0) {
 const readModel = await RevenueReadModel.open({
   store,
   config: defaultConfig,
-  snapshotPath: join(dataDir, "graph.snapshot.json"),
+  // Each process keeps its own fact tables, caught up from the shared log (the CLI uses read-model.cli.duckdb).
+  factsPath: join(dataDir, `read-model.api-${values.port}.duckdb`),
   onProgress: ({ events, head }) => events > 0 && process.stdout.write(`\rread model: ${events} events applied (head ${head})`),
 });
 process.stdout.write("\n");

@@ -9,23 +9,15 @@ import {
   TamperedEventError,
   verifyLog,
 } from "@revgraph/event-store";
-import { canonicalJson, type NewEvent, type RecordedEvent } from "@revgraph/events";
-import {
-  computeKpis,
-  type DimensionFilter,
-  dimensions,
-  type KpiResult,
-  kpiDefinitions,
-  toOpenLineage,
-  toProvJson,
-} from "@revgraph/kpis";
-import { RevenueReadModel, readSnapshotState, rebuildGraph, writeSnapshotFile } from "@revgraph/read-model";
+import type { NewEvent, RecordedEvent } from "@revgraph/events";
+import { type DimensionFilter, dimensions, type KpiResult, kpiDefinitions, toOpenLineage, toProvJson } from "@revgraph/kpis";
+import { rebuildGraph } from "@revgraph/read-model";
 import { InvalidArgumentError } from "commander";
 import { stringify } from "csv-stringify/sync";
 import { z } from "zod";
 import { safeCsvCells } from "./csv-cell.ts";
 import { printTable, progress } from "./output.ts";
-import { type StoreOptions, snapshotPath } from "./store.ts";
+import { openReadModel, type StoreOptions } from "./store.ts";
 
 /** `--filter team=east,west --filter rep=rep-1` → a dimension filter, naming a bad dimension. */
 export function parseFilters(values: readonly string[]): DimensionFilter {
@@ -42,7 +34,7 @@ export function parseFilters(values: readonly string[]): DimensionFilter {
   return filter;
 }
 
-/** Rebuilds the graph from the whole log and writes its snapshot; reports events/s. */
+/** Rebuilds the graph from the whole log; reports events/s. */
 export async function rebuild(store: EventStore, options: StoreOptions) {
   const head = await store.headPosition();
   const bar = progress("rebuilding", head, options.json);
@@ -50,20 +42,12 @@ export async function rebuild(store: EventStore, options: StoreOptions) {
   const state = await rebuildGraph(store, ({ position }) => bar.update(position));
   bar.stop();
   const seconds = (performance.now() - started) / 1000;
-  const path = snapshotPath(options);
-  writeSnapshotFile(path, state, (await lastEventId(store, state.position)) ?? null);
   return {
     events: state.position,
     deals: Object.keys(state.deals).length,
     seconds,
     eventsPerSecond: Math.round(state.position / Math.max(seconds, 1e-9)),
-    snapshot: path,
   };
-}
-
-async function lastEventId(store: EventStore, position: number): Promise<string | undefined> {
-  for await (const event of store.readAll({ after: position - 1, maxCount: 1 })) return event.id;
-  return undefined;
 }
 
 /** The state at a point of the log (a position or a recorded-at date): counts by stage and status. */
@@ -136,8 +120,8 @@ export function parseSavedDigest(value: string): LogDigest {
 
 /**
  * Checks the whole log as stored (positions, columns, JSON, content hashes, stream chains, the log chain, checkpoints,
- * the head record and, when given, a saved digest) and lists every finding; then, when the log is sound, that the
- * stored snapshot equals a fresh rebuild up to its position.
+ * the head record and, when given, a saved digest) and lists every finding. There is no stored read model to compare:
+ * every process catches its read model up from the log.
  */
 export async function verify(store: EventStore, options: StoreOptions, saved?: LogDigest) {
   const bar = progress("verifying", await store.headPosition(), options.json);
@@ -150,28 +134,13 @@ export async function verify(store: EventStore, options: StoreOptions, saved?: L
   }
   const log = await verifyLog(store.readRows(), { head, ...(saved ? { saved } : {}), onProgress: (rows) => bar.update(rows) });
   bar.stop();
-  let readModel: { checked: boolean; position: number | null; matches: boolean | null } = {
-    checked: false,
-    position: null,
-    matches: null,
-  };
-  const snapshot = existsSync(snapshotPath(options)) ? readSnapshotState(snapshotPath(options)) : null;
-  if (snapshot && log.ok) {
-    const fresh = emptyGraph();
-    for await (const event of store.readAll()) {
-      if (event.globalPosition > snapshot.position) break;
-      applyEvent(fresh, event);
-    }
-    readModel = { checked: true, position: snapshot.position, matches: canonicalJson(fresh) === canonicalJson(snapshot.state) };
-  }
   return {
-    ok: log.ok && readModel.matches !== false,
+    ok: log.ok,
     eventsChecked: log.eventsChecked,
     streamsChecked: log.streamsChecked,
     digest: log.computed,
     savedDigest: saved ?? null,
     findings: log.findings,
-    readModel,
   };
 }
 
@@ -180,7 +149,7 @@ export async function exportData(
   store: EventStore,
   what: "events" | "kpis" | "deals",
   format: "ndjson" | "csv" | "json",
-  options: { period?: string; timeZone: string; out?: string; now: Date },
+  options: { period?: string; timeZone: string; out?: string; now: Date; storeOptions: StoreOptions },
 ) {
   const output = options.out ? createWriteStream(options.out) : process.stdout;
   const write = (text: string) =>
@@ -200,7 +169,8 @@ export async function exportData(
     }
     if (format === "json") await write("\n]\n");
   } else {
-    const model = await RevenueReadModel.open({ store, config: defaultConfig, follow: false });
+    const kpiQuery = { kpis: activeKpis(), period: options.period ?? "", timeZone: options.timeZone };
+    const model = await openReadModel(store, options.storeOptions, what === "kpis" ? kpiQuery : undefined);
     if (what === "deals") {
       rows = [...model.currentDeals().values()].map((deal) => ({
         dealId: deal.id,
@@ -219,13 +189,9 @@ export async function exportData(
       }));
     } else {
       if (!options.period) throw new InvalidArgumentError("export kpis needs --period");
-      rows = computeKpis(
-        model.state,
-        defaultConfig,
-        { kpis: activeKpis(), period: options.period, timeZone: options.timeZone },
-        options.now,
-      ).map(kpiRow);
+      rows = (await model.computeKpis(kpiQuery, options.now)).map(kpiRow);
     }
+    await model.close();
     count = rows.length;
     if (format === "ndjson") await write(rows.map((row) => `${JSON.stringify(row)}\n`).join(""));
     else if (format === "json") await write(`${JSON.stringify(rows, null, 2)}\n`);
@@ -287,22 +253,20 @@ export async function explain(
     page: number;
     pageSize: number;
     now: Date;
+    storeOptions: StoreOptions;
   },
 ) {
-  const model = await RevenueReadModel.open({ store, config: defaultConfig, follow: false });
-  const [result] = computeKpis(
-    model.state,
-    defaultConfig,
-    {
-      kpis: [kpi],
-      period: options.period,
-      timeZone: options.timeZone,
-      filter: options.filter,
-      ...(options.asOf ? { asOf: options.asOf } : {}),
-      ...(options.knownAt ? { knownAt: options.knownAt } : {}),
-    },
-    options.now,
-  );
+  const query = {
+    kpis: [kpi],
+    period: options.period,
+    timeZone: options.timeZone,
+    filter: options.filter,
+    ...(options.asOf ? { asOf: options.asOf } : {}),
+    ...(options.knownAt ? { knownAt: options.knownAt } : {}),
+  };
+  const model = await openReadModel(store, options.storeOptions, query);
+  const [result] = await model.computeKpis(query, options.now);
+  await model.close();
   if (!result) throw new Error(`no result for ${kpi}`);
   const computedAt = options.now.toISOString();
   if (options.format === "prov") return { kind: "document" as const, document: toProvJson(result, computedAt) };

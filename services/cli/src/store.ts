@@ -1,6 +1,10 @@
+import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { defaultConfig } from "@revgraph/domain";
 import type { EventStore } from "@revgraph/event-store";
 import { openEventStoreAt, type StoreLocation } from "@revgraph/event-store/open";
+import type { KpiQuery } from "@revgraph/kpis";
+import { compiledForSql, RevenueReadModel } from "@revgraph/read-model";
 import { InvalidArgumentError } from "commander";
 
 /** Global options every command shares. */
@@ -38,7 +42,24 @@ export async function openStore(options: StoreOptions, mustExist = false): Promi
   });
 }
 
-/** Where the read model's snapshot lives for this data directory. */
-export function snapshotPath(options: StoreOptions): string {
-  return join(resolve(options.data), "graph.snapshot.json");
+/**
+ * Opens the read model for one command, caught up from the log, without following it. With `forKpis` answered from
+ * SQL ({@link compiledForSql}) it keeps its fact tables in `read-model.cli.duckdb` under --data, apart from the API's
+ * file, so the CLI runs while the API serves; when another CLI process holds that file, this one keeps them in memory.
+ */
+export async function openReadModel(store: EventStore, options: StoreOptions, forKpis?: KpiQuery): Promise<RevenueReadModel> {
+  if (!forKpis || !compiledForSql(forKpis)) return RevenueReadModel.open({ store, config: defaultConfig, follow: false });
+  const dataDir = resolve(options.data);
+  mkdirSync(dataDir, { recursive: true });
+  try {
+    return await RevenueReadModel.open({
+      store,
+      config: defaultConfig,
+      follow: false,
+      factsPath: join(dataDir, "read-model.cli.duckdb"),
+    });
+  } catch (error) {
+    if (!(error instanceof Error && /lock/i.test(error.message))) throw error;
+    return RevenueReadModel.open({ store, config: defaultConfig, follow: false, factsPath: ":memory:" });
+  }
 }

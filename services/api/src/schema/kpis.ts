@@ -72,10 +72,24 @@ function answer<T>(work: () => T): T {
   try {
     return work();
   } catch (error) {
-    if (error instanceof KpiQueryError)
-      throw new GraphQLError(error.message, { extensions: { code: "BAD_USER_INPUT", argument: error.argument } });
-    throw error;
+    throw asUserError(error);
   }
+}
+
+/** {@link answer} for work that resolves later (KPIs from the read model's fact tables). */
+async function answerLater<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw asUserError(error);
+  }
+}
+
+/** A bad KPI argument becomes a GraphQL error naming it; anything else stays as it is. */
+function asUserError(error: unknown): unknown {
+  if (error instanceof KpiQueryError)
+    return new GraphQLError(error.message, { extensions: { code: "BAD_USER_INPUT", argument: error.argument } });
+  return error;
 }
 
 /** A KPI scope for the caller over a period (used by deal risks). */
@@ -294,7 +308,7 @@ builder.queryFields((t) => ({
     description: "One KPI (one value per group when grouped).",
     args: { id: t.arg.string({ required: true }), version: t.arg.int({ required: false }), ...kpiArgs },
     resolve: (_root, args, context) =>
-      answer(() =>
+      answerLater(() =>
         context.kpis.compute(
           toQuery(context, [args.id], args, args.version ? { [args.id]: args.version } : undefined),
           context.now,
@@ -306,7 +320,7 @@ builder.queryFields((t) => ({
     description: "Many KPIs at once (default: every active KPI).",
     args: { kpis: t.arg.stringList({ required: false }), ...kpiArgs },
     resolve: (_root, args, context) =>
-      answer(() => context.kpis.compute(toQuery(context, args.kpis ?? activeKpiIds, args), context.now)),
+      answerLater(() => context.kpis.compute(toQuery(context, args.kpis ?? activeKpiIds, args), context.now)),
   }),
   funnel: t.field({
     type: [FunnelRef],
@@ -321,8 +335,8 @@ builder.queryFields((t) => ({
     type: DistributionRef,
     description: "Per-rep attainment against ramp-adjusted quota, its percentiles and the share at or above 100%.",
     args: kpiArgs,
-    resolve: (_root, args, context) => {
-      const [result] = answer(() =>
+    resolve: async (_root, args, context) => {
+      const [result] = await answerLater(() =>
         context.kpis.compute(toQuery(context, ["quota_attainment"], { ...args, groupBy: null }), context.now),
       );
       const detail = result?.derivation.inputs.find((input) => input.name === "attainment_distribution");
@@ -366,8 +380,8 @@ builder.queryFields((t) => ({
     description: "A KPI's derivation for auditors, as W3C PROV-JSON or an OpenLineage run event.",
     authScopes: { traces: true },
     args: { kpi: t.arg.string({ required: true }), format: t.arg({ type: ExportFormat, required: true }), ...kpiArgs },
-    resolve: (_root, args, context) => {
-      const results = answer(() => context.kpis.compute(toQuery(context, [args.kpi], args), context.now));
+    resolve: async (_root, args, context) => {
+      const results = await answerLater(() => context.kpis.compute(toQuery(context, [args.kpi], args), context.now));
       const computedAt = KpiService.evaluationTime(context.now).toISOString();
       return results.map((result, index) =>
         args.format === "PROV_JSON"
@@ -387,13 +401,13 @@ builder.subscriptionField("scorecardChanged", (t) =>
       const query = toQuery(context, args.kpis ?? activeKpiIds, args);
       const fingerprint = (results: KpiResult[]) =>
         results.map((result) => `${result.group?.key}:${result.definition.id}:${result.value}`).join("|");
-      let results = answer(() => context.kpis.compute(query, new Date()));
+      let results = await answerLater(() => context.kpis.compute(query, new Date()));
       let last = fingerprint(results);
       yield results;
       const events = eventsOf(context, () => true);
       try {
         for await (const _event of events) {
-          results = context.kpis.compute(query, new Date());
+          results = await context.kpis.compute(query, new Date());
           const next = fingerprint(results);
           if (next !== last) {
             last = next;

@@ -1,0 +1,199 @@
+import { type DealFacts, type DealSnapshot, dealAt, type GraphState, type RevenueConfig } from "@revgraph/domain";
+import type { RecordedEvent } from "@revgraph/events";
+import type { Column, Row } from "./columns.ts";
+
+/**
+ * Deal versions, bitemporal: each row is a deal as it stood over a business-time interval
+ * `[valid_from, valid_to)` (valid_to null: until further notice), as known over a record-time interval
+ * `[known_from, known_to)` of log positions (known_to null: still known so), with the record times
+ * (`recordedAt`) of those positions and the event that made the row known. A late or back-dated event never
+ * rewrites a row: it ends the record interval of the rows it changes (`known_to`) and adds their successors.
+ * "The deal as of business time A, as known at position K" is the one row with
+ * `valid_from <= A < valid_to` and `known_from <= K < known_to`.
+ */
+export const dealVersionColumns: readonly Column[] = [
+  { name: "row_id", type: "BIGINT" },
+  { name: "deal_id", type: "VARCHAR" },
+  { name: "valid_from", type: "VARCHAR" },
+  { name: "valid_to", type: "VARCHAR" },
+  { name: "known_from", type: "BIGINT" },
+  { name: "known_to", type: "BIGINT" },
+  { name: "known_from_at", type: "VARCHAR" },
+  { name: "known_to_at", type: "VARCHAR" },
+  { name: "source_event_id", type: "VARCHAR" },
+  { name: "account_id", type: "VARCHAR" },
+  { name: "owner_rep_id", type: "VARCHAR" },
+  { name: "amount", type: "DOUBLE" },
+  { name: "currency", type: "VARCHAR" },
+  { name: "amount_event_id", type: "VARCHAR" },
+  { name: "stage", type: "VARCHAR" },
+  { name: "stage_entered_at", type: "VARCHAR" },
+  { name: "stage_entered_event_id", type: "VARCHAR" },
+  { name: "status", type: "VARCHAR" },
+  { name: "created_at", type: "VARCHAR" },
+  { name: "created_ms", type: "DOUBLE" },
+  { name: "created_event_id", type: "VARCHAR" },
+  { name: "closed_at", type: "VARCHAR" },
+  { name: "closed_ms", type: "DOUBLE" },
+  { name: "closed_event_id", type: "VARCHAR" },
+  { name: "closed_reason", type: "VARCHAR" },
+  { name: "closed_competitor", type: "VARCHAR" },
+  { name: "expected_close_date", type: "VARCHAR" },
+  { name: "close_date_event_id", type: "VARCHAR" },
+  { name: "pushes", type: "INTEGER" },
+  { name: "probability", type: "DOUBLE" },
+  { name: "probability_event_id", type: "VARCHAR" },
+  { name: "forecast_category", type: "VARCHAR" },
+  { name: "product", type: "VARCHAR" },
+  { name: "lead_source", type: "VARCHAR" },
+  { name: "segment", type: "VARCHAR" },
+];
+
+/** Index of `known_to` and `known_to_at` in a row: the only values a row ever gets after it is made. */
+const KNOWN_TO = 5;
+const KNOWN_TO_AT = 7;
+
+/** A deal version row known now (its record interval still open). */
+interface OpenRow {
+  readonly rowId: number;
+  readonly validFrom: string;
+  readonly validTo: string | null;
+}
+
+/** The business times at which a deal's columns can change: every fact but roles, interactions and evidence. */
+function breakpoints(facts: DealFacts): string[] {
+  const times = new Set<string>();
+  if (facts.created) times.add(facts.created.at);
+  for (const list of [facts.stages, facts.amounts, facts.closeDates, facts.probabilities, facts.categories, facts.owners])
+    for (const fact of list) times.add(fact.at);
+  for (const fact of facts.outcomes) times.add(fact.at);
+  return [...times].sort();
+}
+
+function versionValues(deal: DealSnapshot): Row {
+  const stay = deal.stays.at(-1);
+  return [
+    deal.accountId,
+    deal.ownerRepId,
+    deal.amount,
+    deal.currency,
+    deal.amountEventId,
+    deal.stage,
+    stay?.enteredAt ?? deal.createdAt,
+    stay?.enteredEventId ?? deal.createdEventId,
+    deal.status,
+    deal.createdAt,
+    Date.parse(deal.createdAt),
+    deal.createdEventId,
+    deal.closed?.at ?? null,
+    deal.closed ? Date.parse(deal.closed.at) : null,
+    deal.closed?.eventId ?? null,
+    deal.closed?.reason ?? null,
+    deal.closed?.competitor ?? null,
+    deal.expectedCloseDate,
+    deal.closeDateHistory.at(-1)?.eventId ?? deal.createdEventId,
+    deal.pushes,
+    deal.probability,
+    deal.probabilityEventId,
+    deal.forecastCategory,
+    deal.product ?? null,
+    deal.leadSource ?? null,
+    deal.segment,
+  ];
+}
+
+/** Changes to the deal-version table: new rows, and rows written earlier whose record interval ends. */
+export interface DealVersionChanges {
+  readonly inserted: Map<number, Row>;
+  readonly ended: { rowId: number; knownTo: number; knownToAt: string }[];
+}
+
+/**
+ * Keeps the deal-version table in step with the graph, event by event: for an event about a deal at business time
+ * `t`, the rows known now whose interval reaches past `t` end, and the versions from the one covering `t` onwards are
+ * derived again from the deal's facts. Holds the open rows of every deal (to know which to end).
+ */
+export class DealVersionProjection {
+  readonly #config: RevenueConfig;
+  readonly #open = new Map<string, OpenRow[]>();
+  #nextRowId: number;
+
+  constructor(config: RevenueConfig) {
+    this.#config = config;
+    this.#nextRowId = 1;
+  }
+
+  /** Restores the open rows of a table written earlier, whose greatest row id is `maxRowId`. */
+  restore(rows: Iterable<{ dealId: string } & OpenRow>, maxRowId: number): void {
+    for (const { dealId, ...row } of rows) {
+      const list = this.#open.get(dealId);
+      if (list) list.push(row);
+      else this.#open.set(dealId, [row]);
+    }
+    this.#nextRowId = Math.max(this.#nextRowId, maxRowId + 1);
+    for (const list of this.#open.values()) list.sort((a, b) => (a.validFrom < b.validFrom ? -1 : 1));
+  }
+
+  /** Applies one event (already applied to `state`), recording row changes in `changes`. */
+  apply(state: GraphState, event: RecordedEvent, changes: DealVersionChanges): void {
+    const dealId = (event.data as { dealId?: unknown }).dealId;
+    if (typeof dealId !== "string") return;
+    const facts = state.deals[dealId];
+    if (!facts || !this.#changesColumns(event)) return;
+    // A new creation can move every version (the deal's start); any other fact only those from its business time on.
+    const from = event.type === "DealCreated" ? "" : event.occurredAt;
+    const open = this.#open.get(dealId) ?? [];
+    const kept: OpenRow[] = [];
+    let restartAt: string | null = null;
+    for (const row of open) {
+      if (row.validTo !== null && row.validTo <= from) {
+        kept.push(row);
+        continue;
+      }
+      if (restartAt === null || row.validFrom < restartAt) restartAt = row.validFrom;
+      const pending = changes.inserted.get(row.rowId);
+      if (pending) {
+        const ended = [...pending];
+        ended[KNOWN_TO] = event.globalPosition;
+        ended[KNOWN_TO_AT] = event.recordedAt;
+        changes.inserted.set(row.rowId, ended);
+      } else changes.ended.push({ rowId: row.rowId, knownTo: event.globalPosition, knownToAt: event.recordedAt });
+    }
+    const times = breakpoints(facts).filter((at) => at >= (restartAt === null ? from : restartAt < from ? restartAt : from));
+    const slice = { asOf: "", maxPosition: event.globalPosition };
+    const versions: { at: string; values: Row }[] = [];
+    for (const at of times) {
+      const deal = dealAt(state, facts, { ...slice, asOf: at }, this.#config);
+      if (deal) versions.push({ at, values: versionValues(deal) });
+    }
+    versions.forEach((version, index) => {
+      const validTo = versions[index + 1]?.at ?? null;
+      const rowId = this.#nextRowId++;
+      kept.push({ rowId, validFrom: version.at, validTo });
+      changes.inserted.set(rowId, [
+        rowId,
+        dealId,
+        version.at,
+        validTo,
+        event.globalPosition,
+        null,
+        event.recordedAt,
+        null,
+        event.id,
+        ...version.values,
+      ]);
+    });
+    kept.sort((a, b) => (a.validFrom < b.validFrom ? -1 : 1));
+    this.#open.set(dealId, kept);
+  }
+
+  /** Roles, interactions and gate evidence change no column of a version. */
+  #changesColumns(event: RecordedEvent): boolean {
+    return !(
+      event.type === "ContactRoleAssigned" ||
+      event.type === "ContactRoleRemoved" ||
+      event.type === "InteractionLogged" ||
+      event.type === "GateEvidenceRecorded"
+    );
+  }
+}

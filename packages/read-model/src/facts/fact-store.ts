@@ -1,0 +1,231 @@
+import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
+import type { GraphState, RevenueConfig } from "@revgraph/domain";
+import type { RecordedEvent } from "@revgraph/events";
+import { appendRows, type Column, createTableSql, type Row } from "./columns.ts";
+import { type DealVersionChanges, DealVersionProjection, dealVersionColumns } from "./deal-versions.ts";
+import { type EventFactTable, eventFactRows, eventFactTables, stampColumns } from "./simple-facts.ts";
+
+/** Bumped when a table's shape or meaning changes: a file of another format is rebuilt from the log. */
+const FORMAT = 1;
+
+const positionColumns: readonly Column[] = [
+  { name: "format", type: "INTEGER" },
+  { name: "position", type: "BIGINT" },
+  { name: "event_id", type: "VARCHAR" },
+  { name: "latest_occurred_at", type: "VARCHAR" },
+];
+/** (recordedAt, the last position recorded at or before it): "known at K" is the log up to that position. */
+const recordLogColumns: readonly Column[] = [
+  { name: "recorded_at", type: "VARCHAR" },
+  { name: "position", type: "BIGINT" },
+];
+const endedColumns: readonly Column[] = [
+  { name: "row_id", type: "BIGINT" },
+  { name: "known_to", type: "BIGINT" },
+  { name: "known_to_at", type: "VARCHAR" },
+];
+
+const tableColumns = (table: EventFactTable) => [...stampColumns, ...table.columns];
+
+/** Where the fact tables live: a DuckDB file, or memory (tests, a process whose file another one holds). */
+export interface FactStoreOptions {
+  readonly path: string | ":memory:";
+  readonly config: RevenueConfig;
+  /** DuckDB worker threads (default 2; 1 answers small queries fastest on a busy machine). */
+  readonly threads?: number;
+}
+
+/**
+ * The bitemporal fact tables in embedded DuckDB, with the log position they cover. Events are collected with
+ * {@link apply} and written with {@link flush}: rows, ended record intervals and the new position in one
+ * transaction, through the appender — so a process killed at any moment leaves the file at a position whose rows
+ * are all there, and a restart resumes after it without applying anything twice.
+ */
+export class FactStore {
+  readonly #instance: DuckDBInstance;
+  readonly #writer: DuckDBConnection;
+  readonly #reader: DuckDBConnection;
+  readonly #config: RevenueConfig;
+  #versions: DealVersionProjection;
+  #pending: { changes: DealVersionChanges; facts: Map<EventFactTable, Row[]>; records: Map<string, number> };
+  #position = 0;
+  #eventId: string | null = null;
+  #latestOccurredAt = "";
+  #unflushed = 0;
+
+  private constructor(instance: DuckDBInstance, writer: DuckDBConnection, reader: DuckDBConnection, config: RevenueConfig) {
+    this.#instance = instance;
+    this.#writer = writer;
+    this.#reader = reader;
+    this.#config = config;
+    this.#versions = new DealVersionProjection(config);
+    this.#pending = FactStore.#emptyBatch();
+  }
+
+  static #emptyBatch() {
+    return { changes: { inserted: new Map(), ended: [] }, facts: new Map<EventFactTable, Row[]>(), records: new Map() };
+  }
+
+  /** Opens (or creates) the tables and restores where they stand. */
+  static async open(options: FactStoreOptions): Promise<FactStore> {
+    const instance = await DuckDBInstance.create(options.path, { threads: String(options.threads ?? 2) });
+    const writer = await instance.connect();
+    const reader = await instance.connect();
+    const store = new FactStore(instance, writer, reader, options.config);
+    await store.#createTables();
+    await store.#restore();
+    return store;
+  }
+
+  /** The log position the tables cover (0: empty). */
+  get position(): number {
+    return this.#position;
+  }
+
+  /** The id of the event at {@link position}, to tell whether the tables come from the log they are opened on. */
+  get eventId(): string | null {
+    return this.#eventId;
+  }
+
+  /** The latest business time of any event covered. */
+  get latestOccurredAt(): string {
+    return this.#latestOccurredAt;
+  }
+
+  /** Events collected but not written yet. */
+  get unflushed(): number {
+    return this.#unflushed;
+  }
+
+  /** A connection for queries: it sees only committed positions. */
+  get reader(): DuckDBConnection {
+    return this.#reader;
+  }
+
+  /** Collects the rows of one event (already applied to `state`); events at or before {@link position} are skipped. */
+  apply(state: GraphState, event: RecordedEvent): void {
+    if (event.globalPosition <= this.#position) return;
+    this.#versions.apply(state, event, this.#pending.changes);
+    for (const table of eventFactTables) {
+      const rows = eventFactRows(table, event, state);
+      if (rows.length === 0) continue;
+      const list = this.#pending.facts.get(table);
+      if (list) list.push(...rows);
+      else this.#pending.facts.set(table, [...rows]);
+    }
+    this.#pending.records.set(event.recordedAt, event.globalPosition);
+    this.#position = event.globalPosition;
+    this.#eventId = event.id;
+    if (event.occurredAt > this.#latestOccurredAt) this.#latestOccurredAt = event.occurredAt;
+    this.#unflushed++;
+  }
+
+  /** Writes what {@link apply} collected, with the new position, in one transaction. */
+  async flush(): Promise<void> {
+    if (this.#unflushed === 0) return;
+    const batch = this.#pending;
+    this.#pending = FactStore.#emptyBatch();
+    this.#unflushed = 0;
+    const connection = this.#writer;
+    await connection.run("BEGIN TRANSACTION");
+    try {
+      await this.#append("deal_versions", dealVersionColumns, batch.changes.inserted.values());
+      for (const [table, rows] of batch.facts) await this.#append(table.table, tableColumns(table), rows);
+      await this.#append(
+        "record_log",
+        recordLogColumns,
+        [...batch.records].map(([at, position]) => [at, position]),
+      );
+      if (batch.changes.ended.length > 0) {
+        await this.#append(
+          "ended_rows",
+          endedColumns,
+          batch.changes.ended.map((row) => [row.rowId, row.knownTo, row.knownToAt]),
+        );
+        await connection.run(
+          "UPDATE deal_versions SET known_to = e.known_to, known_to_at = e.known_to_at FROM ended_rows e WHERE deal_versions.row_id = e.row_id",
+        );
+        await connection.run("DELETE FROM ended_rows");
+      }
+      await connection.run("DELETE FROM read_model_position");
+      await connection.run("INSERT INTO read_model_position VALUES ($1, $2, $3, $4)", [
+        FORMAT,
+        this.#position,
+        this.#eventId,
+        this.#latestOccurredAt,
+      ]);
+      await connection.run("COMMIT");
+    } catch (error) {
+      await connection.run("ROLLBACK");
+      throw error;
+    }
+  }
+
+  /** Empties every table (the file belongs to another log, or to an older format). */
+  async reset(): Promise<void> {
+    for (const table of ["deal_versions", "record_log", "read_model_position", ...eventFactTables.map((t) => t.table)])
+      await this.#writer.run(`DELETE FROM ${table}`);
+    this.#pending = FactStore.#emptyBatch();
+    this.#versions = new DealVersionProjection(this.#config);
+    this.#unflushed = 0;
+    this.#position = 0;
+    this.#eventId = null;
+    this.#latestOccurredAt = "";
+  }
+
+  /** Closes the database (unflushed events are dropped: the next open resumes from the stored position). */
+  close(): void {
+    this.#reader.closeSync();
+    this.#writer.closeSync();
+    this.#instance.closeSync();
+  }
+
+  async #append(table: string, columns: readonly Column[], rows: Iterable<Row>): Promise<void> {
+    const appender = await this.#writer.createAppender(table);
+    try {
+      appendRows(appender, columns, rows);
+      appender.flushSync();
+    } finally {
+      appender.closeSync();
+    }
+  }
+
+  async #createTables(): Promise<void> {
+    await this.#writer.run(createTableSql("read_model_position", positionColumns));
+    const stored = (await this.#writer.runAndReadAll("SELECT format FROM read_model_position")).getRowObjectsJS();
+    if (stored.length > 0 && stored[0]?.format !== FORMAT) {
+      for (const table of ["deal_versions", "record_log", "ended_rows", ...eventFactTables.map((t) => t.table)])
+        await this.#writer.run(`DROP TABLE IF EXISTS ${table}`);
+      await this.#writer.run("DELETE FROM read_model_position");
+    }
+    await this.#writer.run(createTableSql("deal_versions", dealVersionColumns));
+    await this.#writer.run(createTableSql("record_log", recordLogColumns));
+    await this.#writer.run(createTableSql("ended_rows", endedColumns));
+    for (const table of eventFactTables) await this.#writer.run(createTableSql(table.table, tableColumns(table)));
+  }
+
+  async #restore(): Promise<void> {
+    const [stored] = (
+      await this.#writer.runAndReadAll("SELECT position, event_id, latest_occurred_at FROM read_model_position")
+    ).getRowObjectsJS();
+    if (!stored) return;
+    this.#position = Number(stored.position);
+    this.#eventId = (stored.event_id as string | null) ?? null;
+    this.#latestOccurredAt = (stored.latest_occurred_at as string | null) ?? "";
+    const open = await this.#writer.runAndReadAll(
+      "SELECT row_id, deal_id, valid_from, valid_to FROM deal_versions WHERE known_to IS NULL",
+    );
+    const [max] = (
+      await this.#writer.runAndReadAll("SELECT coalesce(max(row_id), 0) AS top FROM deal_versions")
+    ).getRowObjectsJS();
+    this.#versions.restore(
+      open.getRowObjectsJS().map((row) => ({
+        rowId: Number(row.row_id),
+        dealId: row.deal_id as string,
+        validFrom: row.valid_from as string,
+        validTo: (row.valid_to as string | null) ?? null,
+      })),
+      Number(max?.top ?? 0),
+    );
+  }
+}

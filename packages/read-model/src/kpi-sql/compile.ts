@@ -1,0 +1,133 @@
+import type { DuckDBConnection } from "@duckdb/node-api";
+import { END_OF_TIME, type RevenueConfig } from "@revgraph/domain";
+import {
+  bandOf,
+  derivedSlices,
+  evaluateDefinition,
+  expressionInputs,
+  type KpiDefinition,
+  type KpiQuery,
+  KpiQueryError,
+  type KpiResult,
+  type MeasureResult,
+  parseKpiQuery,
+} from "@revgraph/kpis";
+import { type MeasureSource, measureSourcesSql, sqlMeasures } from "./measures.ts";
+import { type SqlScope, scopeCtes, sqlString } from "./predicates.ts";
+
+/** The measures a definition reads: its formula's and its context's. */
+function measuresOf(definition: KpiDefinition): string[] | null {
+  const formula = definition.formula;
+  const names =
+    formula.kind === "simple"
+      ? [formula.measure]
+      : formula.kind === "ratio"
+        ? [formula.numerator, formula.denominator]
+        : formula.kind === "derived"
+          ? expressionInputs(formula.expression)
+          : null;
+  return names && [...names, ...(definition.context ?? [])];
+}
+
+/** True when every measure of the definition is compiled to SQL (conversion formulas are not yet). */
+export function isCompiled(definition: KpiDefinition): boolean {
+  const names = measuresOf(definition);
+  return names?.every((name) => sqlMeasures[name] !== undefined) ?? false;
+}
+
+/** Where the facts stand: the log position they cover and the latest business time in it. */
+export interface FactsPosition {
+  readonly position: number;
+  readonly latestOccurredAt: string;
+}
+
+/**
+ * Computes KPIs from the fact tables with one SQL query: the same answers as the in-memory engine (held to it by a
+ * differential property test) for definitions whose measures are all compiled ({@link isCompiled}). Throws a
+ * {@link KpiQueryError} for bad arguments, like the engine, and for a definition that is not compiled.
+ */
+export async function computeKpisSql(
+  connection: DuckDBConnection,
+  facts: FactsPosition,
+  config: RevenueConfig,
+  rawQuery: KpiQuery,
+  now: Date,
+): Promise<KpiResult[]> {
+  const { query, period, definitions, asOf, knownAt } = parseKpiQuery(rawQuery, now);
+  for (const definition of definitions)
+    if (!isCompiled(definition))
+      throw new KpiQueryError("kpis", `${definition.id} v${definition.version} is not compiled to SQL`);
+  const maxPosition = knownAt === undefined ? facts.position : await positionKnownAt(connection, knownAt);
+  const slice = { asOf: asOf ?? END_OF_TIME, maxPosition };
+  const { current, atPeriodEnd } = derivedSlices(slice, period, now, facts.latestOccurredAt);
+  const groupBy = query.groupBy;
+  const scope: SqlScope = { config, period, current, atPeriodEnd, filter: query.filter ?? {}, groupBy };
+
+  const names = [...new Set(definitions.flatMap((definition) => measuresOf(definition) ?? []))];
+  const columns = new Map<string, string>();
+  const bySource = new Map<MeasureSource, string[]>();
+  names.forEach((name, index) => {
+    const measure = sqlMeasures[name];
+    if (!measure) return;
+    for (const [part, sql] of Object.entries(measure.aggregates(scope))) {
+      const alias = `m${index}_${part}`;
+      columns.set(`${name}/${part}`, alias);
+      const list = bySource.get(measure.source) ?? [];
+      list.push(`${sql} AS ${alias}`);
+      bySource.set(measure.source, list);
+    }
+  });
+  const aggregates = [...bySource].map(
+    ([source, selects]) => `agg_${source} AS (SELECT group_key, ${selects.join(", ")} FROM ${source} GROUP BY group_key)`,
+  );
+  const keys = groupBy ? "SELECT group_key FROM group_keys" : "SELECT '' AS group_key";
+  const sql = `WITH ${scopeCtes(scope)},${measureSourcesSql(scope)}${aggregates.map((cte) => `,\n${cte}`).join("")}
+SELECT k.group_key, ${[...columns.values()].join(", ") || "NULL AS nothing"}
+FROM (${keys}) k ${[...bySource.keys()].map((source) => `LEFT JOIN agg_${source} USING (group_key)`).join(" ")}`;
+  const rows = (await connection.runAndReadAll(sql)).getRowObjectsJS();
+  const groups = rows
+    .map((row) => ({ key: String(row.group_key), row }))
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+
+  const results: KpiResult[] = [];
+  for (const { key, row } of groups) {
+    const measured = new Map<string, MeasureResult>();
+    const measureOf = (name: string): MeasureResult => {
+      let result = measured.get(name);
+      if (!result) {
+        const measure = sqlMeasures[name];
+        if (!measure) throw new Error(`KPI formula names measure ${name}, which is not compiled to SQL`);
+        result = measure.result((part) => row[columns.get(`${name}/${part}`) ?? ""], scope);
+        measured.set(name, result);
+      }
+      return result;
+    };
+    for (const definition of definitions) {
+      const { value, nullReason, derivation } = evaluateDefinition(definition, measureOf, () => {
+        throw new Error(`${definition.id}: conversion formulas are not compiled to SQL`);
+      });
+      results.push({
+        definition,
+        group: groupBy ? { dimension: groupBy, key } : null,
+        value,
+        nullReason,
+        band: bandOf(definition, value),
+        period,
+        asOf: asOf ?? null,
+        knownAt: knownAt ?? null,
+        derivation,
+      });
+    }
+  }
+  return results;
+}
+
+/** The last log position recorded at or before `knownAt` (0 when nothing was). */
+async function positionKnownAt(connection: DuckDBConnection, knownAt: string): Promise<number> {
+  const [row] = (
+    await connection.runAndReadAll(
+      `SELECT coalesce(max(position), 0) AS position FROM record_log WHERE recorded_at <= ${sqlString(knownAt)}`,
+    )
+  ).getRowObjectsJS();
+  return Number(row?.position ?? 0);
+}

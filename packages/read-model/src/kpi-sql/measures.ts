@@ -1,0 +1,251 @@
+import type { MeasureResult } from "@revgraph/kpis";
+import { type SqlScope, sqlString } from "./predicates.ts";
+
+/** The per-deal relations a measure aggregates over, each with `group_key` (see {@link measureSourcesSql}). */
+export type MeasureSource = "scoped" | "closed_deals" | "open_at_end";
+
+/** A query row: the aggregates of every measure for one group. */
+export type AggregateRow = Readonly<Record<string, unknown>>;
+
+/**
+ * One measure as SQL: aggregate expressions over its source (named, so several measures share one grouped scan), and
+ * how the group's aggregates make the measure's result — the same value, event ids, detail and warnings as the
+ * engine's measure of that name.
+ */
+export interface SqlMeasure {
+  readonly source: MeasureSource;
+  readonly aggregates: (scope: SqlScope) => Readonly<Record<string, string>>;
+  readonly result: (row: (name: string) => unknown, scope: SqlScope) => MeasureResult;
+}
+
+/**
+ * The relations measures read, after the scope's CTEs: deals closed in the period (with amounts in the base
+ * currency at the close date, when a rate is known) and deals open at the end of the period (amounts at that date).
+ */
+export function measureSourcesSql(scope: SqlScope): string {
+  const base = sqlString(scope.config.baseCurrency);
+  const converted = (alias: string) =>
+    `CASE WHEN ${alias}.currency = ${base} THEN ${alias}.amount ELSE ${alias}.amount * fx.rate END AS amount_base,
+     CASE WHEN ${alias}.currency = ${base} THEN NULL ELSE fx.event_id END AS rate_event_id`;
+  return `
+closed_deals AS (
+  SELECT c.*, ${converted("c")}
+  FROM (SELECT *, left(closed_at, 10) AS rate_date FROM scoped
+        WHERE status IN ('won', 'lost') AND closed_at >= ${sqlString(scope.period.fromInstant)} AND closed_at < ${sqlString(scope.period.toInstant)}) c
+  ASOF LEFT JOIN fx ON c.currency = fx.currency AND c.rate_date >= fx.effective_date),
+open_at_end AS (
+  SELECT e.*, ${converted("e")}
+  FROM (SELECT *, ${sqlString(scope.atPeriodEnd.asOf.slice(0, 10))} AS rate_date FROM at_end WHERE status = 'open') e
+  ASOF LEFT JOIN fx ON e.currency = fx.currency AND e.rate_date >= fx.effective_date)`;
+}
+
+const ids = (value: unknown): string[] => (Array.isArray(value) ? (value as string[]) : []);
+const numberOr = (value: unknown, fallback: number | null): number | null =>
+  value === null || value === undefined ? fallback : Number(value);
+
+/**
+ * An aggregate fed in deal-id order: floating-point sums then add up exactly as the engine's loops do (an unordered
+ * sum can differ in the last bits).
+ */
+const inOrder = (aggregate: string, x: string) => `${aggregate}(${x} ORDER BY deal_id)`;
+
+/** The mean as the engine takes it: the in-order sum over the count. */
+const mean = (x: string, where: string) => `${inOrder("sum", x)} ${where} / count(${x}) ${where}`;
+
+type Kind = "won" | "lost";
+const isKind = (kind: Kind) => `status = '${kind}'`;
+
+/** Closed deals of a kind whose amount converts to the base currency. */
+const withAmount = (kind: Kind) => `${isKind(kind)} AND amount_base IS NOT NULL`;
+
+/** The ids behind a closed deal's amount: the close, the amount when another event set it, the rate used. */
+const amountIds = `list_filter([closed_event_id, CASE WHEN amount_event_id <> closed_event_id THEN amount_event_id END, rate_event_id], x -> x IS NOT NULL)`;
+
+function countOf(kind: Kind): SqlMeasure {
+  return {
+    source: "closed_deals",
+    aggregates: () => ({
+      n: `count(*) FILTER (WHERE ${isKind(kind)})`,
+      ids: `list(closed_event_id ORDER BY deal_id) FILTER (WHERE ${isKind(kind)})`,
+    }),
+    result: (row) => ({ value: numberOr(row("n"), 0), eventIds: ids(row("ids")) }),
+  };
+}
+
+function amountOf(kind: Kind): SqlMeasure {
+  return {
+    source: "closed_deals",
+    aggregates: () => ({
+      total: `${inOrder("sum", "amount_base")} FILTER (WHERE ${withAmount(kind)})`,
+      ids: `flatten(list(${amountIds} ORDER BY deal_id) FILTER (WHERE ${withAmount(kind)}))`,
+      missing: `count(*) FILTER (WHERE ${isKind(kind)} AND amount_base IS NULL)`,
+      first_missing: `min(deal_id) FILTER (WHERE ${isKind(kind)} AND amount_base IS NULL)`,
+    }),
+    result: (row, scope) => ({
+      value: numberOr(row("total"), 0),
+      eventIds: ids(row("ids")),
+      warnings: missingRateWarnings(kind, row, scope),
+    }),
+  };
+}
+
+function missingRateWarnings(kind: Kind, row: (name: string) => unknown, scope: SqlScope): string[] {
+  const missing = Number(row("missing") ?? 0);
+  return missing
+    ? [
+        `${missing} ${kind} deal(s) left out of amounts: no exchange rate to ${scope.config.baseCurrency} (first: ${row("first_missing")})`,
+      ]
+    : [];
+}
+
+/** Days from creation to close of the deals closed with `kind`, as `statistic` (SQL of a value and a filter). */
+function cycleDays(kind: Kind, statistic: (x: string, where: string) => string): SqlMeasure {
+  return {
+    source: "closed_deals",
+    aggregates: () => ({
+      value: statistic("(closed_ms - created_ms) / 86400000.0", `FILTER (WHERE ${isKind(kind)})`),
+      n: `count(*) FILTER (WHERE ${isKind(kind)})`,
+      ids: `flatten(list([created_event_id, closed_event_id] ORDER BY deal_id) FILTER (WHERE ${isKind(kind)}))`,
+    }),
+    result: (row) => {
+      const deals = Number(row("n") ?? 0);
+      return {
+        value: numberOr(row("value"), null),
+        ...(deals ? {} : { nullReason: `no deals ${kind} in period` }),
+        eventIds: ids(row("ids")),
+        detail: { deals },
+      };
+    },
+  };
+}
+
+/** Open deals at the end of the period (optionally only those expected to close in it), amounts optionally weighted. */
+function pipelineAmount(closingInPeriodOnly: boolean, weighted: boolean): SqlMeasure {
+  const inScope = (scope: SqlScope) =>
+    closingInPeriodOnly
+      ? `expected_close_date >= ${sqlString(scope.period.from)} AND expected_close_date < ${sqlString(scope.period.to)}`
+      : "TRUE";
+  const dealIds = [
+    "created_event_id",
+    "CASE WHEN amount_event_id <> created_event_id THEN amount_event_id END",
+    ...(closingInPeriodOnly ? ["close_date_event_id"] : []),
+    ...(weighted ? ["coalesce(probability_event_id, stage_entered_event_id)"] : []),
+  ];
+  return {
+    source: "open_at_end",
+    aggregates: (scope) => ({
+      total: `${inOrder("sum", `amount_base * ${weighted ? "probability" : "1"}`)} FILTER (WHERE ${inScope(scope)} AND amount_base IS NOT NULL)`,
+      n: `count(*) FILTER (WHERE ${inScope(scope)} AND amount_base IS NOT NULL)`,
+      excluded: `count(*) FILTER (WHERE ${inScope(scope)} AND amount_base IS NULL)`,
+      ids: `flatten(list(list_filter([${dealIds.join(", ")}], x -> x IS NOT NULL) ORDER BY deal_id) FILTER (WHERE ${inScope(scope)} AND amount_base IS NOT NULL))`,
+    }),
+    result: (row, scope) => {
+      const excluded = Number(row("excluded") ?? 0);
+      return {
+        value: numberOr(row("total"), 0),
+        // Deals share events (a probability set on several); each counts once, in deal order as the engine keeps them.
+        eventIds: [...new Set(ids(row("ids")))],
+        detail: { deals: Number(row("n") ?? 0) },
+        ...(excluded
+          ? { warnings: [`${excluded} open deal(s) excluded: no exchange rate to ${scope.config.baseCurrency}`] }
+          : {}),
+      };
+    },
+  };
+}
+
+/** Adds two measures' values and event ids (closed = won + lost). */
+function both(first: SqlMeasure, second: SqlMeasure, prefixes: [string, string]): SqlMeasure {
+  return {
+    source: first.source,
+    aggregates: (scope) => ({
+      ...Object.fromEntries(Object.entries(first.aggregates(scope)).map(([name, sql]) => [`${prefixes[0]}${name}`, sql])),
+      ...Object.fromEntries(Object.entries(second.aggregates(scope)).map(([name, sql]) => [`${prefixes[1]}${name}`, sql])),
+    }),
+    result: (row, scope) => {
+      const a = first.result((name) => row(`${prefixes[0]}${name}`), scope);
+      const b = second.result((name) => row(`${prefixes[1]}${name}`), scope);
+      return { value: (a.value ?? 0) + (b.value ?? 0), eventIds: [...a.eventIds, ...b.eventIds] };
+    },
+  };
+}
+
+/** Every measure compiled to SQL so far; the others are computed by the in-memory engine. */
+export const sqlMeasures: Readonly<Record<string, SqlMeasure>> = {
+  won_count: countOf("won"),
+  lost_count: countOf("lost"),
+  closed_count: both(countOf("won"), countOf("lost"), ["won_", "lost_"]),
+  won_amount: amountOf("won"),
+  lost_amount: amountOf("lost"),
+  closed_amount: both(amountOf("won"), amountOf("lost"), ["won_", "lost_"]),
+  won_amount_mean: {
+    source: "closed_deals",
+    aggregates: (scope) => ({
+      ...amountOf("won").aggregates(scope),
+      mean: mean("amount_base", `FILTER (WHERE ${withAmount("won")})`),
+      median: `quantile_cont(amount_base, 0.5) FILTER (WHERE ${withAmount("won")})`,
+      n: `count(*) FILTER (WHERE ${withAmount("won")})`,
+    }),
+    result: (row, scope) => {
+      const deals = Number(row("n") ?? 0);
+      return {
+        value: numberOr(row("mean"), null),
+        ...(deals ? {} : { nullReason: "no deals won in period" }),
+        eventIds: ids(row("ids")),
+        warnings: missingRateWarnings("won", row, scope),
+        detail: { median: numberOr(row("median"), null), deals },
+      };
+    },
+  },
+  won_amount_median: {
+    source: "closed_deals",
+    aggregates: () => ({
+      median: `quantile_cont(amount_base, 0.5) FILTER (WHERE ${withAmount("won")})`,
+      ids: `flatten(list(${amountIds} ORDER BY deal_id) FILTER (WHERE ${withAmount("won")}))`,
+    }),
+    result: (row) => ({ value: numberOr(row("median"), null), eventIds: ids(row("ids")) }),
+  },
+  cycle_days_won_mean: cycleDays("won", mean),
+  cycle_days_won_median: cycleDays("won", (x, where) => `quantile_cont(${x}, 0.5) ${where}`),
+  cycle_days_lost_mean: cycleDays("lost", mean),
+  open_deal_count: {
+    source: "open_at_end",
+    aggregates: () => ({ n: "count(*)", ids: "list(created_event_id ORDER BY deal_id)" }),
+    result: (row) => ({ value: numberOr(row("n"), 0), eventIds: ids(row("ids")) }),
+  },
+  open_pipeline: pipelineAmount(false, false),
+  open_pipeline_in_period: pipelineAmount(true, false),
+  weighted_pipeline: pipelineAmount(false, true),
+  new_deal_count: {
+    source: "scoped",
+    aggregates: (scope) => {
+      const created = `created_at >= ${sqlString(scope.period.fromInstant)} AND created_at < ${sqlString(scope.period.toInstant)}`;
+      return {
+        n: `count(*) FILTER (WHERE ${created})`,
+        ids: `list(created_event_id ORDER BY deal_id) FILTER (WHERE ${created})`,
+      };
+    },
+    result: (row) => ({ value: numberOr(row("n"), 0), eventIds: ids(row("ids")) }),
+  },
+  loss_reason_breakdown: {
+    source: "closed_deals",
+    aggregates: () => ({
+      n: `count(*) FILTER (WHERE ${isKind("lost")})`,
+      ids: `list(closed_event_id ORDER BY deal_id) FILTER (WHERE ${isKind("lost")})`,
+      reasons: `list(coalesce(closed_reason, 'other') ORDER BY deal_id) FILTER (WHERE ${isKind("lost")})`,
+      competitors: `list(closed_competitor ORDER BY deal_id) FILTER (WHERE ${isKind("lost")} AND closed_competitor IS NOT NULL)`,
+    }),
+    result: (row) => {
+      const tally = (values: string[]) => {
+        const counts: Record<string, number> = {};
+        for (const value of values) counts[value] = (counts[value] ?? 0) + 1;
+        return counts;
+      };
+      return {
+        value: numberOr(row("n"), 0),
+        eventIds: ids(row("ids")),
+        detail: { reasons: tally(ids(row("reasons"))), competitors: tally(ids(row("competitors"))) },
+      };
+    },
+  },
+};

@@ -1,0 +1,117 @@
+import type { Period, RevenueConfig, TimeSlice } from "@revgraph/domain";
+import type { Dimension, DimensionFilter } from "@revgraph/kpis";
+
+/** A SQL string literal (quotes doubled). */
+export function sqlString(value: string): string {
+  return `'${value.replaceAll("'", "''")}'`;
+}
+
+/** What a query sees: the slices (as the engine derives them), the period and the filters. */
+export interface SqlScope {
+  readonly config: RevenueConfig;
+  readonly period: Period;
+  /** "As things stand": the asked slice capped at now. Deals, dimensions and rates are read here. */
+  readonly current: TimeSlice;
+  /** The same deals at the end of the period (open pipeline). */
+  readonly atPeriodEnd: TimeSlice;
+  readonly filter: DimensionFilter;
+  readonly groupBy: Dimension | undefined;
+}
+
+/** The latest of a key's facts by (business time, log position): the order the graph keeps its histories in. */
+const latestFirst = "valid_from || lpad(CAST(known_from AS VARCHAR), 14, '0')";
+
+/** A bitemporal deal-version row (of table alias `v`) visible in a slice: valid at its business time, known at its position. */
+function versionAt(slice: TimeSlice): string {
+  const asOf = sqlString(slice.asOf);
+  const known = slice.maxPosition;
+  return `v.valid_from <= ${asOf} AND (v.valid_to IS NULL OR v.valid_to > ${asOf}) AND v.known_from <= ${known} AND (v.known_to IS NULL OR v.known_to > ${known})`;
+}
+
+/** An event fact visible in a slice. */
+function factIn(slice: TimeSlice): string {
+  return `valid_from <= ${sqlString(slice.asOf)} AND known_from <= ${slice.maxPosition}`;
+}
+
+/** A deal's value for each dimension, over `deal_dims` (the current version joined with its rep, team and account). */
+const dealDimension: Record<Dimension, string> = {
+  rep: "owner_rep_id",
+  team: "coalesce(team_id, 'unassigned')",
+  manager: "coalesce(manager_rep_id, 'unassigned')",
+  region: "coalesce(account_region, 'unknown')",
+  segment: "coalesce(account_segment, segment)",
+  product: "coalesce(product, 'unknown')",
+  leadSource: "coalesce(lead_source, 'unknown')",
+  competitor: "coalesce(closed_competitor, 'none')",
+  dealSizeBand: "segment",
+  account: "account_id",
+};
+
+/** A rep's value for the dimensions that apply to reps (the others put every rep in every group). */
+const repDimension: Partial<Record<Dimension, string>> = {
+  rep: "rep_id",
+  team: "coalesce(team_id, 'unassigned')",
+  manager: "coalesce(manager_rep_id, 'unassigned')",
+  region: "coalesce(region, 'unknown')",
+};
+
+/** `expression IN (values)`; FALSE for no values (nothing is accepted). */
+function inList(expression: string, values: readonly string[]): string {
+  return values.length === 0 ? "FALSE" : `${expression} IN (${values.map(sqlString).join(", ")})`;
+}
+
+function filterPredicate(filter: DimensionFilter, expressions: Partial<Record<Dimension, string>>): string {
+  const terms = (Object.entries(filter) as [Dimension, readonly string[]][])
+    .filter(([dimension]) => expressions[dimension] !== undefined)
+    .map(([dimension, accepted]) => inList(expressions[dimension] as string, accepted));
+  return terms.length ? terms.join(" AND ") : "TRUE";
+}
+
+/**
+ * The common table expressions every compiled KPI query starts with — the one place where period, slices, filters
+ * and grouping become predicates:
+ * - `scoped`: the deals in scope as things stand (current version), with `group_key`;
+ * - `at_end`: the versions of those deals at the end of the period;
+ * - `fx`: the exchange rates visible now, one per (currency, effective date);
+ * - `group_keys`: the groups, as the engine makes them (deal and rep keys; filtered by the grouped dimension).
+ */
+export function scopeCtes(scope: SqlScope): string {
+  const { current, atPeriodEnd, filter, groupBy, config } = scope;
+  const teamOf = `SELECT rep_id, arg_max_null(team_id, ${latestFirst}) AS team_id FROM rep_teams WHERE ${factIn(current)} GROUP BY rep_id`;
+  const managerOf = `SELECT team_id, arg_max_null(manager_rep_id, ${latestFirst}) AS manager_rep_id FROM team_managers WHERE ${factIn(current)} GROUP BY team_id`;
+  const groupKey = groupBy ? dealDimension[groupBy] : "''";
+  const repKey = groupBy ? repDimension[groupBy] : undefined;
+  const groupFilter = groupBy && filter[groupBy] ? `WHERE ${inList("group_key", filter[groupBy] ?? [])}` : "";
+  const repKeys = repKey
+    ? `UNION SELECT ${repKey} AS group_key FROM rep_dims WHERE ${filterPredicate(filter, repDimension)}`
+    : "";
+  return `
+team_of AS (${teamOf}),
+manager_of AS (${managerOf}),
+account_now AS (
+  SELECT account_id, arg_max_null(region, known_from) AS account_region, arg_max_null(segment, known_from) AS account_segment
+  FROM accounts GROUP BY account_id),
+deal_dims AS (
+  SELECT v.*, t.team_id, m.manager_rep_id, a.account_region, a.account_segment
+  FROM deal_versions v
+  LEFT JOIN team_of t ON t.rep_id = v.owner_rep_id
+  LEFT JOIN manager_of m ON m.team_id = coalesce(t.team_id, 'unassigned')
+  LEFT JOIN account_now a ON a.account_id = v.account_id
+  WHERE ${versionAt(current)}),
+scoped AS MATERIALIZED (SELECT *, ${groupKey} AS group_key FROM deal_dims WHERE ${filterPredicate(filter, dealDimension)}),
+at_end AS MATERIALIZED (
+  SELECT s.group_key, v.* FROM scoped s JOIN deal_versions v ON v.deal_id = s.deal_id AND ${versionAt(atPeriodEnd)}),
+rep_latest AS (
+  SELECT rep_id, arg_max_null(region, known_from) AS region, arg_max(valid_from, known_from) AS hired_at, max(known_from) AS hired_position
+  FROM reps GROUP BY rep_id),
+rep_dims AS (
+  SELECT r.rep_id, r.region, t.team_id, m.manager_rep_id FROM rep_latest r
+  LEFT JOIN team_of t ON t.rep_id = r.rep_id
+  LEFT JOIN manager_of m ON m.team_id = coalesce(t.team_id, 'unassigned')
+  WHERE r.hired_position <= ${current.maxPosition} AND r.hired_at <= ${sqlString(current.asOf)}),
+fx AS (
+  SELECT currency, effective_date, arg_max(rate, ${latestFirst}) AS rate, arg_max(event_id, ${latestFirst}) AS event_id
+  FROM exchange_rates WHERE base_currency = ${sqlString(config.baseCurrency)} AND ${factIn(current)}
+  GROUP BY currency, effective_date),
+group_keys AS (SELECT DISTINCT group_key FROM (SELECT group_key FROM scoped ${repKeys}) ${groupFilter})`;
+}

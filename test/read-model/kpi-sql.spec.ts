@@ -1,0 +1,245 @@
+import { defaultConfig, eventLog, type GraphState, projectGraph } from "@revgraph/domain";
+import type { EventType, RecordedEvent } from "@revgraph/events";
+import { generateHistory } from "@revgraph/generator";
+import { computeKpis, dimensions, type KpiQuery, type KpiResult, kpiDefinitions } from "@revgraph/kpis";
+import { computeKpisSql, FactStore, isCompiled } from "@revgraph/read-model";
+import fc from "fast-check";
+import { afterAll, describe, expect, it } from "vitest";
+
+const now = new Date("2026-11-15T00:00:00Z");
+const DAY = 86_400_000;
+
+/** Every definition the SQL path compiles, active or candidate. */
+const compiled = kpiDefinitions.filter(isCompiled);
+
+/** Extra events on top of a generated history: regressions, back-dated pushes, unconvertible currencies, transfers. */
+type Extra =
+  | { kind: "regress"; deal: number; stage: string; daysBack: number }
+  | { kind: "push"; deal: number; date: string; daysBack: number }
+  | { kind: "amount"; deal: number; amount: number; currency: string; daysBack: number }
+  | { kind: "owner"; deal: number; rep: number; daysBack: number }
+  | { kind: "transfer"; rep: number; team: number; daysBack: number }
+  | { kind: "reopen"; deal: number; daysBack: number };
+
+const extra: fc.Arbitrary<Extra> = fc.oneof(
+  fc.record({
+    kind: fc.constant("regress" as const),
+    deal: fc.nat(40),
+    stage: fc.constantFrom(...defaultConfig.stages.map((stage) => stage.id)),
+    daysBack: fc.integer({ min: 0, max: 400 }),
+  }),
+  fc.record({
+    kind: fc.constant("push" as const),
+    deal: fc.nat(40),
+    date: fc.constantFrom("2026-03-31", "2026-06-30", "2026-09-30", "2026-12-31", "2027-02-15"),
+    daysBack: fc.integer({ min: 0, max: 400 }),
+  }),
+  fc.record({
+    kind: fc.constant("amount" as const),
+    deal: fc.nat(40),
+    amount: fc.integer({ min: 1, max: 900_000 }),
+    currency: fc.constantFrom("USD", "EUR", "JPY"),
+    daysBack: fc.integer({ min: 0, max: 400 }),
+  }),
+  fc.record({
+    kind: fc.constant("owner" as const),
+    deal: fc.nat(40),
+    rep: fc.nat(12),
+    daysBack: fc.integer({ min: 0, max: 400 }),
+  }),
+  fc.record({
+    kind: fc.constant("transfer" as const),
+    rep: fc.nat(12),
+    team: fc.nat(3),
+    daysBack: fc.integer({ min: 0, max: 400 }),
+  }),
+  fc.record({ kind: fc.constant("reopen" as const), deal: fc.nat(40), daysBack: fc.integer({ min: 0, max: 200 }) }),
+);
+
+interface Planned {
+  readonly streamId: string;
+  readonly type: EventType;
+  readonly data: Record<string, unknown>;
+  readonly occurredAt: string;
+  /** When the event is recorded: its business time plus a lag (late entries), or a batch of back-dated corrections. */
+  readonly recordedMs: number;
+}
+
+/** A generated history plus extras, each event recorded some time after it occurred, in record-time order. */
+function history(seed: number, deals: number, lags: number[], extras: Extra[]): RecordedEvent[] {
+  const planned: Planned[] = [];
+  let index = 0;
+  const dealIds: string[] = [];
+  const repIds = new Set<string>();
+  for (const batch of generateHistory({ deals, seed, now, historyDays: 420 })) {
+    for (const event of batch.events) {
+      const data = event.data as Record<string, unknown>;
+      if (event.type === "DealCreated") dealIds.push(data.dealId as string);
+      if (event.type === "RepHired") repIds.add(data.repId as string);
+      const occurredAt = new Date(event.occurredAt ?? now).toISOString();
+      const lag = (lags[index++ % Math.max(lags.length, 1)] ?? 0) * DAY;
+      planned.push({
+        streamId: batch.streamId,
+        type: event.type as EventType,
+        data,
+        occurredAt,
+        recordedMs: Date.parse(occurredAt) + lag,
+      });
+    }
+  }
+  const reps = [...repIds].sort();
+  const correctionsAt = now.getTime() - 20 * DAY;
+  for (const change of extras) {
+    const at = new Date(correctionsAt - change.daysBack * DAY).toISOString();
+    const dealId = dealIds[("deal" in change ? change.deal : 0) % Math.max(dealIds.length, 1)];
+    if (!dealId) continue;
+    const deal = { streamId: `deal-${dealId}`, occurredAt: at, recordedMs: correctionsAt + planned.length };
+    if (change.kind === "regress")
+      planned.push({ ...deal, type: "DealStageChanged", data: { dealId, from: "negotiation", to: change.stage } });
+    if (change.kind === "push")
+      planned.push({ ...deal, type: "DealCloseDateChanged", data: { dealId, expectedCloseDate: change.date } });
+    if (change.kind === "amount")
+      planned.push({ ...deal, type: "DealAmountChanged", data: { dealId, amount: change.amount, currency: change.currency } });
+    if (change.kind === "owner" && reps.length)
+      planned.push({ ...deal, type: "DealOwnerChanged", data: { dealId, ownerRepId: reps[change.rep % reps.length] } });
+    if (change.kind === "reopen") planned.push({ ...deal, type: "DealReopened", data: { dealId, stage: "business_case" } });
+    if (change.kind === "transfer" && reps.length) {
+      const repId = reps[change.rep % reps.length] as string;
+      planned.push({
+        streamId: `rep-${repId}`,
+        type: "RepTransferred",
+        data: { repId, teamId: `team-${change.team + 1}` },
+        occurredAt: at,
+        recordedMs: correctionsAt + planned.length,
+      });
+    }
+  }
+  planned.sort((a, b) => a.recordedMs - b.recordedMs);
+  const log = eventLog("2020-01-01T00:00:00.000Z");
+  for (const event of planned) {
+    log.recordAt(new Date(Math.min(event.recordedMs, now.getTime())).toISOString());
+    log.add(event.streamId, event.type, event.data, event.occurredAt);
+  }
+  return log.events;
+}
+
+const query: fc.Arbitrary<Omit<KpiQuery, "kpis">> = fc.record(
+  {
+    period: fc.constantFrom("2026-Q1", "2026-Q2", "2026-Q3", "2026-Q4", "2025-Q4", "2026-H1", "2026-08", "trailing-90d", "2026"),
+    timeZone: fc.constantFrom("UTC", "America/New_York", "Asia/Tokyo", "Europe/Berlin"),
+    groupBy: fc.constantFrom(...dimensions),
+    filter: fc.dictionary(
+      fc.constantFrom(...dimensions),
+      fc.array(
+        fc.constantFrom("team-1", "team-2", "rep-1", "rep-3", "NA", "EMEA", "SMB", "Mid-Market", "Core", "unknown", "none"),
+        {
+          maxLength: 3,
+        },
+      ),
+      { maxKeys: 2 },
+    ),
+    asOf: fc.constantFrom("2026-03-01", "2026-06-30T12:00:00Z", "2026-10-01", "2027-01-01"),
+    knownAt: fc.constantFrom("2026-02-01", "2026-07-15T08:00:00Z", "2026-10-20", "2026-11-01"),
+  },
+  { requiredKeys: ["period", "timeZone"] },
+);
+
+const close = (a: number | null | undefined, b: number | null | undefined) =>
+  a === b || (typeof a === "number" && typeof b === "number" && Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a), Math.abs(b)));
+
+/** Numbers compared with a relative tolerance (sums run in another order in SQL), everything else exactly. */
+function same(a: unknown, b: unknown): boolean {
+  if (typeof a === "number" || typeof b === "number") return close(a as number, b as number);
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((item, at) => same(item, b[at]));
+  if (a && b && typeof a === "object" && typeof b === "object") {
+    const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+    return [...keys].every((key) => same((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key]));
+  }
+  return a === b;
+}
+
+/** A result as compared: value, reason, band, inputs, warnings, and the set of contributing events. */
+function comparable(result: KpiResult) {
+  return {
+    kpi: `${result.definition.id}@${result.definition.version}`,
+    group: result.group,
+    value: result.value,
+    nullReason: result.nullReason,
+    band: result.band?.id ?? null,
+    inputs: result.derivation.inputs,
+    warnings: result.derivation.warnings,
+    eventIds: [...result.derivation.eventIds].sort(),
+  };
+}
+
+/** One in-memory database for every generated history, emptied before each. */
+let shared: FactStore | undefined;
+
+/** The fact tables of a log: most of it in one transaction (catch-up), its last events one by one (live). */
+async function projectFacts(events: readonly RecordedEvent[], state: GraphState): Promise<FactStore> {
+  shared ??= await FactStore.open({ path: ":memory:", config: defaultConfig, threads: 1 });
+  const facts = shared;
+  await facts.reset();
+  const live = projectGraph([]);
+  const catchUp = events.length - 12;
+  for (const [index, event] of events.entries()) {
+    projectGraph([event], live);
+    facts.apply(live, event);
+    if (index >= catchUp) await facts.flush();
+  }
+  await facts.flush();
+  expect(facts.position).toBe(state.position);
+  return facts;
+}
+
+describe("KPIs compiled to SQL over the DuckDB fact tables", () => {
+  afterAll(() => shared?.close());
+
+  it("compiles at least win rate, deal size, cycle, pipeline, velocity and loss reasons", () => {
+    expect(compiled.map((definition) => definition.id)).toEqual(
+      expect.arrayContaining([
+        "win_rate",
+        "average_deal_size",
+        "sales_cycle_length",
+        "pipeline",
+        "weighted_pipeline",
+        "pipeline_velocity",
+        "loss_reasons",
+      ]),
+    );
+  });
+
+  it("equal the in-memory engine (the oracle) over generated histories, for any group, filter, period, asOf and knownAt", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 10_000 }),
+        fc.integer({ min: 4, max: 14 }),
+        fc.array(fc.integer({ min: 0, max: 90 }), { minLength: 1, maxLength: 20 }),
+        fc.array(extra, { maxLength: 12 }),
+        query,
+        async (seed, deals, lags, extras, asked) => {
+          const events = history(seed, deals, lags, extras);
+          const state = projectGraph(events);
+          const kpiQuery: KpiQuery = {
+            ...asked,
+            kpis: compiled.map((definition) => definition.id),
+            versions: { win_rate: 2 },
+          };
+          const facts = await projectFacts(events, state);
+          for (const each of [kpiQuery, { ...kpiQuery, versions: {} }]) {
+            const expected = computeKpis(state, defaultConfig, each, now).map(comparable);
+            const actual = (await computeKpisSql(facts.reader, facts, defaultConfig, each, now)).map(comparable);
+            expect(actual.map((result) => [result.kpi, result.group])).toEqual(
+              expected.map((result) => [result.kpi, result.group]),
+            );
+            actual.forEach((result, index) => {
+              const oracle = expected[index];
+              if (!same(result, oracle)) expect(result).toEqual(oracle);
+            });
+          }
+        },
+      ),
+      { numRuns: 200 },
+    );
+  }, 600_000);
+});
