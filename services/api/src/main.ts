@@ -102,8 +102,8 @@ if (!Number.isInteger(port) || port < 0 || port > 65_535) {
   process.exit(2);
 }
 const demoDeals = Number(values.deals);
-if (!Number.isSafeInteger(demoDeals) || demoDeals < 1) {
-  console.error(`revgraph-api: --deals (or REVGRAPH_DEMO_DEALS) must be a positive integer, got "${values.deals}"`);
+if (!Number.isSafeInteger(demoDeals) || demoDeals < 0) {
+  console.error(`revgraph-api: --deals (or REVGRAPH_DEMO_DEALS) must be a whole number, 0 or more, got "${values.deals}"`);
   process.exit(2);
 }
 
