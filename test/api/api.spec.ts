@@ -43,6 +43,28 @@ describe("GraphQL API over yoga.fetch", () => {
     expect(rows.some((row) => row.value !== null)).toBe(true);
   });
 
+  it("collects contributing event ids for a scorecard only when its selection asks for them (also through fragments)", async () => {
+    const kpis = `kpis: ["win_rate", "pipeline"], period: "2026-Q3", groupBy: TEAM`;
+    const plain = await api.gql(api.tokens.exec, `{ scorecard(${kpis}) { kpiId groupKey value derivation { formula } } }`);
+    const counted = await api.gql(
+      api.tokens.exec,
+      `{ scorecard(${kpis}) { ...Row } } fragment Row on KpiValue { kpiId groupKey value derivation { ... on Derivation { inputs { name eventCount } eventCount } } }`,
+    );
+    const expected = computeKpis(
+      api.readModel.state,
+      defaultConfig,
+      { kpis: ["win_rate", "pipeline"], period: "2026-Q3", groupBy: "team" },
+      NOW,
+    );
+    type Row = { kpiId: string; groupKey: string; value: number | null; derivation: { eventCount: number } };
+    const values = (rows: Row[]) => rows.map((row) => [row.kpiId, row.groupKey, row.value]);
+    expect(values(plain.body.data.scorecard as Row[])).toEqual(values(counted.body.data.scorecard as Row[]));
+    expect((counted.body.data.scorecard as Row[]).map((row) => row.derivation.eventCount)).toEqual(
+      expected.map((result) => result.derivation.eventIds.length),
+    );
+    expect(expected.some((result) => result.derivation.eventIds.length > 0)).toBe(true);
+  });
+
   it("pages a derivation's contributing events, all of them", async () => {
     const query = `query($after: String) { kpi(id: "win_rate", period: "2026-Q3") { derivation { eventCount events(first: 7, after: $after) { edges { cursor node { eventId type } } pageInfo { hasNextPage endCursor } } } } }`;
     const seen: string[] = [];

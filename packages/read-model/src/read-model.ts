@@ -11,7 +11,7 @@ import type { EventStore, Subscription } from "@revgraph/event-store";
 import type { RecordedEvent } from "@revgraph/events";
 import { computeKpis, type KpiQuery, type KpiResult, kpiDefinitions } from "@revgraph/kpis";
 import { FactStore } from "./facts/fact-store.ts";
-import { computeKpisSql, isCompiled } from "./kpi-sql/compile.ts";
+import { computeKpisSql, isCompiled, type KpiSqlOptions } from "./kpi-sql/compile.ts";
 
 /** Progress of a catch-up or rebuild. */
 export interface ReplayProgress {
@@ -99,10 +99,12 @@ export class RevenueReadModel {
 
   /**
    * Computes KPIs: from the fact tables with SQL when every asked definition is compiled there, else with the
-   * in-memory engine. Both are pure functions of the events applied and `now`.
+   * in-memory engine. Both are pure functions of the events applied and `now`. `options` apply to the SQL path (the
+   * engine always lists contributing events).
    */
-  async computeKpis(query: KpiQuery, now: Date): Promise<KpiResult[]> {
-    if (this.#facts && this.sqlServes(query)) return computeKpisSql(this.#facts.reader, this.#facts, this.config, query, now);
+  async computeKpis(query: KpiQuery, now: Date, options: KpiSqlOptions = {}): Promise<KpiResult[]> {
+    if (this.#facts && this.sqlServes(query))
+      return computeKpisSql(this.#facts.reader, this.#facts, this.config, query, now, options);
     return computeKpis(this.#state, this.config, query, now);
   }
 

@@ -1,7 +1,7 @@
 import { timeSlice } from "@revgraph/domain";
 import { canonicalJson } from "@revgraph/events";
 import { computeKpis, type DealUniverse, type KpiQuery, type KpiResult, primeSnapshots } from "@revgraph/kpis";
-import type { RevenueReadModel } from "@revgraph/read-model";
+import type { KpiSqlOptions, RevenueReadModel } from "@revgraph/read-model";
 
 /**
  * Computes KPIs over the live read model. KPIs compiled to SQL are answered by the read model's fact tables at the
@@ -24,9 +24,12 @@ export class KpiService {
     return new Date(Math.floor(now.getTime() / 60_000) * 60_000);
   }
 
-  /** The KPIs of a query, one result per KPI and group. */
-  async compute(query: KpiQuery, now: Date): Promise<KpiResult[]> {
-    if (this.#readModel.sqlServes(query)) return this.#readModel.computeKpis(query, now);
+  /**
+   * The KPIs of a query, one result per KPI and group. `options.eventIds: false` leaves contributing event ids out
+   * of answers from the fact tables (the caller shows values only).
+   */
+  async compute(query: KpiQuery, now: Date, options: KpiSqlOptions = {}): Promise<KpiResult[]> {
+    if (this.#readModel.sqlServes(query)) return this.#readModel.computeKpis(query, now, options);
     const at = KpiService.evaluationTime(now);
     const key = `${this.#readModel.position}|${at.toISOString()}|${canonicalJson(query)}`;
     const cached = this.#results.get(key);

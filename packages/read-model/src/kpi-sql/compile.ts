@@ -41,6 +41,19 @@ export interface FactsPosition {
   readonly latestOccurredAt: string;
 }
 
+/** What a KPI answer carries besides values, inputs and warnings. */
+export interface KpiSqlOptions {
+  /**
+   * Collect every contributing event id into the derivations (default true). Without them the query aggregates
+   * values only, and each derivation's `eventIds` (and its inputs' `eventCount`) are empty: for scorecards and
+   * dashboards, which show values; a caller that shows contributing events asks for them.
+   */
+  readonly eventIds?: boolean;
+}
+
+/** Aggregate parts that list event ids (`ids`, or `won_ids` / `lost_ids` in a sum of two measures). */
+const listsEventIds = (part: string) => part === "ids" || part.endsWith("_ids");
+
 /**
  * Computes KPIs from the fact tables with one SQL query: the same answers as the in-memory engine (held to it by a
  * differential property test) for definitions whose measures are all compiled ({@link isCompiled}). Throws a
@@ -52,7 +65,9 @@ export async function computeKpisSql(
   config: RevenueConfig,
   rawQuery: KpiQuery,
   now: Date,
+  options: KpiSqlOptions = {},
 ): Promise<KpiResult[]> {
+  const withEventIds = options.eventIds ?? true;
   const { query, period, definitions, asOf, knownAt } = parseKpiQuery(rawQuery, now);
   for (const definition of definitions)
     if (!isCompiled(definition))
@@ -70,6 +85,7 @@ export async function computeKpisSql(
     const measure = sqlMeasures[name];
     if (!measure) return;
     for (const [part, sql] of Object.entries(measure.aggregates(scope))) {
+      if (!withEventIds && listsEventIds(part)) continue;
       const alias = `m${index}_${part}`;
       columns.set(`${name}/${part}`, alias);
       const list = bySource.get(measure.source) ?? [];

@@ -13,7 +13,7 @@ import {
   toOpenLineage,
   toProvJson,
 } from "@revgraph/kpis";
-import { GraphQLError } from "graphql";
+import { GraphQLError, type GraphQLResolveInfo, Kind, type SelectionSetNode } from "graphql";
 import { builder } from "../builder.ts";
 import type { Context } from "../context.ts";
 import { KpiService } from "../kpi-service.ts";
@@ -297,6 +297,27 @@ const RestatementRef = builder.objectRef<RestatementResult>("Restatement").imple
   }),
 });
 
+/** Fields of a derivation (or of its inputs) that need the contributing event ids. */
+const eventIdFields = new Set(["events", "eventCount"]);
+
+/**
+ * True when the selection under `derivation` asks for contributing events or their count: only then are the event
+ * ids collected (on every KPI value they would cost a list per measure and group).
+ */
+function asksForEventIds(info: GraphQLResolveInfo): boolean {
+  const within = (selectionSet: SelectionSetNode | undefined, inDerivation: boolean): boolean =>
+    (selectionSet?.selections ?? []).some((selection) => {
+      if (selection.kind === Kind.FIELD) {
+        const name = selection.name.value;
+        if (inDerivation && eventIdFields.has(name)) return true;
+        return within(selection.selectionSet, inDerivation || name === "derivation");
+      }
+      if (selection.kind === Kind.INLINE_FRAGMENT) return within(selection.selectionSet, inDerivation);
+      return within(info.fragments[selection.name.value]?.selectionSet, inDerivation);
+    });
+  return info.fieldNodes.some((node) => within(node.selectionSet, false));
+}
+
 const activeKpiIds = [
   ...new Set(kpiDefinitions.filter((definition) => definition.status === "active").map((definition) => definition.id)),
 ];
@@ -307,11 +328,12 @@ builder.queryFields((t) => ({
     type: [KpiValueRef],
     description: "One KPI (one value per group when grouped).",
     args: { id: t.arg.string({ required: true }), version: t.arg.int({ required: false }), ...kpiArgs },
-    resolve: (_root, args, context) =>
+    resolve: (_root, args, context, info) =>
       answerLater(() =>
         context.kpis.compute(
           toQuery(context, [args.id], args, args.version ? { [args.id]: args.version } : undefined),
           context.now,
+          { eventIds: asksForEventIds(info) },
         ),
       ),
   }),
@@ -319,8 +341,12 @@ builder.queryFields((t) => ({
     type: [KpiValueRef],
     description: "Many KPIs at once (default: every active KPI).",
     args: { kpis: t.arg.stringList({ required: false }), ...kpiArgs },
-    resolve: (_root, args, context) =>
-      answerLater(() => context.kpis.compute(toQuery(context, args.kpis ?? activeKpiIds, args), context.now)),
+    resolve: (_root, args, context, info) =>
+      answerLater(() =>
+        context.kpis.compute(toQuery(context, args.kpis ?? activeKpiIds, args), context.now, {
+          eventIds: asksForEventIds(info),
+        }),
+      ),
   }),
   funnel: t.field({
     type: [FunnelRef],
@@ -397,17 +423,18 @@ builder.subscriptionField("scorecardChanged", (t) =>
     type: [KpiValueRef],
     description: "The scorecard now, then again whenever a new event changes any of its values (server-sent events).",
     args: { kpis: t.arg.stringList({ required: false }), ...kpiArgs },
-    subscribe: async function* (_root, args, context) {
+    subscribe: async function* (_root, args, context, info) {
       const query = toQuery(context, args.kpis ?? activeKpiIds, args);
+      const options = { eventIds: asksForEventIds(info) };
       const fingerprint = (results: KpiResult[]) =>
         results.map((result) => `${result.group?.key}:${result.definition.id}:${result.value}`).join("|");
-      let results = await answerLater(() => context.kpis.compute(query, new Date()));
+      let results = await answerLater(() => context.kpis.compute(query, new Date(), options));
       let last = fingerprint(results);
       yield results;
       const events = eventsOf(context, () => true);
       try {
         for await (const _event of events) {
-          results = await context.kpis.compute(query, new Date());
+          results = await context.kpis.compute(query, new Date(), options);
           const next = fingerprint(results);
           if (next !== last) {
             last = next;
