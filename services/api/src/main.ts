@@ -1,7 +1,8 @@
 /**
  * The API listener: opens the event store (embedded SQLite by default), the read model over it, and
  * serves the GraphQL app over HTTP. `--demo` seeds generated history into an empty store and prints
- * demo tokens for every role. `--help` lists every flag and environment variable.
+ * demo tokens for every role. `--help` lists every flag and environment variable. Arguments and the environment are
+ * checked before the store, read model and GraphQL modules are loaded, so help and usage errors answer at once.
  *
  *   node services/api/bin/revgraph-api.js [--demo] [--port 4000] [--host 127.0.0.1] [--data ./data] [--deals 2000] [--web DIR]
  *   REVGRAPH_STORE=postgres REVGRAPH_DATABASE_URL=postgres://… node services/api/bin/revgraph-api.js
@@ -11,13 +12,8 @@ import { createServer } from "node:http";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { defaultConfig } from "@revgraph/domain";
-import { openEventStoreAt, storeKinds } from "@revgraph/event-store/open";
-import { createLogger, startTracing } from "@revgraph/observability";
-import { RevenueReadModel } from "@revgraph/read-model";
-import { createApp } from "./app.ts";
-import { signToken } from "./auth.ts";
-import { seedDemoData } from "./demo.ts";
+import { storeKinds } from "@revgraph/event-store/store-kinds";
+import type { RevenueReadModel as ReadModel } from "@revgraph/read-model";
 
 /** Every flag with its environment variable, default and meaning: parsed below and printed by `--help`. */
 const flags = {
@@ -118,6 +114,23 @@ if (!secret) {
   console.warn("revgraph api: REVGRAPH_JWT_SECRET is not set; using the public demo secret (do not expose this server)");
 }
 
+const [
+  { defaultConfig },
+  { openEventStoreAt },
+  { createLogger, startTracing },
+  { RevenueReadModel },
+  { createApp },
+  { signToken },
+  { seedDemoData },
+] = await Promise.all([
+  import("@revgraph/domain"),
+  import("@revgraph/event-store/open"),
+  import("@revgraph/observability"),
+  import("@revgraph/read-model"),
+  import("./app.ts"),
+  import("./auth.ts"),
+  import("./demo.ts"),
+]);
 const dataDir = resolve(values.data);
 mkdirSync(dataDir, { recursive: true });
 // A demo on a terminal keeps the console to the banner; LOG_LEVEL=info shows one JSON line per request.
@@ -172,7 +185,7 @@ server.listen(port, values.host, () => {
 });
 
 /** Demo tokens for every role: the rep is the first rep by id, the manager leads that rep's team. */
-async function signDemoTokens(model: RevenueReadModel, jwtSecret: string): Promise<Record<string, string>> {
+async function signDemoTokens(model: ReadModel, jwtSecret: string): Promise<Record<string, string>> {
   const firstRep = Object.values(model.state.reps).sort((a, b) => a.repId.localeCompare(b.repId, "en", { numeric: true }))[0];
   const repId = firstRep?.repId ?? "rep-1";
   const teamId = firstRep?.teams.at(-1)?.teamId ?? "team-1";
