@@ -41,7 +41,7 @@ describe("entry points", () => {
   it("the API answers --help and usage errors before loading the store, read model or GraphQL modules", () => {
     // A module hook prints every module the process resolves, so a help that loads the heavy modules is caught however fast the machine.
     const trace =
-      'data:text/javascript,import{registerHooks}from"node:module";registerHooks({resolve(s,c,n){process.stderr.write(`resolved ${s}\\n`);return n(s,c)}})';
+      'data:text/javascript,import{registerHooks}from"node:module";registerHooks({resolve(s,c,n){process.stderr.write("resolved "+s+"\\n");return n(s,c)}})';
     for (const args of [["--help"], ["--port", "eighty"]]) {
       const result = run(process.execPath, "--import", trace, entryPoints.api, ...args);
       const resolved = result.stderr.split("\n").filter((line) => line.startsWith("resolved "));
