@@ -38,6 +38,19 @@ describe("entry points", () => {
       expect(stdout).toContain(name);
   });
 
+  it("the API answers --help and usage errors before loading the store, read model or GraphQL modules", () => {
+    // A module hook prints every module the process resolves, so a help that loads the heavy modules is caught however fast the machine.
+    const trace =
+      'data:text/javascript,import{registerHooks}from"node:module";registerHooks({resolve(s,c,n){process.stderr.write("resolved "+s+"\\n");return n(s,c)}})';
+    for (const args of [["--help"], ["--port", "eighty"]]) {
+      const result = run(process.execPath, "--import", trace, entryPoints.api, ...args);
+      const resolved = result.stderr.split("\n").filter((line) => line.startsWith("resolved "));
+      expect(resolved).toContain("resolved ../src/main.ts");
+      for (const heavy of ["@revgraph/read-model", "@revgraph/event-store/open", "graphql-yoga", "@duckdb/node-api", "./app.ts"])
+        expect(resolved).not.toContain(`resolved ${heavy}`);
+    }
+  });
+
   it("the API names an unknown option or a bad port in one message with exit code 2, without a stack trace", () => {
     const unknown = run(process.execPath, entryPoints.api, "--bogus");
     expect(unknown.code).toBe(2);

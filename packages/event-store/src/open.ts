@@ -3,9 +3,9 @@ import { openKurrentDbEventStore } from "./kurrentdb.ts";
 import type { EventStore } from "./port.ts";
 import { openPostgresEventStore } from "./postgres.ts";
 import { openSqliteEventStore } from "./sqlite.ts";
+import { storeKinds } from "./store-kinds.ts";
 
-/** The kinds of event store a process can be pointed at. */
-export const storeKinds = ["sqlite", "postgres", "kurrentdb"] as const;
+export { storeKinds };
 
 /** Which store a process should use: the embedded SQLite file in a data directory (default), PostgreSQL or KurrentDB. */
 export interface StoreLocation {

@@ -58,6 +58,20 @@ describe("default demo calibration (2,000 deals, seed 7)", () => {
     }
   });
 
+  it("gives most team-quarters pipeline coverage between 2× and 5× three weeks in, none above 10×", () => {
+    const coverages = [...settled, "2026-Q4"].flatMap((period) => {
+      const asOf = new Date(Math.min(quarterStartMs(period) + 21 * DAY, now.getTime())).toISOString();
+      return computeKpis(state, defaultConfig, { kpis: ["pipeline_coverage"], period, asOf, groupBy: "team" }, now).map(
+        (result) => ({ period, team: result.group?.key, coverage: result.value }),
+      );
+    });
+    expect(coverages.length).toBeGreaterThanOrEqual(10);
+    const inBand = coverages.filter(({ coverage }) => coverage !== null && coverage >= 2 && coverage <= 5);
+    expect(inBand.length / coverages.length).toBeGreaterThanOrEqual(0.6);
+    for (const entry of coverages) expect(entry).toEqual({ ...entry, coverage: expect.any(Number) });
+    expect(coverages.filter(({ coverage }) => (coverage ?? 0) > 10)).toEqual([]);
+  });
+
   it("has 40–70% of ramped reps at or above quota over the settled quarters", () => {
     let ramped = 0;
     let atQuota = 0;

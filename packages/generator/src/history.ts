@@ -119,6 +119,15 @@ const baseRates = { USD: 1, EUR: 1.08, GBP: 1.27 } as const;
 const lateTypes = new Set(["DealAmountChanged", "DealCloseDateChanged", "InteractionLogged", "DealWon", "DealLost"]);
 /** Share of ramped rep-quarters the quota is set for to reach (over the quarters the history has settled into). */
 const quotaReachedShare = 0.5;
+/**
+ * The band a rep's quarterly quota is moved into against their own open pipeline three weeks into the quarter: at
+ * least that pipeline ÷ `maxCoverage`, at most ÷ `minCoverage`. A team's coverage then follows its reps' segment mix
+ * instead of swinging with a few lumpy Enterprise or Strategic deals. The band sits below the 2–5× the demo shows
+ * because the planned pipeline leaves out pushed close dates and what is already won (which the KPI's remaining quota
+ * subtracts); the calibration spec holds the measured coverage to 2–5×.
+ */
+const minCoverage = 1.6;
+const maxCoverage = 2.6;
 /** Share of those events entered late. */
 const lateShare = 0.04;
 
@@ -175,8 +184,9 @@ function uniqueNames(random: SeededRandom, count: number): string[] {
  * accounts with buying groups, leads, and deals of the four archetypes moving through the configured
  * stages (with gate evidence, skips, regressions, pushed close dates, interactions with several
  * contacts, forecast categories, wins, losses with reasons and competitors, reopenings) and forecasts.
- * Deal outcomes are decided first, so each archetype's quota is what its median ramped rep wins in a quarter
- * and each quarter's forecast calls are near what was then won. Every event carries the time it would have been
+ * Deal outcomes are decided first, so each archetype's quota is what its median ramped rep wins in a quarter (moved
+ * into a coverage band of the rep's own pipeline that quarter) and each quarter's forecast calls are near what was
+ * then won. Every event carries the time it would have been
  * recorded (see {@link GeneratedBatch.recordedAt}). Batches come out organisation first, then deals in creation
  * order, then forecasts.
  */
@@ -354,6 +364,20 @@ export function* generateHistory(options: HistoryOptions): Generator<GeneratedBa
     wonByRepQuarter.set(repKey, (wonByRepQuarter.get(repKey) ?? 0) + usd);
     wonByTeamQuarter.set(teamKey, (wonByTeamQuarter.get(teamKey) ?? 0) + usd);
   }
+  // Open pipeline per rep and quarter three weeks into it, expected to close in the quarter, in USD: a deal's first
+  // expected close falls at 0.7–1.0 of its planned cycle, so 0.85 stands for it here.
+  const pipelineByRepQuarter = new Map<string, number>();
+  for (let quarter = quarterStart(historyStart); quarter.getTime() <= nowMs; quarter = addMonths(quarter, 3)) {
+    const snapshot = quarter.getTime() + 21 * DAY;
+    const end = addMonths(quarter, 3).getTime();
+    for (const plan of plans) {
+      const expectedMs = plan.createdMs + plan.plannedCycle * 0.85;
+      const open = plan.createdMs <= snapshot && plan.createdMs + plan.cycle > snapshot;
+      if (!open || expectedMs < quarter.getTime() || expectedMs >= end) continue;
+      const key = `${plan.rep.repId}|${quarterLabel(quarter)}`;
+      pipelineByRepQuarter.set(key, (pipelineByRepQuarter.get(key) ?? 0) + plan.amount * baseRates[plan.currency]);
+    }
+  }
   // Each archetype's quota, from what its ramped reps won per quarter in the whole quarters after the first pipeline
   // has had time to close (half a year into the history).
   const quotaByArchetype = new Map<string, number>();
@@ -378,6 +402,16 @@ export function* generateHistory(options: HistoryOptions): Generator<GeneratedBa
     );
   }
 
+  /** The archetype's quota, moved into the coverage band of what the rep's own pipeline three weeks in holds. */
+  const quotaFor = (rep: RepPlan, quarter: Date): number => {
+    const quota = quotaByArchetype.get(rep.archetype.id) ?? rep.archetype.quarterlyQuota;
+    const pipeline = pipelineByRepQuarter.get(`${rep.repId}|${quarterLabel(quarter)}`) ?? 0;
+    if (pipeline <= 0) return quota;
+    return Math.max(
+      10_000,
+      Math.round(Math.min(Math.max(quota, pipeline / maxCoverage), pipeline / minCoverage) / 10_000) * 10_000,
+    );
+  };
   for (const rep of reps) {
     const startMs = Date.parse(`${rep.startDate}T09:00:00Z`);
     const events = [
@@ -407,7 +441,7 @@ export function* generateHistory(options: HistoryOptions): Generator<GeneratedBa
             period: quarterLabel(quarter),
             from: isoDay(quarter.getTime()),
             to: isoDay(end.getTime()),
-            amount: quotaByArchetype.get(rep.archetype.id) ?? rep.archetype.quarterlyQuota,
+            amount: quotaFor(rep, quarter),
             currency: "USD",
           },
           Math.max(quarter.getTime(), startMs),

@@ -35,22 +35,31 @@ function key(secret: string): Uint8Array {
   return new TextEncoder().encode(secret);
 }
 
-/** Signs a token for `claims` (HS256), valid for `expiresIn` (default 12h). */
-export async function signToken(claims: ViewerClaims, secret: string, expiresIn = "12h"): Promise<string> {
+/**
+ * Signs a token for `claims` (HS256), valid for `expiresIn` (default 12h; a number is seconds), with the policy's
+ * issuer (default "revgraph") and audience (none by default).
+ */
+export async function signToken(
+  claims: ViewerClaims,
+  secret: string,
+  expiresIn: string | number = "12h",
+  policy: Pick<TokenPolicy, "issuer" | "audience"> = {},
+): Promise<string> {
   const parsed = claimsSchema.parse(claims);
   if (parsed.role === "rep" && !parsed.repId) throw new Error("a rep token needs repId");
   if (parsed.role === "manager" && !parsed.teamId) throw new Error("a manager token needs teamId");
-  return new SignJWT({
+  const token = new SignJWT({
     role: parsed.role,
     ...(parsed.repId ? { repId: parsed.repId } : {}),
     ...(parsed.teamId ? { teamId: parsed.teamId } : {}),
   })
     .setProtectedHeader({ alg: "HS256" })
     .setSubject(parsed.sub)
-    .setIssuer(ISSUER)
+    .setIssuer(policy.issuer ?? ISSUER)
     .setIssuedAt()
-    .setExpirationTime(expiresIn)
-    .sign(key(secret));
+    .setExpirationTime(expiresIn);
+  if (policy.audience) token.setAudience(policy.audience);
+  return token.sign(key(secret));
 }
 
 /** What a bearer token must satisfy besides its signature. */

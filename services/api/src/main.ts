@@ -1,7 +1,8 @@
 /**
  * The API listener: opens the event store (embedded SQLite by default), the read model over it, and
  * serves the GraphQL app over HTTP. `--demo` seeds generated history into an empty store and prints
- * demo tokens for every role. `--help` lists every flag and environment variable.
+ * demo tokens for every role. `--help` lists every flag and environment variable. Arguments and the environment are
+ * checked before the store, read model and GraphQL modules are loaded, so help and usage errors answer at once.
  *
  *   node services/api/bin/revgraph-api.js [--demo] [--port 4000] [--host 127.0.0.1] [--data ./data] [--deals 2000] [--web DIR]
  *   REVGRAPH_STORE=postgres REVGRAPH_DATABASE_URL=postgres://… node services/api/bin/revgraph-api.js
@@ -11,13 +12,10 @@ import { createServer } from "node:http";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { defaultConfig } from "@revgraph/domain";
-import { openEventStoreAt, storeKinds } from "@revgraph/event-store/open";
-import { createLogger, startTracing } from "@revgraph/observability";
-import { RevenueReadModel } from "@revgraph/read-model";
-import { createApp } from "./app.ts";
-import { signToken } from "./auth.ts";
-import { seedDemoData } from "./demo.ts";
+import { storeKinds } from "@revgraph/event-store/store-kinds";
+import type { RevenueReadModel as ReadModel } from "@revgraph/read-model";
+import type { TokenPolicy } from "./auth.ts";
+import { boundarySettings, boundaryVariables, EnvironmentError } from "./environment.ts";
 
 /** Every flag with its environment variable, default and meaning: parsed below and printed by `--help`. */
 const flags = {
@@ -44,6 +42,7 @@ const environment = [
   ["LOG_LEVEL", "info (warn with --demo)", "pino level of the JSON request log"],
   ["NODE_ENV", "", "development: unexpected errors' messages are not masked"],
   ["OTEL_EXPORTER_OTLP_ENDPOINT", "", "export OpenTelemetry traces there"],
+  ...Object.entries(boundaryVariables).map(([name, variable]) => [name, variable.fallback, variable.text] as const),
 ] as const;
 
 function usage(): string {
@@ -55,7 +54,7 @@ function usage(): string {
     return `  --${name}${argument}`.padEnd(22) + `${flag.text}${source ? ` (${source})` : ""}`;
   });
   const env = environment.map(
-    ([name, fallback, text]) => `  ${name}`.padEnd(32) + `${text}${fallback ? ` (default ${fallback})` : ""}`,
+    ([name, fallback, text]) => `  ${name}`.padEnd(34) + `${text}${fallback ? ` (default ${fallback})` : ""}`,
   );
   return [
     "Usage: node services/api/bin/revgraph-api.js [options]",
@@ -107,6 +106,15 @@ if (!Number.isSafeInteger(demoDeals) || demoDeals < 0) {
   process.exit(2);
 }
 
+let boundary: ReturnType<typeof boundarySettings>;
+try {
+  boundary = boundarySettings(process.env);
+} catch (error) {
+  if (!(error instanceof EnvironmentError)) throw error;
+  console.error(`revgraph-api: ${error.message}`);
+  process.exit(2);
+}
+
 const DEMO_SECRET = "revgraph-demo-secret-change-me-0123456789";
 let secret = process.env.REVGRAPH_JWT_SECRET;
 if (!secret) {
@@ -118,6 +126,23 @@ if (!secret) {
   console.warn("revgraph api: REVGRAPH_JWT_SECRET is not set; using the public demo secret (do not expose this server)");
 }
 
+const [
+  { defaultConfig },
+  { openEventStoreAt },
+  { createLogger, startTracing },
+  { RevenueReadModel },
+  { createApp },
+  { signToken },
+  { seedDemoData },
+] = await Promise.all([
+  import("@revgraph/domain"),
+  import("@revgraph/event-store/open"),
+  import("@revgraph/observability"),
+  import("@revgraph/read-model"),
+  import("./app.ts"),
+  import("./auth.ts"),
+  import("./demo.ts"),
+]);
 const dataDir = resolve(values.data);
 mkdirSync(dataDir, { recursive: true });
 // A demo on a terminal keeps the console to the banner; LOG_LEVEL=info shows one JSON line per request.
@@ -148,7 +173,7 @@ const readModel = await RevenueReadModel.open({
   onProgress: ({ events, head }) => events > 0 && process.stdout.write(`\rread model: ${events} events applied (head ${head})`),
 });
 process.stdout.write("\n");
-const demoTokens = values.demo ? await signDemoTokens(readModel, secret) : undefined;
+const demoTokens = values.demo ? await signDemoTokens(readModel, secret, boundary.tokens) : undefined;
 const app = createApp({
   store,
   readModel,
@@ -157,6 +182,7 @@ const app = createApp({
   logger,
   web: { root: values.web, ...(demoTokens ? { demoTokens } : {}) },
   introspection: values.demo ? "everyone" : "signed-in",
+  ...boundary,
 });
 const server = createServer(app);
 server.listen(port, values.host, () => {
@@ -171,17 +197,22 @@ server.listen(port, values.host, () => {
   }
 });
 
-/** Demo tokens for every role: the rep is the first rep by id, the manager leads that rep's team. */
-async function signDemoTokens(model: RevenueReadModel, jwtSecret: string): Promise<Record<string, string>> {
+/**
+ * Demo tokens for every role: the rep is the first rep by id, the manager leads that rep's team. They carry the
+ * configured issuer and audience and live 12 hours, or the configured maximum lifetime when that is shorter.
+ */
+async function signDemoTokens(model: ReadModel, jwtSecret: string, policy: TokenPolicy): Promise<Record<string, string>> {
   const firstRep = Object.values(model.state.reps).sort((a, b) => a.repId.localeCompare(b.repId, "en", { numeric: true }))[0];
   const repId = firstRep?.repId ?? "rep-1";
   const teamId = firstRep?.teams.at(-1)?.teamId ?? "team-1";
+  const lifetime = Math.min(12 * 60 * 60, policy.maxLifetimeSeconds ?? Number.POSITIVE_INFINITY);
+  const sign = (claims: Parameters<typeof signToken>[0]) => signToken(claims, jwtSecret, `${lifetime}s`, policy);
   return {
-    rep: await signToken({ sub: `demo-${repId}`, role: "rep", repId }, jwtSecret),
-    manager: await signToken({ sub: "demo-manager", role: "manager", teamId }, jwtSecret),
-    exec: await signToken({ sub: "demo-exec", role: "exec" }, jwtSecret),
-    auditor: await signToken({ sub: "demo-auditor", role: "auditor" }, jwtSecret),
-    admin: await signToken({ sub: "demo-admin", role: "admin" }, jwtSecret),
+    rep: await sign({ sub: `demo-${repId}`, role: "rep", repId }),
+    manager: await sign({ sub: "demo-manager", role: "manager", teamId }),
+    exec: await sign({ sub: "demo-exec", role: "exec" }),
+    auditor: await sign({ sub: "demo-auditor", role: "auditor" }),
+    admin: await sign({ sub: "demo-admin", role: "admin" }),
   };
 }
 
