@@ -1,15 +1,14 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ApiProcess, startDemoApi } from "../support/api-process.ts";
+import type { ApiProcess } from "../support/api-process.ts";
+import { type BrowserAgainstApi, startBrowserAgainstDemoApi } from "../support/browser.ts";
 
 /**
  * The dashboard in a real headless Chromium against a real API process started as the Quick start does.
  * scripts/test builds the page and installs Debian's chromium; CHROMIUM_PATH points elsewhere if needed.
  */
-const chromiumPath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const screenshots = join(import.meta.dirname, "../../test-results/dashboard");
 const built = join(import.meta.dirname, "../../services/web/dist/index.html");
 
@@ -18,9 +17,9 @@ const period = `${now.getUTCFullYear()}-Q${Math.floor(now.getUTCMonth() / 3) + 1
 const quarterIndex = now.getUTCFullYear() * 4 + Math.floor(now.getUTCMonth() / 3) - 1;
 const previousPeriod = `${Math.floor(quarterIndex / 4)}-Q${(quarterIndex % 4) + 1}`;
 
+let session: BrowserAgainstApi;
 let api: ApiProcess;
 let browser: Browser;
-let dataDir: string;
 
 async function openDashboard(): Promise<Page> {
   const page = await browser.newPage({ viewport: { width: 1440, height: 1000 }, reducedMotion: "reduce" });
@@ -41,22 +40,13 @@ async function switchRole(page: Page, role: string): Promise<void> {
 
 beforeAll(async () => {
   if (!existsSync(built)) throw new Error(`the dashboard is not built (${built}): run pnpm --filter @revgraph/web build`);
-  if (!existsSync(chromiumPath))
-    throw new Error(`no Chromium at ${chromiumPath}: run bash scripts/test (it installs it) or set CHROMIUM_PATH`);
-  mkdirSync(screenshots, { recursive: true });
-  dataDir = mkdtempSync(join(tmpdir(), "revgraph-web-"));
   // Large enough for more than a page of deals at risk, as the default demo has.
-  api = await startDemoApi(dataDir, 1_500);
-  browser = await chromium.launch({
-    executablePath: chromiumPath,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
+  session = await startBrowserAgainstDemoApi(1_500, screenshots);
+  ({ api, browser } = session);
 }, 120_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await api?.stop();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  await session?.stop();
 });
 
 describe("the revenue dashboard", () => {

@@ -1,37 +1,26 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Browser, chromium } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ApiProcess, startDemoApi } from "../support/api-process.ts";
+import type { ApiProcess } from "../support/api-process.ts";
+import { type BrowserAgainstApi, startBrowserAgainstDemoApi } from "../support/browser.ts";
 
 /**
  * GraphiQL in a real headless Chromium against a real demo API process, with every request that does not go to the
  * loopback interface blocked, as on a machine without internet.
  */
-const chromiumPath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const screenshots = join(import.meta.dirname, "../../test-results/graphiql");
 
+let session: BrowserAgainstApi;
 let api: ApiProcess;
 let browser: Browser;
-let dataDir: string;
 
 beforeAll(async () => {
-  if (!existsSync(chromiumPath))
-    throw new Error(`no Chromium at ${chromiumPath}: run bash scripts/test (it installs it) or set CHROMIUM_PATH`);
-  mkdirSync(screenshots, { recursive: true });
-  dataDir = mkdtempSync(join(tmpdir(), "revgraph-graphiql-"));
-  api = await startDemoApi(dataDir, 60);
-  browser = await chromium.launch({
-    executablePath: chromiumPath,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
+  session = await startBrowserAgainstDemoApi(60, screenshots);
+  ({ api, browser } = session);
 }, 120_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await api?.stop();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  await session?.stop();
 });
 
 describe("GraphiQL", () => {
