@@ -50,3 +50,37 @@ export function startRevgraph(dir: string, ...args: string[]): ChildProcess {
     stdio: ["ignore", "pipe", "pipe"],
   });
 }
+
+/** Deal `x` of account `a` owned by rep `r`, created in discovery on 2026-01-02: the NDJSON import specs' sample deal. */
+export const sampleDealCreated = {
+  type: "DealCreated",
+  occurredAt: "2026-01-02T00:00:00Z",
+  data: {
+    dealId: "x",
+    accountId: "a",
+    ownerRepId: "r",
+    name: "X",
+    amount: 5,
+    stage: "discovery",
+    expectedCloseDate: "2026-03-01",
+  },
+};
+
+/**
+ * A mapping for the German CRM export the import specs use (Latin-1, `;`, DD.MM.YYYY, `4.821,50`, Berlin time), with
+ * the given column and stage lines (YAML flow maps) and any further lines.
+ */
+export function germanCrmMapping(columns: string, stages: string, ...more: string[]): string {
+  return [
+    "encoding: latin1",
+    'delimiter: ";"',
+    "dateFormat: DD.MM.YYYY",
+    'decimalSeparator: ","',
+    'thousandsSeparator: "."',
+    "timeZone: Europe/Berlin",
+    `columns: ${columns}`,
+    `stages: ${stages}`,
+    ...more,
+    "",
+  ].join("\n");
+}

@@ -5,7 +5,7 @@ import { collectEvents } from "@revgraph/event-store";
 import { openSqliteEventStore } from "@revgraph/event-store/sqlite";
 import type { RecordedEvent } from "@revgraph/events";
 import { afterAll, describe, expect, it } from "vitest";
-import { revgraph, workspace } from "./cli-harness.ts";
+import { revgraph, sampleDealCreated, workspace } from "./cli-harness.ts";
 
 async function events(dir: string): Promise<RecordedEvent[]> {
   const store = openSqliteEventStore({ path: join(dir, "data", "revgraph.db") });
@@ -202,19 +202,6 @@ const account = (id: string, extra: Record<string, unknown> = {}) =>
     data: { accountId: id, name: id },
     ...extra,
   });
-const dealCreated = {
-  type: "DealCreated",
-  occurredAt: "2026-01-02T00:00:00Z",
-  data: {
-    dealId: "x",
-    accountId: "a",
-    ownerRepId: "r",
-    name: "X",
-    amount: 5,
-    stage: "discovery",
-    expectedCloseDate: "2026-03-01",
-  },
-};
 const stageChanged = {
   streamId: "deal-x",
   type: "DealStageChanged",
@@ -227,7 +214,7 @@ describe("NDJSON imports (real CLI processes)", () => {
     const { dir, file } = workspace();
     const noStream = file(
       "no-stream.ndjson",
-      [JSON.stringify(dealCreated), JSON.stringify(stageChanged), account("a")].join("\n"),
+      [JSON.stringify(sampleDealCreated), JSON.stringify(stageChanged), account("a")].join("\n"),
     );
     const run = revgraph(dir, "import", noStream, "--format", "ndjson");
     expect(run.code).toBe(3);
@@ -248,7 +235,7 @@ describe("NDJSON imports (real CLI processes)", () => {
       account("a"),
       withId,
       withId,
-      JSON.stringify({ ...dealCreated, streamId: "deal-x" }),
+      JSON.stringify({ ...sampleDealCreated, streamId: "deal-x" }),
       JSON.stringify({ ...stageChanged, data: { dealId: "x", from: "discovery", to: 42 } }),
     ];
     const run = revgraph(dir, "--json", "import", file("events.ndjson", lines.join("\n")), "--format", "ndjson");

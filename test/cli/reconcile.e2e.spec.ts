@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { openSqliteEventStore } from "@revgraph/event-store/sqlite";
 import { describe, expect, it } from "vitest";
-import { revgraph, workspace } from "./cli-harness.ts";
+import { germanCrmMapping, revgraph, workspace } from "./cli-harness.ts";
 
 interface Report {
   faithful: boolean;
@@ -125,15 +125,10 @@ H-2,Epsilon,C2,R3,qualifiedtobuy,8000,2026-01-11 09:00,2026-06-30,USD
     );
     const crmMapping = file(
       "crm.yaml",
-      `encoding: latin1
-delimiter: ";"
-dateFormat: DD.MM.YYYY
-decimalSeparator: ","
-thousandsSeparator: "."
-timeZone: Europe/Berlin
-columns: { dealId: opportunity_id, ownerRepId: sales_agent, accountId: account, stage: deal_stage, createdAt: engage_date, expectedCloseDate: close_date, amount: close_value, currency: currency }
-stages: { In Prüfung: technical_validation, Gewonnen: closed_won, Verloren: closed_lost }
-`,
+      germanCrmMapping(
+        "{ dealId: opportunity_id, ownerRepId: sales_agent, accountId: account, stage: deal_stage, createdAt: engage_date, expectedCloseDate: close_date, amount: close_value, currency: currency }",
+        "{ In Prüfung: technical_validation, Gewonnen: closed_won, Verloren: closed_lost }",
+      ),
     );
     const sources: [string, string, ...string[]][] = [
       [opportunities, "salesforce-opportunities"],

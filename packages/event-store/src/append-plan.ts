@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { canonicalJson, type NewEvent, type RecordedEvent, scalars, type ValidatedEvent, validateEvent } from "@revgraph/events";
 import { IdempotencyConflictError, PartialReplayError, RecordTimeError, WrongExpectedRevisionError } from "./errors.ts";
 import { hashEnvelope } from "./hashing.ts";
-import type { ExpectedRevision } from "./port.ts";
+import type { AppendRequest, ExpectedRevision } from "./port.ts";
 
 /** A validated event with its id settled (client-supplied or freshly generated). */
 export type PreparedEvent = ValidatedEvent & { readonly id: string };
@@ -39,6 +39,19 @@ export interface AppendContext {
   /** Whether the request vouches for `recordedAt`. */
   readonly trustRecordedAt?: boolean | undefined;
   readonly now: Date;
+}
+
+/** The part of an {@link AppendContext} that the request itself states (the same in every adapter). */
+export function requestTerms(
+  request: AppendRequest,
+): Pick<AppendContext, "streamId" | "expected" | "skipStored" | "recordedAt" | "trustRecordedAt"> {
+  return {
+    streamId: request.streamId,
+    expected: request.expectedRevision ?? "any",
+    skipStored: request.skipStored ?? false,
+    recordedAt: request.recordedAt,
+    trustRecordedAt: request.trustRecordedAt,
+  };
 }
 
 /** Either the batch was already stored (an idempotent retry), or these sealed events must be written. */

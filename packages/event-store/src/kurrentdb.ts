@@ -15,7 +15,15 @@ import {
   WrongExpectedVersionError,
 } from "@kurrent/kurrentdb-client";
 import type { RecordedEvent } from "@revgraph/events";
-import { type AppendPlan, appendResult, matchesFilter, type PreparedEvent, planAppend, prepareEvents } from "./append-plan.ts";
+import {
+  type AppendPlan,
+  appendResult,
+  matchesFilter,
+  type PreparedEvent,
+  planAppend,
+  prepareEvents,
+  requestTerms,
+} from "./append-plan.ts";
 import { StoreClosedError, WrongExpectedRevisionError } from "./errors.ts";
 import { emptyLogDigest, type LogDigest, type StoredRow, sealLogHashes } from "./log-chain.ts";
 import type {
@@ -177,11 +185,7 @@ export async function openKurrentDbEventStore(options: KurrentDbEventStoreOption
         streamHeads.set(request.streamId, head);
       }
       const planned = planAppend(events, {
-        streamId: request.streamId,
-        expected: request.expectedRevision ?? "any",
-        skipStored: request.skipStored ?? false,
-        recordedAt: request.recordedAt,
-        trustRecordedAt: request.trustRecordedAt,
+        ...requestTerms(request),
         streamRevision: head.revision,
         streamHeadHash: head.hash,
         headPosition,

@@ -1,5 +1,13 @@
 import type { NewEvent, RecordedEvent } from "@revgraph/events";
-import { type AppendPlan, appendResult, matchesFilter, type PreparedEvent, planAppend, prepareEvents } from "./append-plan.ts";
+import {
+  type AppendPlan,
+  appendResult,
+  matchesFilter,
+  type PreparedEvent,
+  planAppend,
+  prepareEvents,
+  requestTerms,
+} from "./append-plan.ts";
 import { StoreClosedError } from "./errors.ts";
 import {
   chainLogHash,
@@ -78,11 +86,7 @@ export function createMemoryEventStore(options: MemoryEventStoreOptions = {}): E
           if (existing) stored.set(event.id, existing);
         }
         const planned: AppendPlan = planAppend(events, {
-          streamId: request.streamId,
-          expected: request.expectedRevision ?? "any",
-          skipStored: request.skipStored ?? false,
-          recordedAt: request.recordedAt,
-          trustRecordedAt: request.trustRecordedAt,
+          ...requestTerms(request),
           streamRevision: stream.length - 1,
           streamHeadHash: stream.at(-1)?.hash ?? null,
           headPosition: log.length + pending.length,

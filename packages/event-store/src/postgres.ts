@@ -1,6 +1,6 @@
 import type { NewEvent, RecordedEvent } from "@revgraph/events";
 import pg from "pg";
-import { appendResult, matchesFilter, type PreparedEvent, planAppend, prepareEvents } from "./append-plan.ts";
+import { appendResult, matchesFilter, type PreparedEvent, planAppend, prepareEvents, requestTerms } from "./append-plan.ts";
 import { StorageFaultError, StoreClosedError, StoreMissingError, TamperedEventError } from "./errors.ts";
 import {
   chainLogHash,
@@ -175,11 +175,7 @@ export async function openPostgresEventStore(options: PostgresEventStoreOptions)
     const streamHead = streamHeadRow ? eventOfRow(streamHeadRow) : undefined;
     const streamRevision = streamHead?.streamRevision ?? -1;
     const plan = planAppend(events, {
-      streamId: request.streamId,
-      expected: request.expectedRevision ?? "any",
-      skipStored: request.skipStored ?? false,
-      recordedAt: request.recordedAt,
-      trustRecordedAt: request.trustRecordedAt,
+      ...requestTerms(request),
       streamRevision,
       streamHeadHash: streamHead?.hash ?? null,
       headPosition: tip.head.position,

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { DatabaseSync, type SQLOutputValue, type StatementSync } from "node:sqlite";
 import type { RecordedEvent } from "@revgraph/events";
-import { appendResult, matchesFilter, type PreparedEvent, planAppend, prepareEvents } from "./append-plan.ts";
+import { appendResult, matchesFilter, type PreparedEvent, planAppend, prepareEvents, requestTerms } from "./append-plan.ts";
 import { StorageFaultError, StoreClosedError, StoreMissingError, TamperedEventError } from "./errors.ts";
 import {
   chainLogHash,
@@ -283,11 +283,7 @@ export function openSqliteEventStore(options: SqliteEventStoreOptions): EventSto
     const streamHeadRow = statements.streamHead.get(request.streamId);
     const streamHead = streamHeadRow ? eventOfRow(streamHeadRow) : undefined;
     const plan = planAppend(events, {
-      streamId: request.streamId,
-      expected: request.expectedRevision ?? "any",
-      skipStored: request.skipStored ?? false,
-      recordedAt: request.recordedAt,
-      trustRecordedAt: request.trustRecordedAt,
+      ...requestTerms(request),
       streamRevision: streamHead?.streamRevision ?? -1,
       streamHeadHash: streamHead?.hash ?? null,
       headPosition: tip.head.position,
