@@ -1,3 +1,4 @@
+import { utcOffsetMinutes } from "@revgraph/domain";
 import { DateTime } from "luxon";
 
 /** The calendar years dates and instants must fall in (default 1900–2200). */
@@ -14,7 +15,7 @@ export class TimeParseError extends Error {
   override readonly name = "TimeParseError";
 }
 
-const instantShape = /^\d{4}-\d{2}-\d{2}T(\d{2}):\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-](\d{2}):(\d{2}))$/;
+const instantShape = /^\d{4}-\d{2}-\d{2}T(\d{2}):\d{2}(:\d{2}(\.\d{1,9})?)?(Z|([+-])(\d{2}):(\d{2}))$/;
 const dateShape = /^\d{4}-\d{2}-\d{2}$/;
 
 function quoted(text: string): string {
@@ -36,7 +37,8 @@ export function parseInstant(text: string, bounds: YearBounds = defaultYearBound
   if (!shape) throw new TimeParseError(`${quoted(text)} is not an ISO-8601 instant with an offset, e.g. 2026-04-01T00:00:00Z`);
   // luxon reads hour 24 as the next day's midnight and takes offsets beyond the real ones (±14:00); neither is allowed.
   if (Number(shape[1]) > 23) throw new TimeParseError(`${quoted(text)} is not a real instant: the hour must be 00 to 23`);
-  if (shape[5] !== undefined && (Number(shape[5]) > 14 || Number(shape[6]) > 59))
+  const [sign, hours, minutes] = [shape[5] as "+" | "-" | undefined, shape[6], shape[7]];
+  if (sign !== undefined && utcOffsetMinutes(sign, Number(hours), Number(minutes)) === null)
     throw new TimeParseError(`${quoted(text)} is not a real instant: the offset must be within ±14:00`);
   const parsed = DateTime.fromISO(text, { setZone: true });
   if (!parsed.isValid)

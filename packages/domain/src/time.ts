@@ -8,6 +8,19 @@ export function daysBetween(fromIso: string, toIso: string): number {
   return (Date.parse(toIso) - Date.parse(fromIso)) / DAY_MS;
 }
 
+/** Offsets in use anywhere on earth lie within ±14:00 (Kiribati); anything beyond is a typo or a forgery. */
+export const MAX_UTC_OFFSET_MINUTES = 14 * 60;
+
+/**
+ * The minutes of a UTC offset written as sign, hours and minutes (`+05:30` → 330), or null when no clock on earth
+ * shows it: minutes of 60 or more, or a total beyond ±14:00 (so `+14:30` is refused as well as `+15:00`).
+ */
+export function utcOffsetMinutes(sign: "+" | "-", hours: number, minutes: number): number | null {
+  const total = hours * 60 + minutes;
+  if (minutes >= 60 || total > MAX_UTC_OFFSET_MINUTES) return null;
+  return sign === "-" ? -total : total;
+}
+
 /** True when `timeZone` is an IANA zone this runtime knows. */
 export function isValidTimeZone(timeZone: string): boolean {
   try {

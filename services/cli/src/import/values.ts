@@ -1,4 +1,4 @@
-import { isValidTimeZone } from "@revgraph/domain";
+import { isValidTimeZone, utcOffsetMinutes } from "@revgraph/domain";
 import { DateTime, FixedOffsetZone } from "luxon";
 import { type Mapping, MappingError } from "./mapping.ts";
 import type { SourceRow } from "./rows.ts";
@@ -129,8 +129,6 @@ const timePattern =
 const dateTimeGrammars = Object.fromEntries(
   Object.entries(datePatterns).map(([format, date]) => [format, new RegExp(`^${date}${timePattern}$`)]),
 ) as Record<Mapping["dateFormat"], RegExp>;
-/** Offsets in use anywhere on earth lie within ±14 hours. */
-const maxOffsetMinutes = 14 * 60;
 
 /** A date and time read from a cell: the calendar date as written, and the instant (UTC) it stands for. */
 export type ParsedDateTime =
@@ -158,9 +156,8 @@ export function parseDateTime(text: string, dateFormat: Mapping["dateFormat"], t
   let zone: string | FixedOffsetZone = timeZone;
   if (groups.offset !== undefined && groups.offset !== "Z") {
     const [, sign, hours, minutes] = /^([+-])(\d{2}):?(\d{2})?$/.exec(groups.offset) ?? [];
-    const offset = (Number(hours) * 60 + Number(minutes ?? 0)) * (sign === "-" ? -1 : 1);
-    if (Number(minutes ?? 0) >= 60 || Math.abs(offset) > maxOffsetMinutes)
-      return { ok: false, reason: `has an impossible UTC offset ${groups.offset}` };
+    const offset = utcOffsetMinutes(sign === "-" ? "-" : "+", Number(hours), Number(minutes ?? 0));
+    if (offset === null) return { ok: false, reason: `has an impossible UTC offset ${groups.offset}` };
     zone = FixedOffsetZone.instance(offset);
   } else if (groups.offset === "Z") zone = FixedOffsetZone.utcInstance;
   const parsed = DateTime.fromObject(parts, { zone });
