@@ -281,4 +281,43 @@ describe("KPIs compiled to SQL over the DuckDB fact tables", () => {
       { numRuns: 200 },
     );
   }, 600_000);
+
+  it("page contributing events by the same predicates: any slice equals that slice of the engine's list, counts equal its lengths", async () => {
+    const slices = fc.array(
+      fc.record({ result: fc.nat(), start: fc.double({ min: 0, max: 1.2, noNaN: true }), size: fc.integer({ min: 0, max: 40 }) }),
+      { minLength: 1, maxLength: 4 },
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 10_000 }),
+        fc.integer({ min: 4, max: 14 }),
+        fc.array(fc.integer({ min: 0, max: 90 }), { minLength: 1, maxLength: 20 }),
+        fc.array(extra, { maxLength: 12 }),
+        query,
+        slices,
+        async (seed, deals, lags, extras, asked, pages) => {
+          const events = history(seed, deals, lags, extras);
+          const state = projectGraph(events);
+          const kpiQuery: KpiQuery = { ...asked, kpis: compiled.map((definition) => definition.id), versions: { win_rate: 2 } };
+          const facts = await projectFacts(events, state);
+          const expected = computeKpis(state, defaultConfig, kpiQuery, now);
+          const actual = await computeKpisSql(facts.reader, facts, defaultConfig, kpiQuery, now, { eventIds: false });
+          expect(actual.length).toBe(expected.length);
+          for (const [index, result] of actual.entries()) {
+            const oracle = expected[index] as KpiResult;
+            expect(await result.contributing.count()).toBe(oracle.derivation.eventIds.length);
+            for (const [input, { eventCount }] of oracle.derivation.inputs.entries())
+              expect(await result.contributing.inputCount(input)).toBe(eventCount);
+          }
+          for (const page of actual.length ? pages : []) {
+            const at = page.result % actual.length;
+            const ids = (expected[at] as KpiResult).derivation.eventIds;
+            const start = Math.floor(page.start * ids.length);
+            expect(await actual[at]?.contributing.slice(start, start + page.size)).toEqual(ids.slice(start, start + page.size));
+          }
+        },
+      ),
+      { numRuns: 100 },
+    );
+  }, 600_000);
 });
