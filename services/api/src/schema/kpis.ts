@@ -20,6 +20,7 @@ import type { Context } from "../context.ts";
 import { KpiService } from "../kpi-service.ts";
 import { type PageWindow, pageOf, pageSizes, pageWindow } from "./connection.ts";
 import { eventsOf } from "./events.ts";
+import { finiteOrNull, nonFiniteReason } from "./finite.ts";
 import { EventRef, KpiValueRef } from "./refs.ts";
 
 const Dimension = builder.enumType("Dimension", {
@@ -150,7 +151,12 @@ const InputRef = builder.objectRef<InputOf>("DerivationInput").implement({
   fields: (t) => ({
     name: t.string({ resolve: ({ input }) => input.name }),
     role: t.string({ resolve: ({ input }) => input.role }),
-    value: t.float({ nullable: true, resolve: ({ input }) => input.value }),
+    value: t.float({ nullable: true, resolve: ({ input }) => finiteOrNull(input.value) }),
+    nullReason: t.string({
+      nullable: true,
+      description: "Why a measured value is answered as null (it is not a finite number).",
+      resolve: ({ input }) => nonFiniteReason({ value: input.value }),
+    }),
     description: t.string({ resolve: ({ input }) => input.description }),
     eventCount: t.int({ resolve: ({ index, contributing }) => contributing.inputCount(index) }),
     detail: t.field({ type: "JSON", nullable: true, resolve: ({ input }) => input.detail ?? null }),
@@ -247,8 +253,12 @@ KpiValueRef.implement({
     version: t.int({ resolve: (result) => result.definition.version }),
     title: t.string({ resolve: (result) => result.definition.title }),
     unit: t.string({ resolve: (result) => result.definition.unit }),
-    value: t.exposeFloat("value", { nullable: true }),
-    nullReason: t.exposeString("nullReason", { nullable: true, description: "Why the value is null (e.g. a zero denominator)." }),
+    value: t.float({ nullable: true, resolve: (result) => finiteOrNull(result.value) }),
+    nullReason: t.string({
+      nullable: true,
+      description: "Why the value is null (e.g. a zero denominator).",
+      resolve: (result) => result.nullReason ?? nonFiniteReason({ value: result.value }),
+    }),
     band: t.field({ type: BandRef, nullable: true, resolve: (result) => result.band }),
     groupDimension: t.string({ nullable: true, resolve: (result) => result.group?.dimension ?? null }),
     groupKey: t.string({ nullable: true, resolve: (result) => result.group?.key ?? null }),
@@ -271,7 +281,7 @@ const FunnelStepRef = builder
       to: t.exposeString("to"),
       entered: t.exposeInt("entered"),
       converted: t.exposeInt("converted"),
-      rate: t.exposeFloat("rate", { nullable: true }),
+      rate: t.float({ nullable: true, resolve: (step) => finiteOrNull(step.rate) }),
     }),
   });
 const StageTimeRef = builder
@@ -288,11 +298,11 @@ const StageTimeRef = builder
     fields: (t) => ({
       stage: t.exposeString("stage"),
       completed: t.exposeInt("completed"),
-      meanDays: t.exposeFloat("mean", { nullable: true }),
-      medianDays: t.exposeFloat("median", { nullable: true }),
-      p90Days: t.exposeFloat("p90", { nullable: true }),
+      meanDays: t.float({ nullable: true, resolve: (time) => finiteOrNull(time.mean) }),
+      medianDays: t.float({ nullable: true, resolve: (time) => finiteOrNull(time.median) }),
+      p90Days: t.float({ nullable: true, resolve: (time) => finiteOrNull(time.p90) }),
       openStays: t.exposeInt("openStays"),
-      openMedianAgeDays: t.exposeFloat("openMedianAge", { nullable: true }),
+      openMedianAgeDays: t.float({ nullable: true, resolve: (time) => finiteOrNull(time.openMedianAge) }),
     }),
   });
 type FunnelResult = ReturnType<typeof funnel>[number];
@@ -308,10 +318,21 @@ type RepAttainment = { repId: string; won: number; quota: number; attainment: nu
 const RepAttainmentRef = builder.objectRef<RepAttainment>("RepAttainment").implement({
   fields: (t) => ({
     repId: t.exposeString("repId"),
-    won: t.exposeFloat("won"),
-    rampAdjustedQuota: t.exposeFloat("quota"),
-    attainment: t.exposeFloat("attainment"),
-    payoutMultiplier: t.exposeFloat("payoutMultiplier"),
+    won: t.float({ nullable: true, resolve: (rep) => finiteOrNull(rep.won) }),
+    rampAdjustedQuota: t.float({ nullable: true, resolve: (rep) => finiteOrNull(rep.quota) }),
+    attainment: t.float({ nullable: true, resolve: (rep) => finiteOrNull(rep.attainment) }),
+    payoutMultiplier: t.float({ nullable: true, resolve: (rep) => finiteOrNull(rep.payoutMultiplier) }),
+    nullReason: t.string({
+      nullable: true,
+      description: "Why figures are answered as null (they are not finite numbers).",
+      resolve: (rep) =>
+        nonFiniteReason({
+          won: rep.won,
+          rampAdjustedQuota: rep.quota,
+          attainment: rep.attainment,
+          payoutMultiplier: rep.payoutMultiplier,
+        }),
+    }),
   }),
 });
 type Distribution = {
@@ -326,12 +347,18 @@ type Distribution = {
 const DistributionRef = builder.objectRef<Distribution>("AttainmentDistribution").implement({
   fields: (t) => ({
     reps: t.field({ type: [RepAttainmentRef], resolve: (result) => result.reps }),
-    p10: t.exposeFloat("p10", { nullable: true }),
-    p25: t.exposeFloat("p25", { nullable: true }),
-    p50: t.exposeFloat("p50", { nullable: true }),
-    p75: t.exposeFloat("p75", { nullable: true }),
-    p90: t.exposeFloat("p90", { nullable: true }),
-    shareAtOrAbove100: t.exposeFloat("shareAtOrAbove100", { nullable: true }),
+    p10: t.float({ nullable: true, resolve: (result) => finiteOrNull(result.p10) }),
+    p25: t.float({ nullable: true, resolve: (result) => finiteOrNull(result.p25) }),
+    p50: t.float({ nullable: true, resolve: (result) => finiteOrNull(result.p50) }),
+    p75: t.float({ nullable: true, resolve: (result) => finiteOrNull(result.p75) }),
+    p90: t.float({ nullable: true, resolve: (result) => finiteOrNull(result.p90) }),
+    shareAtOrAbove100: t.float({ nullable: true, resolve: (result) => finiteOrNull(result.shareAtOrAbove100) }),
+    nullReason: t.string({
+      nullable: true,
+      description: "Why figures are answered as null (they are not finite numbers).",
+      resolve: ({ p10, p25, p50, p75, p90, shareAtOrAbove100 }) =>
+        nonFiniteReason({ p10, p25, p50, p75, p90, shareAtOrAbove100 }),
+    }),
   }),
 });
 
