@@ -43,7 +43,7 @@ describe("GraphQL API over yoga.fetch", () => {
     expect(rows.some((row) => row.value !== null)).toBe(true);
   });
 
-  it("collects contributing event ids for a scorecard only when its selection asks for them (also through fragments)", async () => {
+  it("counts a scorecard's contributing events when its selection asks for them (also through fragments), without changing its values", async () => {
     const kpis = `kpis: ["win_rate", "pipeline"], period: "2026-Q3", groupBy: TEAM`;
     const plain = await api.gql(api.tokens.exec, `{ scorecard(${kpis}) { kpiId groupKey value derivation { formula } } }`);
     const counted = await api.gql(

@@ -12,6 +12,36 @@ const DAY = 86_400_000;
 /** Every definition the SQL path compiles, active or candidate. */
 const compiled = kpiDefinitions.filter(isCompiled);
 
+// Extras for the audit work: a rep hired again, which starts its team memberships afresh in the graph (its earlier
+// transfers no longer count), with another region or none.
+type Rehire = { kind: "rehire"; rep: number; team: number; region: string | null; daysBack: number };
+
+const rehire: fc.Arbitrary<Rehire> = fc.record({
+  kind: fc.constant("rehire" as const),
+  rep: fc.nat(12),
+  team: fc.nat(3),
+  region: fc.constantFrom("NA", "EMEA", null),
+  daysBack: fc.integer({ min: 0, max: 400 }),
+});
+
+/** The second `RepHired` of one of the history's reps, occurring at `occurredAt`, recorded at `recordedMs`. */
+function rehired(change: Rehire, reps: readonly string[], occurredAt: string, recordedMs: number): Planned {
+  const repId = reps[change.rep % reps.length] as string;
+  return {
+    streamId: `rep-${repId}`,
+    type: "RepHired",
+    data: {
+      repId,
+      name: `Rehired ${repId}`,
+      teamId: `team-${change.team + 1}`,
+      startDate: occurredAt.slice(0, 10),
+      ...(change.region ? { region: change.region } : {}),
+    },
+    occurredAt,
+    recordedMs,
+  };
+}
+
 /** Extra events on top of a generated history: regressions, back-dated pushes, unconvertible currencies, transfers. */
 type Extra =
   | { kind: "regress"; deal: number; stage: string; daysBack: number }
@@ -19,7 +49,8 @@ type Extra =
   | { kind: "amount"; deal: number; amount: number; currency: string; daysBack: number }
   | { kind: "owner"; deal: number; rep: number; daysBack: number }
   | { kind: "transfer"; rep: number; team: number; daysBack: number }
-  | { kind: "reopen"; deal: number; daysBack: number };
+  | { kind: "reopen"; deal: number; daysBack: number }
+  | Rehire;
 
 const extra: fc.Arbitrary<Extra> = fc.oneof(
   fc.record({
@@ -54,6 +85,7 @@ const extra: fc.Arbitrary<Extra> = fc.oneof(
     daysBack: fc.integer({ min: 0, max: 400 }),
   }),
   fc.record({ kind: fc.constant("reopen" as const), deal: fc.nat(40), daysBack: fc.integer({ min: 0, max: 200 }) }),
+  rehire,
 );
 
 interface Planned {
@@ -102,6 +134,7 @@ function history(seed: number, deals: number, lags: number[], extras: Extra[]): 
       planned.push({ ...deal, type: "DealAmountChanged", data: { dealId, amount: change.amount, currency: change.currency } });
     if (change.kind === "owner" && reps.length)
       planned.push({ ...deal, type: "DealOwnerChanged", data: { dealId, ownerRepId: reps[change.rep % reps.length] } });
+    if (change.kind === "rehire" && reps.length) planned.push(rehired(change, reps, at, correctionsAt + planned.length));
     if (change.kind === "reopen") planned.push({ ...deal, type: "DealReopened", data: { dealId, stage: "business_case" } });
     if (change.kind === "transfer" && reps.length) {
       const repId = reps[change.rep % reps.length] as string;
@@ -246,6 +279,45 @@ describe("KPIs compiled to SQL over the DuckDB fact tables", () => {
         },
       ),
       { numRuns: 200 },
+    );
+  }, 600_000);
+
+  it("page contributing events by the same predicates: any slice equals that slice of the engine's list, counts equal its lengths", async () => {
+    const slices = fc.array(
+      fc.record({ result: fc.nat(), start: fc.double({ min: 0, max: 1.2, noNaN: true }), size: fc.integer({ min: 0, max: 40 }) }),
+      { minLength: 1, maxLength: 4 },
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 10_000 }),
+        fc.integer({ min: 4, max: 14 }),
+        fc.array(fc.integer({ min: 0, max: 90 }), { minLength: 1, maxLength: 20 }),
+        fc.array(extra, { maxLength: 12 }),
+        query,
+        slices,
+        async (seed, deals, lags, extras, asked, pages) => {
+          const events = history(seed, deals, lags, extras);
+          const state = projectGraph(events);
+          const kpiQuery: KpiQuery = { ...asked, kpis: compiled.map((definition) => definition.id), versions: { win_rate: 2 } };
+          const facts = await projectFacts(events, state);
+          const expected = computeKpis(state, defaultConfig, kpiQuery, now);
+          const actual = await computeKpisSql(facts.reader, facts, defaultConfig, kpiQuery, now, { eventIds: false });
+          expect(actual.length).toBe(expected.length);
+          for (const [index, result] of actual.entries()) {
+            const oracle = expected[index] as KpiResult;
+            expect(await result.contributing.count()).toBe(oracle.derivation.eventIds.length);
+            for (const [input, { eventCount }] of oracle.derivation.inputs.entries())
+              expect(await result.contributing.inputCount(input)).toBe(eventCount);
+          }
+          for (const page of actual.length ? pages : []) {
+            const at = page.result % actual.length;
+            const ids = (expected[at] as KpiResult).derivation.eventIds;
+            const start = Math.floor(page.start * ids.length);
+            expect(await actual[at]?.contributing.slice(start, start + page.size)).toEqual(ids.slice(start, start + page.size));
+          }
+        },
+      ),
+      { numRuns: 100 },
     );
   }, 600_000);
 });

@@ -9,9 +9,10 @@ import {
 } from "@revgraph/domain";
 import type { EventStore, Subscription } from "@revgraph/event-store";
 import type { RecordedEvent } from "@revgraph/events";
-import { computeKpis, type KpiQuery, type KpiResult, kpiDefinitions } from "@revgraph/kpis";
+import { computeKpis, type KpiQuery, kpiDefinitions } from "@revgraph/kpis";
 import { FactStore } from "./facts/fact-store.ts";
 import { computeKpisSql, isCompiled, type KpiSqlOptions } from "./kpi-sql/compile.ts";
+import { listedEvents, type ServedKpiResult } from "./kpi-sql/contributing-events.ts";
 
 /** Progress of a catch-up or rebuild. */
 export interface ReplayProgress {
@@ -100,12 +101,12 @@ export class RevenueReadModel {
   /**
    * Computes KPIs: from the fact tables with SQL when every asked definition is compiled there, else with the
    * in-memory engine. Both are pure functions of the events applied and `now`. `options` apply to the SQL path (the
-   * engine always lists contributing events).
+   * engine always lists contributing events). Each result's `contributing` counts and pages its contributing events.
    */
-  async computeKpis(query: KpiQuery, now: Date, options: KpiSqlOptions = {}): Promise<KpiResult[]> {
+  async computeKpis(query: KpiQuery, now: Date, options: KpiSqlOptions = {}): Promise<ServedKpiResult[]> {
     if (this.#facts && this.sqlServes(query))
       return computeKpisSql(this.#facts.reader, this.#facts, this.config, query, now, options);
-    return computeKpis(this.#state, this.config, query, now);
+    return computeKpis(this.#state, this.config, query, now).map(listedEvents);
   }
 
   /** True when the fact tables answer this query (see {@link compiledForSql}). */

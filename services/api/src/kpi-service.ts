@@ -1,7 +1,7 @@
 import { timeSlice } from "@revgraph/domain";
 import { canonicalJson } from "@revgraph/events";
-import { computeKpis, type DealUniverse, type KpiQuery, type KpiResult, primeSnapshots } from "@revgraph/kpis";
-import type { KpiSqlOptions, RevenueReadModel } from "@revgraph/read-model";
+import { computeKpis, type DealUniverse, type KpiQuery, primeSnapshots } from "@revgraph/kpis";
+import { type KpiSqlOptions, listedEvents, type RevenueReadModel, type ServedKpiResult } from "@revgraph/read-model";
 
 /**
  * Computes KPIs over the live read model. KPIs compiled to SQL are answered by the read model's fact tables at the
@@ -11,7 +11,7 @@ import type { KpiSqlOptions, RevenueReadModel } from "@revgraph/read-model";
 export class KpiService {
   readonly #readModel: RevenueReadModel;
   readonly #universes = new Map<string, DealUniverse>();
-  readonly #results = new Map<string, KpiResult[]>();
+  readonly #results = new Map<string, ServedKpiResult[]>();
   readonly #maxEntries: number;
 
   constructor(readModel: RevenueReadModel, maxEntries = 500) {
@@ -26,16 +26,16 @@ export class KpiService {
 
   /**
    * The KPIs of a query, one result per KPI and group. `options.eventIds: false` leaves contributing event ids out
-   * of answers from the fact tables (the caller shows values only).
+   * of answers from the fact tables (the caller shows values, or counts and pages them through `contributing`).
    */
-  async compute(query: KpiQuery, now: Date, options: KpiSqlOptions = {}): Promise<KpiResult[]> {
+  async compute(query: KpiQuery, now: Date, options: KpiSqlOptions = {}): Promise<ServedKpiResult[]> {
     if (this.#readModel.sqlServes(query)) return this.#readModel.computeKpis(query, now, options);
     const at = KpiService.evaluationTime(now);
     const key = `${this.#readModel.position}|${at.toISOString()}|${canonicalJson(query)}`;
     const cached = this.#results.get(key);
     if (cached) return cached;
     this.#primeCurrentSnapshots();
-    const results = computeKpis(this.#readModel.state, this.#readModel.config, query, at, this.#universes);
+    const results = computeKpis(this.#readModel.state, this.#readModel.config, query, at, this.#universes).map(listedEvents);
     if (this.#results.size >= this.#maxEntries) this.#results.delete(this.#results.keys().next().value as string);
     this.#results.set(key, results);
     return results;

@@ -265,22 +265,49 @@ export async function explain(
     ...(options.knownAt ? { knownAt: options.knownAt } : {}),
   };
   const model = await openReadModel(store, options.storeOptions, query);
-  const [result] = await model.computeKpis(query, options.now);
+  // PROV and OpenLineage documents name every contributing event; a page of the text needs only its own and counts.
+  const document = options.format === "prov" || options.format === "openlineage";
+  const start = (options.page - 1) * options.pageSize;
+  const answer = await model.computeKpis(query, options.now, { eventIds: document }).then(async ([result]) => {
+    if (!result || document) return { result, eventCount: 0, inputCounts: [], ids: [] };
+    const { contributing, derivation } = result;
+    const [eventCount, inputCounts, ids] = await Promise.all([
+      contributing.count(),
+      Promise.all(derivation.inputs.map((_, index) => contributing.inputCount(index))),
+      contributing.slice(start, start + options.pageSize),
+    ]);
+    return { result, eventCount, inputCounts, ids };
+  });
   await model.close();
+  const { result, eventCount, inputCounts, ids } = answer;
   if (!result) throw new Error(`no result for ${kpi}`);
   const computedAt = options.now.toISOString();
   if (options.format === "prov") return { kind: "document" as const, document: toProvJson(result, computedAt) };
   if (options.format === "openlineage")
     return { kind: "document" as const, document: toOpenLineage(result, computedAt, `cli-${model.position}`) };
-  const start = (options.page - 1) * options.pageSize;
-  const ids = result.derivation.eventIds.slice(start, start + options.pageSize);
+  const { definition, group, value, nullReason, band, period, asOf, knownAt, derivation } = result;
   const events = await store.readEventsById(ids);
   return {
     kind: "explanation" as const,
-    result,
+    result: {
+      definition,
+      group,
+      value,
+      nullReason,
+      band,
+      period,
+      asOf,
+      knownAt,
+      derivation: {
+        formula: derivation.formula,
+        inputs: derivation.inputs.map((input, index) => ({ ...input, eventCount: inputCounts[index] ?? 0 })),
+        warnings: derivation.warnings,
+        eventCount,
+      },
+    },
     events,
     page: options.page,
-    pages: Math.max(1, Math.ceil(result.derivation.eventIds.length / options.pageSize)),
+    pages: Math.max(1, Math.ceil(eventCount / options.pageSize)),
   };
 }
 
@@ -295,7 +322,7 @@ export function printExplanation(explanation: Extract<Awaited<ReturnType<typeof 
   for (const input of result.derivation.inputs)
     console.log(`    ${input.role.padEnd(11)} ${input.name.padEnd(26)} = ${input.value ?? "null"}  (${input.eventCount} events)`);
   for (const warning of result.derivation.warnings) console.log(`  warning: ${warning}`);
-  console.log(`  contributing events: ${result.derivation.eventIds.length} (page ${explanation.page} of ${explanation.pages})`);
+  console.log(`  contributing events: ${result.derivation.eventCount} (page ${explanation.page} of ${explanation.pages})`);
   printTable(
     events.map((event) => ({
       position: event.globalPosition,

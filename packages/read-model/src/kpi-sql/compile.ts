@@ -12,6 +12,7 @@ import {
   type MeasureResult,
   parseKpiQuery,
 } from "@revgraph/kpis";
+import { listedEvents, listsEventIds, type ServedKpiResult, SqlContributingEvents } from "./contributing-events.ts";
 import { type MeasureSource, measureSourcesSql, sqlMeasures } from "./measures.ts";
 import { type SqlScope, scopeCtes, sqlString } from "./predicates.ts";
 
@@ -46,18 +47,17 @@ export interface KpiSqlOptions {
   /**
    * Collect every contributing event id into the derivations (default true). Without them the query aggregates
    * values only, and each derivation's `eventIds` (and its inputs' `eventCount`) are empty: for scorecards and
-   * dashboards, which show values; a caller that shows contributing events asks for them.
+   * dashboards, which show values, and for callers that page through contributing events (each result's
+   * `contributing` counts and fetches them by the same predicates when asked).
    */
   readonly eventIds?: boolean;
 }
 
-/** Aggregate parts that list event ids (`ids`, or `won_ids` / `lost_ids` in a sum of two measures). */
-const listsEventIds = (part: string) => part === "ids" || part.endsWith("_ids");
-
 /**
  * Computes KPIs from the fact tables with one SQL query: the same answers as the in-memory engine (held to it by a
  * differential property test) for definitions whose measures are all compiled ({@link isCompiled}). Throws a
- * {@link KpiQueryError} for bad arguments, like the engine, and for a definition that is not compiled.
+ * {@link KpiQueryError} for bad arguments, like the engine, and for a definition that is not compiled. Each result's
+ * `contributing` counts and pages its contributing events.
  */
 export async function computeKpisSql(
   connection: DuckDBConnection,
@@ -66,7 +66,7 @@ export async function computeKpisSql(
   rawQuery: KpiQuery,
   now: Date,
   options: KpiSqlOptions = {},
-): Promise<KpiResult[]> {
+): Promise<ServedKpiResult[]> {
   const withEventIds = options.eventIds ?? true;
   const { query, period, definitions, asOf, knownAt } = parseKpiQuery(rawQuery, now);
   for (const definition of definitions)
@@ -105,7 +105,14 @@ FROM (${keys}) k ${[...bySource.keys()].map((source) => `LEFT JOIN agg_${source}
     .map((row) => ({ key: String(row.group_key), row }))
     .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 
-  const results: KpiResult[] = [];
+  const contributing = withEventIds
+    ? undefined
+    : new SqlContributingEvents(
+        connection,
+        scope,
+        definitions.map((definition) => measuresOf(definition) ?? []),
+      );
+  const results: ServedKpiResult[] = [];
   for (const { key, row } of groups) {
     const measured = new Map<string, MeasureResult>();
     const measureOf = (name: string): MeasureResult => {
@@ -118,11 +125,11 @@ FROM (${keys}) k ${[...bySource.keys()].map((source) => `LEFT JOIN agg_${source}
       }
       return result;
     };
-    for (const definition of definitions) {
+    for (const [index, definition] of definitions.entries()) {
       const { value, nullReason, derivation } = evaluateDefinition(definition, measureOf, () => {
         throw new Error(`${definition.id}: conversion formulas are not compiled to SQL`);
       });
-      results.push({
+      const result: KpiResult = {
         definition,
         group: groupBy ? { dimension: groupBy, key } : null,
         value,
@@ -132,7 +139,8 @@ FROM (${keys}) k ${[...bySource.keys()].map((source) => `LEFT JOIN agg_${source}
         asOf: asOf ?? null,
         knownAt: knownAt ?? null,
         derivation,
-      });
+      };
+      results.push(contributing ? { ...result, contributing: contributing.of(index, key) } : listedEvents(result));
     }
   }
   return results;

@@ -77,7 +77,11 @@ function filterPredicate(filter: DimensionFilter, expressions: Partial<Record<Di
  */
 export function scopeCtes(scope: SqlScope): string {
   const { current, atPeriodEnd, filter, groupBy, config } = scope;
-  const teamOf = `SELECT rep_id, arg_max_null(team_id, ${latestFirst}) AS team_id FROM rep_teams WHERE ${factIn(current)} GROUP BY rep_id`;
+  // A rep's latest hire starts its memberships afresh (the graph keeps that hire and the transfers recorded after it).
+  const teamOf = `SELECT t.rep_id, arg_max_null(t.team_id, ${latestFirst}) AS team_id FROM rep_teams t
+    JOIN (SELECT rep_id, max(known_from) AS hired_position FROM reps GROUP BY rep_id) h
+      ON h.rep_id = t.rep_id AND t.known_from >= h.hired_position
+    WHERE ${factIn(current)} GROUP BY t.rep_id`;
   const managerOf = `SELECT team_id, arg_max_null(manager_rep_id, ${latestFirst}) AS manager_rep_id FROM team_managers WHERE ${factIn(current)} GROUP BY team_id`;
   const groupKey = groupBy ? dealDimension[groupBy] : "''";
   const repKey = groupBy ? repDimension[groupBy] : undefined;

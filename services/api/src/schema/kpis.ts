@@ -13,12 +13,14 @@ import {
   toOpenLineage,
   toProvJson,
 } from "@revgraph/kpis";
-import { GraphQLError, type GraphQLResolveInfo, Kind, type SelectionSetNode } from "graphql";
+import { type ContributingEvents, listedEvents, type ServedKpiResult } from "@revgraph/read-model";
+import { GraphQLError } from "graphql";
 import { builder } from "../builder.ts";
 import type { Context } from "../context.ts";
 import { KpiService } from "../kpi-service.ts";
 import { type PageWindow, pageOf, pageSizes, pageWindow } from "./connection.ts";
 import { eventsOf } from "./events.ts";
+import { finiteOrNull, nonFiniteReason } from "./finite.ts";
 import { EventRef, KpiValueRef } from "./refs.ts";
 
 const Dimension = builder.enumType("Dimension", {
@@ -138,52 +140,108 @@ const DefinitionRef = builder.objectRef<KpiResult["definition"]>("KpiDefinition"
   }),
 });
 
-const InputRef = builder.objectRef<KpiResult["derivation"]["inputs"][number]>("DerivationInput").implement({
+/** One input of a derivation, with the result's contributing events (its count is fetched when asked). */
+interface InputOf {
+  readonly input: KpiResult["derivation"]["inputs"][number];
+  readonly index: number;
+  readonly contributing: ContributingEvents;
+}
+
+const InputRef = builder.objectRef<InputOf>("DerivationInput").implement({
   fields: (t) => ({
-    name: t.exposeString("name"),
-    role: t.exposeString("role"),
-    value: t.exposeFloat("value", { nullable: true }),
-    description: t.exposeString("description"),
-    eventCount: t.exposeInt("eventCount"),
-    detail: t.field({ type: "JSON", nullable: true, resolve: (input) => input.detail ?? null }),
+    name: t.string({ resolve: ({ input }) => input.name }),
+    role: t.string({ resolve: ({ input }) => input.role }),
+    value: t.float({ nullable: true, resolve: ({ input }) => finiteOrNull(input.value) }),
+    nullReason: t.string({
+      nullable: true,
+      description: "Why a measured value is answered as null (it is not a finite number).",
+      resolve: ({ input }) => nonFiniteReason({ value: input.value }),
+    }),
+    description: t.string({ resolve: ({ input }) => input.description }),
+    eventCount: t.int({ resolve: ({ index, contributing }) => contributing.inputCount(index) }),
+    detail: t.field({ type: "JSON", nullable: true, resolve: ({ input }) => input.detail ?? null }),
   }),
 });
 
-/** The events with these ids inside a page window, read from the store a page at a time, each with its index. */
-async function* eventsInOrder(
+/** An event with its index in the derivation's list. */
+type IndexedEvent = { event: RecordedEvent; index: number };
+
+/** The contributing events at indexes `start`…`end - 1` read from the store, and how many ids the list had there. */
+async function eventsAt(
   context: Context,
-  ids: readonly string[],
-  window: PageWindow,
-): AsyncGenerator<{ event: RecordedEvent; index: number }> {
-  const end = Math.min(ids.length, window.before);
-  for (let start = Math.max(0, window.after + 1); start < end; start += pageSizes.max) {
-    const chunk = ids.slice(start, Math.min(end, start + pageSizes.max));
-    const byId = new Map((await context.store.readEventsById(chunk)).map((event) => [event.id, event]));
-    for (const [offset, id] of chunk.entries()) {
-      const event = byId.get(id);
-      if (event) yield { event, index: start + offset };
-    }
-  }
+  contributing: ContributingEvents,
+  start: number,
+  end: number,
+): Promise<{ events: IndexedEvent[]; listed: number }> {
+  const ids = await contributing.slice(start, end);
+  const byId = new Map((await context.store.readEventsById(ids)).map((event) => [event.id, event]));
+  const events = ids.flatMap((id, offset) => {
+    const event = byId.get(id);
+    return event ? [{ event, index: start + offset }] : [];
+  });
+  return { events, listed: ids.length };
 }
 
-const DerivationRef = builder.objectRef<KpiResult["derivation"]>("Derivation").implement({
+/**
+ * The contributing events a page window needs, in derivation order, fetched a chunk at a time (a forward page stops
+ * one past the page). A backward page reads chunks from the end of the window back until it holds one more visible
+ * event than the page, so the last page of a long list never reads the whole list.
+ */
+async function* eventsInOrder(
+  context: Context,
+  contributing: ContributingEvents,
+  window: PageWindow,
+  visible: (event: RecordedEvent) => boolean,
+): AsyncGenerator<IndexedEvent> {
+  const first = Math.max(0, window.after + 1);
+  if (window.from === "start") {
+    for (let start = first; start < window.before; start += pageSizes.max) {
+      const end = Math.min(window.before, start + pageSizes.max);
+      const { events, listed } = await eventsAt(context, contributing, start, end);
+      yield* events;
+      if (listed < end - start) return;
+    }
+    return;
+  }
+  const tail: IndexedEvent[][] = [];
+  let shown = 0;
+  for (let end = Math.min(window.before, await contributing.count()); end > first && shown <= window.size; ) {
+    const start = Math.max(first, end - pageSizes.max);
+    const { events } = await eventsAt(context, contributing, start, end);
+    tail.unshift(events);
+    shown += events.filter((entry) => visible(entry.event)).length;
+    end = start;
+  }
+  for (const chunk of tail) yield* chunk;
+}
+
+/** What a derivation is resolved from: the result's derivation and its contributing events. */
+type DerivationOf = Pick<ServedKpiResult, "derivation" | "contributing">;
+
+const DerivationRef = builder.objectRef<DerivationOf>("Derivation").implement({
   description: "How a value was computed: formula, inputs with values and roles, and every contributing event.",
   fields: (t) => ({
-    formula: t.exposeString("formula"),
-    inputs: t.field({ type: [InputRef], resolve: (derivation) => [...derivation.inputs] }),
-    warnings: t.exposeStringList("warnings"),
-    eventCount: t.int({ resolve: (derivation) => derivation.eventIds.length }),
+    formula: t.string({ resolve: ({ derivation }) => derivation.formula }),
+    inputs: t.field({
+      type: [InputRef],
+      resolve: ({ derivation, contributing }) => derivation.inputs.map((input, index) => ({ input, index, contributing })),
+    }),
+    warnings: t.stringList({ resolve: ({ derivation }) => [...derivation.warnings] }),
+    eventCount: t.int({ resolve: ({ contributing }) => contributing.count() }),
     events: t.connection({
       type: EventRef,
       authScopes: { traces: true },
       description: "The contributing events, all of them, paged in derivation order (those the caller may see).",
-      resolve: (derivation, args, context) =>
-        pageOf(
-          eventsInOrder(context, derivation.eventIds, pageWindow(args)),
+      resolve: ({ contributing }, args, context) => {
+        const window = pageWindow(args);
+        const visible = (event: RecordedEvent) => context.viewer?.canSeeEvent(event) ?? false;
+        return pageOf(
+          eventsInOrder(context, contributing, window, visible),
           (entry) => entry.index,
-          pageWindow(args),
-          (entry) => context.viewer?.canSeeEvent(entry.event) ?? false,
-        ).then((page) => ({ ...page, edges: page.edges.map((edge) => ({ cursor: edge.cursor, node: edge.node.event })) })),
+          window,
+          (entry) => visible(entry.event),
+        ).then((page) => ({ ...page, edges: page.edges.map((edge) => ({ cursor: edge.cursor, node: edge.node.event })) }));
+      },
     }),
   }),
 });
@@ -195,8 +253,12 @@ KpiValueRef.implement({
     version: t.int({ resolve: (result) => result.definition.version }),
     title: t.string({ resolve: (result) => result.definition.title }),
     unit: t.string({ resolve: (result) => result.definition.unit }),
-    value: t.exposeFloat("value", { nullable: true }),
-    nullReason: t.exposeString("nullReason", { nullable: true, description: "Why the value is null (e.g. a zero denominator)." }),
+    value: t.float({ nullable: true, resolve: (result) => finiteOrNull(result.value) }),
+    nullReason: t.string({
+      nullable: true,
+      description: "Why the value is null (e.g. a zero denominator).",
+      resolve: (result) => result.nullReason ?? nonFiniteReason({ value: result.value }),
+    }),
     band: t.field({ type: BandRef, nullable: true, resolve: (result) => result.band }),
     groupDimension: t.string({ nullable: true, resolve: (result) => result.group?.dimension ?? null }),
     groupKey: t.string({ nullable: true, resolve: (result) => result.group?.key ?? null }),
@@ -207,7 +269,7 @@ KpiValueRef.implement({
     asOf: t.field({ type: "DateTime", nullable: true, resolve: (result) => result.asOf }),
     knownAt: t.field({ type: "DateTime", nullable: true, resolve: (result) => result.knownAt }),
     definition: t.field({ type: DefinitionRef, resolve: (result) => result.definition }),
-    derivation: t.field({ type: DerivationRef, resolve: (result) => result.derivation }),
+    derivation: t.field({ type: DerivationRef, resolve: (result) => result }),
   }),
 });
 
@@ -219,7 +281,7 @@ const FunnelStepRef = builder
       to: t.exposeString("to"),
       entered: t.exposeInt("entered"),
       converted: t.exposeInt("converted"),
-      rate: t.exposeFloat("rate", { nullable: true }),
+      rate: t.float({ nullable: true, resolve: (step) => finiteOrNull(step.rate) }),
     }),
   });
 const StageTimeRef = builder
@@ -236,11 +298,11 @@ const StageTimeRef = builder
     fields: (t) => ({
       stage: t.exposeString("stage"),
       completed: t.exposeInt("completed"),
-      meanDays: t.exposeFloat("mean", { nullable: true }),
-      medianDays: t.exposeFloat("median", { nullable: true }),
-      p90Days: t.exposeFloat("p90", { nullable: true }),
+      meanDays: t.float({ nullable: true, resolve: (time) => finiteOrNull(time.mean) }),
+      medianDays: t.float({ nullable: true, resolve: (time) => finiteOrNull(time.median) }),
+      p90Days: t.float({ nullable: true, resolve: (time) => finiteOrNull(time.p90) }),
       openStays: t.exposeInt("openStays"),
-      openMedianAgeDays: t.exposeFloat("openMedianAge", { nullable: true }),
+      openMedianAgeDays: t.float({ nullable: true, resolve: (time) => finiteOrNull(time.openMedianAge) }),
     }),
   });
 type FunnelResult = ReturnType<typeof funnel>[number];
@@ -256,10 +318,21 @@ type RepAttainment = { repId: string; won: number; quota: number; attainment: nu
 const RepAttainmentRef = builder.objectRef<RepAttainment>("RepAttainment").implement({
   fields: (t) => ({
     repId: t.exposeString("repId"),
-    won: t.exposeFloat("won"),
-    rampAdjustedQuota: t.exposeFloat("quota"),
-    attainment: t.exposeFloat("attainment"),
-    payoutMultiplier: t.exposeFloat("payoutMultiplier"),
+    won: t.float({ nullable: true, resolve: (rep) => finiteOrNull(rep.won) }),
+    rampAdjustedQuota: t.float({ nullable: true, resolve: (rep) => finiteOrNull(rep.quota) }),
+    attainment: t.float({ nullable: true, resolve: (rep) => finiteOrNull(rep.attainment) }),
+    payoutMultiplier: t.float({ nullable: true, resolve: (rep) => finiteOrNull(rep.payoutMultiplier) }),
+    nullReason: t.string({
+      nullable: true,
+      description: "Why figures are answered as null (they are not finite numbers).",
+      resolve: (rep) =>
+        nonFiniteReason({
+          won: rep.won,
+          rampAdjustedQuota: rep.quota,
+          attainment: rep.attainment,
+          payoutMultiplier: rep.payoutMultiplier,
+        }),
+    }),
   }),
 });
 type Distribution = {
@@ -274,12 +347,18 @@ type Distribution = {
 const DistributionRef = builder.objectRef<Distribution>("AttainmentDistribution").implement({
   fields: (t) => ({
     reps: t.field({ type: [RepAttainmentRef], resolve: (result) => result.reps }),
-    p10: t.exposeFloat("p10", { nullable: true }),
-    p25: t.exposeFloat("p25", { nullable: true }),
-    p50: t.exposeFloat("p50", { nullable: true }),
-    p75: t.exposeFloat("p75", { nullable: true }),
-    p90: t.exposeFloat("p90", { nullable: true }),
-    shareAtOrAbove100: t.exposeFloat("shareAtOrAbove100", { nullable: true }),
+    p10: t.float({ nullable: true, resolve: (result) => finiteOrNull(result.p10) }),
+    p25: t.float({ nullable: true, resolve: (result) => finiteOrNull(result.p25) }),
+    p50: t.float({ nullable: true, resolve: (result) => finiteOrNull(result.p50) }),
+    p75: t.float({ nullable: true, resolve: (result) => finiteOrNull(result.p75) }),
+    p90: t.float({ nullable: true, resolve: (result) => finiteOrNull(result.p90) }),
+    shareAtOrAbove100: t.float({ nullable: true, resolve: (result) => finiteOrNull(result.shareAtOrAbove100) }),
+    nullReason: t.string({
+      nullable: true,
+      description: "Why figures are answered as null (they are not finite numbers).",
+      resolve: ({ p10, p25, p50, p75, p90, shareAtOrAbove100 }) =>
+        nonFiniteReason({ p10, p25, p50, p75, p90, shareAtOrAbove100 }),
+    }),
   }),
 });
 
@@ -289,34 +368,19 @@ const RestatementRef = builder.objectRef<RestatementResult>("Restatement").imple
   fields: (t) => ({
     kpiId: t.exposeString("kpi"),
     groupKey: t.string({ nullable: true, resolve: (result) => result.group?.key ?? null }),
-    before: t.field({ type: KpiValueRef, resolve: (result) => result.before }),
-    after: t.field({ type: KpiValueRef, resolve: (result) => result.after }),
+    before: t.field({ type: KpiValueRef, resolve: (result) => listedEvents(result.before) }),
+    after: t.field({ type: KpiValueRef, resolve: (result) => listedEvents(result.after) }),
     changed: t.exposeBoolean("changed"),
     addedEventIds: t.exposeStringList("addedEventIds"),
     removedEventIds: t.exposeStringList("removedEventIds"),
   }),
 });
 
-/** Fields of a derivation (or of its inputs) that need the contributing event ids. */
-const eventIdFields = new Set(["events", "eventCount"]);
-
 /**
- * True when the selection under `derivation` asks for contributing events or their count: only then are the event
- * ids collected (on every KPI value they would cost a list per measure and group).
+ * KPI values from the fact tables leave contributing event ids out: a derivation's `eventCount`, its inputs' counts and
+ * its `events` are fetched by the same predicates when a selection asks for them, a page at a time.
  */
-function asksForEventIds(info: GraphQLResolveInfo): boolean {
-  const within = (selectionSet: SelectionSetNode | undefined, inDerivation: boolean): boolean =>
-    (selectionSet?.selections ?? []).some((selection) => {
-      if (selection.kind === Kind.FIELD) {
-        const name = selection.name.value;
-        if (inDerivation && eventIdFields.has(name)) return true;
-        return within(selection.selectionSet, inDerivation || name === "derivation");
-      }
-      if (selection.kind === Kind.INLINE_FRAGMENT) return within(selection.selectionSet, inDerivation);
-      return within(info.fragments[selection.name.value]?.selectionSet, inDerivation);
-    });
-  return info.fieldNodes.some((node) => within(node.selectionSet, false));
-}
+const valuesOnly = { eventIds: false } as const;
 
 const activeKpiIds = [
   ...new Set(kpiDefinitions.filter((definition) => definition.status === "active").map((definition) => definition.id)),
@@ -328,12 +392,12 @@ builder.queryFields((t) => ({
     type: [KpiValueRef],
     description: "One KPI (one value per group when grouped).",
     args: { id: t.arg.string({ required: true }), version: t.arg.int({ required: false }), ...kpiArgs },
-    resolve: (_root, args, context, info) =>
+    resolve: (_root, args, context) =>
       answerLater(() =>
         context.kpis.compute(
           toQuery(context, [args.id], args, args.version ? { [args.id]: args.version } : undefined),
           context.now,
-          { eventIds: asksForEventIds(info) },
+          valuesOnly,
         ),
       ),
   }),
@@ -341,12 +405,8 @@ builder.queryFields((t) => ({
     type: [KpiValueRef],
     description: "Many KPIs at once (default: every active KPI).",
     args: { kpis: t.arg.stringList({ required: false }), ...kpiArgs },
-    resolve: (_root, args, context, info) =>
-      answerLater(() =>
-        context.kpis.compute(toQuery(context, args.kpis ?? activeKpiIds, args), context.now, {
-          eventIds: asksForEventIds(info),
-        }),
-      ),
+    resolve: (_root, args, context) =>
+      answerLater(() => context.kpis.compute(toQuery(context, args.kpis ?? activeKpiIds, args), context.now, valuesOnly)),
   }),
   funnel: t.field({
     type: [FunnelRef],
@@ -423,9 +483,9 @@ builder.subscriptionField("scorecardChanged", (t) =>
     type: [KpiValueRef],
     description: "The scorecard now, then again whenever a new event changes any of its values (server-sent events).",
     args: { kpis: t.arg.stringList({ required: false }), ...kpiArgs },
-    subscribe: async function* (_root, args, context, info) {
+    subscribe: async function* (_root, args, context) {
       const query = toQuery(context, args.kpis ?? activeKpiIds, args);
-      const options = { eventIds: asksForEventIds(info) };
+      const options = valuesOnly;
       const fingerprint = (results: KpiResult[]) =>
         results.map((result) => `${result.group?.key}:${result.definition.id}:${result.value}`).join("|");
       let results = await answerLater(() => context.kpis.compute(query, new Date(), options));

@@ -1,6 +1,7 @@
 import type { DealSnapshot, GraphState, InteractionFacts, StageStay } from "@revgraph/domain";
 import type { RecordedEvent } from "@revgraph/events";
-import type { DealRisk, KpiResult } from "@revgraph/kpis";
+import type { DealRisk } from "@revgraph/kpis";
+import type { ServedKpiResult } from "@revgraph/read-model";
 import { builder } from "../builder.ts";
 
 /** Read-model records exposed as GraphQL objects. */
@@ -22,5 +23,5 @@ export const ForecastRef = builder.objectRef<ForecastRecord>("Forecast");
 export const StageStayRef = builder.objectRef<StageStay>("StageStay");
 export const InteractionRef = builder.objectRef<InteractionFacts>("Interaction");
 export const EventRef = builder.objectRef<RecordedEvent>("Event");
-export const KpiValueRef = builder.objectRef<KpiResult>("KpiValue");
+export const KpiValueRef = builder.objectRef<ServedKpiResult>("KpiValue");
 export const DealRiskRef = builder.objectRef<DealRisk>("DealRisk");

@@ -21,12 +21,14 @@ export function AttainmentView({ token, period, filter }: PeriodViewProps) {
   const attainment = useQuery(AttainmentQuery, { period, filter }, token);
   const names = useNames();
   const distribution = attainment.data?.attainmentDistribution;
-  const reps = [...(distribution?.reps ?? [])].sort((a, b) => b.attainment - a.attainment);
+  // Attainment is null only when it is not a finite number (see the rep's nullReason): such reps sort last, unbucketed.
+  const rank = (rep: { attainment: number | null }) => rep.attainment ?? -1;
+  const reps = [...(distribution?.reps ?? [])].sort((a, b) => rank(b) - rank(a));
   const histogram = buckets.map((_, index) => ({
     bucket: bucketLabel(index),
-    reps: reps.filter((rep) => {
+    reps: reps.filter(({ attainment }) => {
       const high = buckets[index + 1];
-      return rep.attainment >= (buckets[index] ?? 0) && (high === undefined || rep.attainment < high);
+      return attainment !== null && attainment >= (buckets[index] ?? 0) && (high === undefined || attainment < high);
     }).length,
   }));
   const percent = (value: number | null | undefined) => formatKpiValue("quota_attainment", "ratio", value);
@@ -73,7 +75,7 @@ export function AttainmentView({ token, period, filter }: PeriodViewProps) {
                     <Table.Td ta="right">{formatKpiValue("won", "currency", rep.won)}</Table.Td>
                     <Table.Td ta="right">{formatKpiValue("quota", "currency", rep.rampAdjustedQuota)}</Table.Td>
                     <Table.Td ta="right">{percent(rep.attainment)}</Table.Td>
-                    <Table.Td ta="right">{rep.payoutMultiplier.toFixed(2)}</Table.Td>
+                    <Table.Td ta="right">{rep.payoutMultiplier?.toFixed(2) ?? "—"}</Table.Td>
                   </Table.Tr>
                 ))}
               </Table.Tbody>
