@@ -56,6 +56,117 @@ const extra: fc.Arbitrary<Extra> = fc.oneof(
   fc.record({ kind: fc.constant("reopen" as const), deal: fc.nat(40), daysBack: fc.integer({ min: 0, max: 200 }) }),
 );
 
+// --- Quotas, forecasts, ramps, departures and commit categories (rep-level measures) ---
+
+/** Extra roster and forecast events: the generator sets quarterly quotas and team/company forecasts only. */
+type RosterExtra =
+  | { kind: "quota"; rep: number; period: number; amount: number; daysBack: number }
+  | { kind: "forecast"; scope: "rep" | "team" | "company"; id: number; period: number; amount: number; daysBack: number }
+  | { kind: "depart"; rep: number; endDate: string; daysBack: number }
+  | { kind: "rehire"; rep: number; team: number; startDate: string; ramp: number[] | null; daysBack: number }
+  | { kind: "category"; deal: number; category: string; daysBack: number };
+
+/** Periods the roster extras set quotas and forecasts for: the queried quarters, a half year and a month. */
+const rosterPeriods = [
+  { period: "2026-Q2", from: "2026-04-01", to: "2026-07-01" },
+  { period: "2026-Q3", from: "2026-07-01", to: "2026-10-01" },
+  { period: "2026-Q4", from: "2026-10-01", to: "2027-01-01" },
+  { period: "2026-H1", from: "2026-01-01", to: "2026-07-01" },
+  { period: "2026-08", from: "2026-08-01", to: "2026-09-01" },
+] as const;
+
+const rosterExtra: fc.Arbitrary<RosterExtra> = fc.oneof(
+  fc.record({
+    kind: fc.constant("quota" as const),
+    rep: fc.nat(12),
+    period: fc.nat(rosterPeriods.length - 1),
+    amount: fc.integer({ min: 0, max: 900_000 }),
+    daysBack: fc.integer({ min: 0, max: 400 }),
+  }),
+  fc.record({
+    kind: fc.constant("forecast" as const),
+    scope: fc.constantFrom("rep" as const, "team" as const, "company" as const),
+    id: fc.nat(12),
+    period: fc.nat(rosterPeriods.length - 1),
+    amount: fc.integer({ min: 0, max: 2_000_000 }),
+    daysBack: fc.integer({ min: 0, max: 400 }),
+  }),
+  fc.record({
+    kind: fc.constant("depart" as const),
+    rep: fc.nat(12),
+    endDate: fc.constantFrom("2025-12-15", "2026-03-31", "2026-07-15", "2026-10-10"),
+    daysBack: fc.integer({ min: 0, max: 400 }),
+  }),
+  fc.record({
+    kind: fc.constant("rehire" as const),
+    rep: fc.nat(12),
+    team: fc.nat(3),
+    startDate: fc.constantFrom("2025-11-20", "2026-02-01", "2026-05-15", "2026-08-03"),
+    ramp: fc.option(fc.array(fc.constantFrom(0, 0.1, 0.3, 0.5, 0.8, 1), { maxLength: 5 }), { nil: null }),
+    daysBack: fc.integer({ min: 0, max: 400 }),
+  }),
+  fc.record({
+    kind: fc.constant("category" as const),
+    deal: fc.nat(40),
+    category: fc.constantFrom("commit", "best_case", "pipeline"),
+    daysBack: fc.integer({ min: 0, max: 400 }),
+  }),
+);
+
+/** A roster extra as a planned event (null when the history has no rep or deal to attach it to). */
+function rosterEvent(
+  change: RosterExtra,
+  reps: readonly string[],
+  dealIds: readonly string[],
+  stamp: { occurredAt: string; recordedMs: number },
+): Planned | null {
+  const repId = reps["rep" in change ? change.rep % Math.max(reps.length, 1) : 0];
+  if (change.kind === "category") {
+    const dealId = dealIds[change.deal % Math.max(dealIds.length, 1)];
+    if (!dealId) return null;
+    const data = { dealId, category: change.category };
+    return { ...stamp, streamId: `deal-${dealId}`, type: "DealForecastCategoryChanged", data };
+  }
+  if (change.kind === "forecast") {
+    const period = rosterPeriods[change.period] as (typeof rosterPeriods)[number];
+    const id =
+      change.scope === "company"
+        ? "company"
+        : change.scope === "team"
+          ? `team-${(change.id % 4) + 1}`
+          : reps[change.id % Math.max(reps.length, 1)];
+    if (!id) return null;
+    const data = { forecastId: `extra-${stamp.recordedMs}`, scope: { kind: change.scope, id }, ...period, amount: change.amount };
+    return {
+      ...stamp,
+      streamId: `forecast-${change.scope}-${id}`,
+      type: "ForecastSubmitted",
+      data: { ...data, currency: "USD" },
+    };
+  }
+  if (!repId) return null;
+  const streamId = `rep-${repId}`;
+  if (change.kind === "quota") {
+    const period = rosterPeriods[change.period] as (typeof rosterPeriods)[number];
+    return { ...stamp, streamId, type: "QuotaSet", data: { repId, ...period, amount: change.amount, currency: "USD" } };
+  }
+  if (change.kind === "depart") return { ...stamp, streamId, type: "RepDeparted", data: { repId, endDate: change.endDate } };
+  const hire = { repId, name: `Rehired ${repId}`, teamId: `team-${change.team + 1}`, startDate: change.startDate };
+  return { ...stamp, streamId, type: "RepHired", data: change.ramp ? { ...hire, ramp: change.ramp } : hire };
+}
+
+/** KPIs over the rep-level measures, whose non-null share over the generated runs is checked. */
+const rosterKpis = [
+  "pipeline_coverage",
+  "quota_attainment",
+  "revenue_per_rep",
+  "forecast_accuracy",
+  "forecast_bias",
+  "commit_close_rate",
+];
+
+// --- end of roster extras ---
+
 interface Planned {
   readonly streamId: string;
   readonly type: EventType;
@@ -66,7 +177,13 @@ interface Planned {
 }
 
 /** A generated history plus extras, each event recorded some time after it occurred, in record-time order. */
-function history(seed: number, deals: number, lags: number[], extras: Extra[]): RecordedEvent[] {
+function history(
+  seed: number,
+  deals: number,
+  lags: number[],
+  extras: Extra[],
+  rosterExtras: RosterExtra[] = [],
+): RecordedEvent[] {
   const planned: Planned[] = [];
   let index = 0;
   const dealIds: string[] = [];
@@ -114,6 +231,14 @@ function history(seed: number, deals: number, lags: number[], extras: Extra[]): 
       });
     }
   }
+  for (const change of rosterExtras) {
+    const stamp = {
+      occurredAt: new Date(correctionsAt - change.daysBack * DAY).toISOString(),
+      recordedMs: correctionsAt + planned.length,
+    };
+    const event = rosterEvent(change, reps, dealIds, stamp);
+    if (event) planned.push(event);
+  }
   planned.sort((a, b) => a.recordedMs - b.recordedMs);
   const log = eventLog("2020-01-01T00:00:00.000Z");
   for (const event of planned) {
@@ -140,6 +265,7 @@ const query: fc.Arbitrary<Omit<KpiQuery, "kpis">> = fc.record(
     ),
     asOf: fc.constantFrom("2026-03-01", "2026-06-30T12:00:00Z", "2026-10-01", "2027-01-01"),
     knownAt: fc.constantFrom("2026-02-01", "2026-07-15T08:00:00Z", "2026-10-20", "2026-11-01"),
+    forecastKnownAt: fc.constantFrom("2026-03-29", "2026-07-10T00:00:00Z", "2026-09-01", "2027-01-01"),
   },
   { requiredKeys: ["period", "timeZone"] },
 );
@@ -209,6 +335,13 @@ describe("KPIs compiled to SQL over the DuckDB fact tables", () => {
     );
   });
 
+  it("compiles the quota, forecast, rep and commit KPIs", () => {
+    expect(compiled.map((definition) => definition.id)).toEqual(expect.arrayContaining(rosterKpis));
+  });
+
+  let runs = 0;
+  const nonNull: Record<string, Set<number>> = Object.fromEntries(rosterKpis.map((id) => [id, new Set<number>()]));
+
   it("equal the in-memory engine (the oracle) over generated histories, for any group, filter, period, asOf and knownAt; without event ids, the same values", async () => {
     await fc.assert(
       fc.asyncProperty(
@@ -217,8 +350,10 @@ describe("KPIs compiled to SQL over the DuckDB fact tables", () => {
         fc.array(fc.integer({ min: 0, max: 90 }), { minLength: 1, maxLength: 20 }),
         fc.array(extra, { maxLength: 12 }),
         query,
-        async (seed, deals, lags, extras, asked) => {
-          const events = history(seed, deals, lags, extras);
+        fc.array(rosterExtra, { maxLength: 8 }),
+        async (seed, deals, lags, extras, asked, rosterExtras) => {
+          runs++;
+          const events = history(seed, deals, lags, extras, rosterExtras);
           const state = projectGraph(events);
           const kpiQuery: KpiQuery = {
             ...asked,
@@ -228,6 +363,8 @@ describe("KPIs compiled to SQL over the DuckDB fact tables", () => {
           const facts = await projectFacts(events, state);
           for (const each of [kpiQuery, { ...kpiQuery, versions: {} }]) {
             const expected = computeKpis(state, defaultConfig, each, now).map(comparable);
+            for (const id of rosterKpis)
+              if (expected.some((result) => result.kpi.startsWith(`${id}@`) && result.value !== null)) nonNull[id]?.add(runs);
             const actual = (await computeKpisSql(facts.reader, facts, defaultConfig, each, now)).map(comparable);
             expect(actual.map((result) => [result.kpi, result.group])).toEqual(
               expected.map((result) => [result.kpi, result.group]),
@@ -247,5 +384,7 @@ describe("KPIs compiled to SQL over the DuckDB fact tables", () => {
       ),
       { numRuns: 200 },
     );
+    // A KPI that is null in every run proves nothing: the generated histories give each of these values in most runs.
+    for (const id of rosterKpis) expect((nonNull[id]?.size ?? 0) / runs, `share of runs with a ${id} value`).toBeGreaterThan(0);
   }, 600_000);
 });
