@@ -58,10 +58,11 @@ export const repDimension: Partial<Record<Dimension, string>> = {
 };
 
 /** `expression IN (values)`; FALSE for no values (nothing is accepted). */
-export function inList(expression: string, values: readonly string[]): string {
+function inList(expression: string, values: readonly string[]): string {
   return values.length === 0 ? "FALSE" : `${expression} IN (${values.map(sqlString).join(", ")})`;
 }
 
+/** The filter as a predicate over these dimension expressions (a dimension without one accepts everything). */
 export function filterPredicate(filter: DimensionFilter, expressions: Partial<Record<Dimension, string>>): string {
   const terms = (Object.entries(filter) as [Dimension, readonly string[]][])
     .filter(([dimension]) => expressions[dimension] !== undefined)
