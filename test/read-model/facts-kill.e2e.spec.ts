@@ -11,6 +11,7 @@ import { spawnNode } from "../support/node-process.ts";
 
 const script = join(import.meta.dirname, "facts-catch-up.ts");
 const tables = ["deal_versions", "rep_teams", "team_managers", "reps", "accounts", "exchange_rates", "read_model_position"];
+const quotaTables = ["quotas", "forecasts", "rep_ramps", "rep_departures", "deal_categories", "deal_amounts"];
 
 /** Every row of every fact table, and the stored position, as text (the file must be closed by its writer). */
 async function contents(path: string): Promise<Record<string, string>> {
@@ -18,7 +19,7 @@ async function contents(path: string): Promise<Record<string, string>> {
   const connection = await instance.connect();
   const result: Record<string, string> = {};
   const queries = {
-    ...Object.fromEntries(tables.map((table) => [table, `SELECT * FROM ${table} ORDER BY ALL`])),
+    ...Object.fromEntries([...tables, ...quotaTables].map((table) => [table, `SELECT * FROM ${table} ORDER BY ALL`])),
     // The record log keeps one row per record time and transaction: what it answers is the last position per time.
     record_log: "SELECT recorded_at, max(position) FROM record_log GROUP BY recorded_at ORDER BY ALL",
   };

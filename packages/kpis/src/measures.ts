@@ -153,7 +153,8 @@ function pipelineAmount(scope: KpiScope, closingInPeriodOnly: boolean, weighted:
   };
 }
 
-function monthsOfPeriod(from: string, to: string): string[] {
+/** The first day (`YYYY-MM-01`) of every month from the month of `from` up to `to` (exclusive): a quota's months. */
+export function monthsOfPeriod(from: string, to: string): string[] {
   const months: string[] = [];
   let cursor = `${from.slice(0, 7)}-01`;
   while (cursor < to) {

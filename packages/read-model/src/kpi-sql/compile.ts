@@ -68,7 +68,7 @@ export async function computeKpisSql(
   options: KpiSqlOptions = {},
 ): Promise<ServedKpiResult[]> {
   const withEventIds = options.eventIds ?? true;
-  const { query, period, definitions, asOf, knownAt } = parseKpiQuery(rawQuery, now);
+  const { query, period, definitions, asOf, knownAt, forecastKnownAt } = parseKpiQuery(rawQuery, now);
   for (const definition of definitions)
     if (!isCompiled(definition))
       throw new KpiQueryError("kpis", `${definition.id} v${definition.version} is not compiled to SQL`);
@@ -76,7 +76,15 @@ export async function computeKpisSql(
   const slice = { asOf: asOf ?? END_OF_TIME, maxPosition };
   const { current, atPeriodEnd } = derivedSlices(slice, period, now, facts.latestOccurredAt);
   const groupBy = query.groupBy;
-  const scope: SqlScope = { config, period, current, atPeriodEnd, filter: query.filter ?? {}, groupBy };
+  const scope: SqlScope = {
+    config,
+    period,
+    current,
+    atPeriodEnd,
+    filter: query.filter ?? {},
+    groupBy,
+    forecastKnownAt: forecastKnownAt ?? period.fromInstant,
+  };
 
   const names = [...new Set(definitions.flatMap((definition) => measuresOf(definition) ?? []))];
   const columns = new Map<string, string>();

@@ -1,8 +1,9 @@
 import type { MeasureResult } from "@revgraph/kpis";
+import { type QuotaSource, quotaMeasures, quotaSourcesSql } from "./measures-quota.ts";
 import { type SqlScope, sqlString } from "./predicates.ts";
 
 /** The per-deal relations a measure aggregates over, each with `group_key` (see {@link measureSourcesSql}). */
-export type MeasureSource = "scoped" | "closed_deals" | "open_at_end";
+export type MeasureSource = "scoped" | "closed_deals" | "open_at_end" | QuotaSource;
 
 /** A query row: the aggregates of every measure for one group. */
 export type AggregateRow = Readonly<Record<string, unknown>>;
@@ -36,18 +37,20 @@ closed_deals AS (
 open_at_end AS (
   SELECT e.*, ${converted("e")}
   FROM (SELECT *, ${sqlString(scope.atPeriodEnd.asOf.slice(0, 10))} AS rate_date FROM at_end WHERE status = 'open') e
-  ASOF LEFT JOIN fx ON e.currency = fx.currency AND e.rate_date >= fx.effective_date)`;
+  ASOF LEFT JOIN fx ON e.currency = fx.currency AND e.rate_date >= fx.effective_date),${quotaSourcesSql(scope)}`;
 }
 
-const ids = (value: unknown): string[] => (Array.isArray(value) ? (value as string[]) : []);
-const numberOr = (value: unknown, fallback: number | null): number | null =>
+/** A list aggregate as a list of ids ([] for SQL NULL: no rows). */
+export const ids = (value: unknown): string[] => (Array.isArray(value) ? (value as string[]) : []);
+/** A numeric aggregate as a number, `fallback` for SQL NULL. */
+export const numberOr = (value: unknown, fallback: number | null): number | null =>
   value === null || value === undefined ? fallback : Number(value);
 
 /**
  * A floating-point sum with compensated (Kahan) summation: within rounding of the engine's loop in any order, so the
  * groups need no sort (an ordered aggregate sorts every group's rows; that sort was most of a scorecard's time).
  */
-const total = (x: string) => `fsum(${x})`;
+export const total = (x: string) => `fsum(${x})`;
 
 /** The mean as the engine takes it: the sum over the count. */
 const mean = (x: string, where: string) => `${total(x)} ${where} / count(${x}) ${where}`;
@@ -72,7 +75,8 @@ function countOf(kind: Kind): SqlMeasure {
   };
 }
 
-function amountOf(kind: Kind): SqlMeasure {
+/** The amount of the deals closed in the period with `kind`, in the base currency (engine: `won_amount`). */
+export function amountOf(kind: Kind): SqlMeasure {
   return {
     source: "closed_deals",
     aggregates: () => ({
@@ -248,4 +252,5 @@ export const sqlMeasures: Readonly<Record<string, SqlMeasure>> = {
       };
     },
   },
+  ...quotaMeasures,
 };

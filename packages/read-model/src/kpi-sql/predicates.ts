@@ -16,10 +16,12 @@ export interface SqlScope {
   readonly atPeriodEnd: TimeSlice;
   readonly filter: DimensionFilter;
   readonly groupBy: Dimension | undefined;
+  /** When forecasts are read as known (the query's `forecastKnownAt`, default the period's start). */
+  readonly forecastKnownAt: string;
 }
 
 /** The latest of a key's facts by (business time, log position): the order the graph keeps its histories in. */
-const latestFirst = "valid_from || lpad(CAST(known_from AS VARCHAR), 14, '0')";
+export const latestFirst = "valid_from || lpad(CAST(known_from AS VARCHAR), 14, '0')";
 
 /** A bitemporal deal-version row (of table alias `v`) visible in a slice: valid at its business time, known at its position. */
 function versionAt(slice: TimeSlice): string {
@@ -29,7 +31,7 @@ function versionAt(slice: TimeSlice): string {
 }
 
 /** An event fact visible in a slice. */
-function factIn(slice: TimeSlice): string {
+export function factIn(slice: TimeSlice): string {
   return `valid_from <= ${sqlString(slice.asOf)} AND known_from <= ${slice.maxPosition}`;
 }
 
@@ -48,7 +50,7 @@ const dealDimension: Record<Dimension, string> = {
 };
 
 /** A rep's value for the dimensions that apply to reps (the others put every rep in every group). */
-const repDimension: Partial<Record<Dimension, string>> = {
+export const repDimension: Partial<Record<Dimension, string>> = {
   rep: "rep_id",
   team: "coalesce(team_id, 'unassigned')",
   manager: "coalesce(manager_rep_id, 'unassigned')",
@@ -60,7 +62,8 @@ function inList(expression: string, values: readonly string[]): string {
   return values.length === 0 ? "FALSE" : `${expression} IN (${values.map(sqlString).join(", ")})`;
 }
 
-function filterPredicate(filter: DimensionFilter, expressions: Partial<Record<Dimension, string>>): string {
+/** The filter as a predicate over these dimension expressions (a dimension without one accepts everything). */
+export function filterPredicate(filter: DimensionFilter, expressions: Partial<Record<Dimension, string>>): string {
   const terms = (Object.entries(filter) as [Dimension, readonly string[]][])
     .filter(([dimension]) => expressions[dimension] !== undefined)
     .map(([dimension, accepted]) => inList(expressions[dimension] as string, accepted));
