@@ -2,11 +2,17 @@ import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import type { GraphState, RevenueConfig } from "@revgraph/domain";
 import type { RecordedEvent } from "@revgraph/events";
 import { appendRows, type Column, createTableSql, type Row } from "./columns.ts";
-import { type DealVersionChanges, DealVersionProjection, dealVersionColumns } from "./deal-versions.ts";
+import {
+  type DealVersionChanges,
+  DealVersionProjection,
+  dealVersionColumns,
+  isLatestVersion,
+  lastTimeOf,
+} from "./deal-versions.ts";
 import { type EventFactTable, eventFactRows, eventFactTables, stampColumns } from "./simple-facts.ts";
 
 /** Bumped when a table's shape or meaning changes: a file of another format is rebuilt from the log. */
-const FORMAT = 1;
+const FORMAT = 2;
 
 const positionColumns: readonly Column[] = [
   { name: "format", type: "INTEGER" },
@@ -51,6 +57,7 @@ export class FactStore {
   #position = 0;
   #eventId: string | null = null;
   #latestOccurredAt = "";
+  #latestVersionTime = "";
   #unflushed = 0;
 
   private constructor(instance: DuckDBInstance, writer: DuckDBConnection, reader: DuckDBConnection, config: RevenueConfig) {
@@ -92,6 +99,16 @@ export class FactStore {
     return this.#latestOccurredAt;
   }
 
+  /**
+   * An upper bound of the business times at which a deal version known now begins or ends (`valid_from`, `valid_to`).
+   * A slice at the head of the log with `asOf` at or after it sees exactly the rows of `deal_current`: every row it
+   * sees has `known_to` null (every `known_to` is a position already covered) and `valid_to` null (any other
+   * `valid_to` is at or before `asOf`), and every such row has `valid_from <= asOf`.
+   */
+  get latestVersionTime(): string {
+    return this.#latestVersionTime;
+  }
+
   /** Events collected but not written yet. */
   get unflushed(): number {
     return this.#unflushed;
@@ -126,10 +143,15 @@ export class FactStore {
     const batch = this.#pending;
     this.#pending = FactStore.#emptyBatch();
     this.#unflushed = 0;
+    for (const row of batch.changes.inserted.values()) {
+      const last = lastTimeOf(row);
+      if (last > this.#latestVersionTime) this.#latestVersionTime = last;
+    }
     const connection = this.#writer;
     await connection.run("BEGIN TRANSACTION");
     try {
       await this.#append("deal_versions", dealVersionColumns, batch.changes.inserted.values());
+      await this.#append("deal_current", dealVersionColumns, [...batch.changes.inserted.values()].filter(isLatestVersion));
       for (const [table, rows] of batch.facts) await this.#append(table.table, tableColumns(table), rows);
       await this.#append(
         "record_log",
@@ -142,6 +164,7 @@ export class FactStore {
           endedColumns,
           batch.changes.ended.map((row) => [row.rowId, row.knownTo, row.knownToAt]),
         );
+        await connection.run("DELETE FROM deal_current WHERE row_id IN (SELECT row_id FROM ended_rows)");
         await connection.run(
           "UPDATE deal_versions SET known_to = e.known_to, known_to_at = e.known_to_at FROM ended_rows e WHERE deal_versions.row_id = e.row_id",
         );
@@ -163,7 +186,13 @@ export class FactStore {
 
   /** Empties every table (the file belongs to another log, or to an older format). */
   async reset(): Promise<void> {
-    for (const table of ["deal_versions", "record_log", "read_model_position", ...eventFactTables.map((t) => t.table)])
+    for (const table of [
+      "deal_versions",
+      "deal_current",
+      "record_log",
+      "read_model_position",
+      ...eventFactTables.map((t) => t.table),
+    ])
       await this.#writer.run(`DELETE FROM ${table}`);
     this.#pending = FactStore.#emptyBatch();
     this.#versions = new DealVersionProjection(this.#config);
@@ -171,6 +200,7 @@ export class FactStore {
     this.#position = 0;
     this.#eventId = null;
     this.#latestOccurredAt = "";
+    this.#latestVersionTime = "";
   }
 
   /** Closes the database (unflushed events are dropped: the next open resumes from the stored position). */
@@ -194,11 +224,12 @@ export class FactStore {
     await this.#writer.run(createTableSql("read_model_position", positionColumns));
     const stored = (await this.#writer.runAndReadAll("SELECT format FROM read_model_position")).getRowObjectsJS();
     if (stored.length > 0 && stored[0]?.format !== FORMAT) {
-      for (const table of ["deal_versions", "record_log", "ended_rows", ...eventFactTables.map((t) => t.table)])
+      for (const table of ["deal_versions", "deal_current", "record_log", "ended_rows", ...eventFactTables.map((t) => t.table)])
         await this.#writer.run(`DROP TABLE IF EXISTS ${table}`);
       await this.#writer.run("DELETE FROM read_model_position");
     }
     await this.#writer.run(createTableSql("deal_versions", dealVersionColumns));
+    await this.#writer.run(createTableSql("deal_current", dealVersionColumns));
     await this.#writer.run(createTableSql("record_log", recordLogColumns));
     await this.#writer.run(createTableSql("ended_rows", endedColumns));
     for (const table of eventFactTables) await this.#writer.run(createTableSql(table.table, tableColumns(table)));
@@ -218,14 +249,16 @@ export class FactStore {
     const [max] = (
       await this.#writer.runAndReadAll("SELECT coalesce(max(row_id), 0) AS top FROM deal_versions")
     ).getRowObjectsJS();
-    this.#versions.restore(
-      open.getRowObjectsJS().map((row) => ({
-        rowId: Number(row.row_id),
-        dealId: row.deal_id as string,
-        validFrom: row.valid_from as string,
-        validTo: (row.valid_to as string | null) ?? null,
-      })),
-      Number(max?.top ?? 0),
-    );
+    const rows = open.getRowObjectsJS().map((row) => ({
+      rowId: Number(row.row_id),
+      dealId: row.deal_id as string,
+      validFrom: row.valid_from as string,
+      validTo: (row.valid_to as string | null) ?? null,
+    }));
+    this.#versions.restore(rows, Number(max?.top ?? 0));
+    for (const row of rows) {
+      const last = row.validTo ?? row.validFrom;
+      if (last > this.#latestVersionTime) this.#latestVersionTime = last;
+    }
   }
 }

@@ -39,6 +39,8 @@ export function isCompiled(definition: KpiDefinition): boolean {
 export interface FactsPosition {
   readonly position: number;
   readonly latestOccurredAt: string;
+  /** An upper bound of the business times at which a deal version known at the head begins or ends. */
+  readonly latestVersionTime: string;
 }
 
 /** What a KPI answer carries besides values, inputs and warnings. */
@@ -76,7 +78,18 @@ export async function computeKpisSql(
   const slice = { asOf: asOf ?? END_OF_TIME, maxPosition };
   const { current, atPeriodEnd } = derivedSlices(slice, period, now, facts.latestOccurredAt);
   const groupBy = query.groupBy;
-  const scope: SqlScope = { config, period, current, atPeriodEnd, filter: query.filter ?? {}, groupBy };
+  // At the head of the log and after every version's bounds, a slice sees exactly the latest versions (`deal_current`).
+  const latest = (at: string) => maxPosition >= facts.position && at >= facts.latestVersionTime;
+  const scope: SqlScope = {
+    config,
+    period,
+    current,
+    atPeriodEnd,
+    currentIsLatest: latest(current.asOf),
+    periodEndIsLatest: latest(atPeriodEnd.asOf),
+    filter: query.filter ?? {},
+    groupBy,
+  };
 
   const names = [...new Set(definitions.flatMap((definition) => measuresOf(definition) ?? []))];
   const columns = new Map<string, string>();
