@@ -245,6 +245,7 @@ export class RevenueReadModel {
     const head = await this.#store.headPosition();
     let events = 0;
     const batch = this.#options.factsBatch ?? 20_000;
+    await this.#facts?.prepare();
     for await (const event of this.#store.readAll({ after: this.#state.position })) {
       this.#apply(event);
       if (this.#facts && this.#facts.unflushed >= batch) await this.#writeFacts(this.#facts);

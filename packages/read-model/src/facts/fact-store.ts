@@ -52,7 +52,8 @@ export class FactStore {
   readonly #writer: DuckDBConnection;
   readonly #reader: DuckDBConnection;
   readonly #config: RevenueConfig;
-  #versions: DealVersionProjection;
+  /** The open rows of each deal, loaded by {@link prepare} (at once for an empty file). */
+  #versions: DealVersionProjection | undefined;
   #pending: { changes: DealVersionChanges; facts: Map<EventFactTable, Row[]>; records: Map<string, number> };
   #position = 0;
   #eventId: string | null = null;
@@ -65,7 +66,6 @@ export class FactStore {
     this.#writer = writer;
     this.#reader = reader;
     this.#config = config;
-    this.#versions = new DealVersionProjection(config);
     this.#pending = FactStore.#emptyBatch();
   }
 
@@ -119,9 +119,38 @@ export class FactStore {
     return this.#reader;
   }
 
-  /** Collects the rows of one event (already applied to `state`); events at or before {@link position} are skipped. */
+  /**
+   * Loads what {@link apply} needs from a file written earlier: the deal versions known now (half a million rows at
+   * 100k deals, so a process that only queries never loads them). Nothing to do for an empty file.
+   */
+  async prepare(): Promise<void> {
+    if (this.#versions) return;
+    const versions = new DealVersionProjection(this.#config);
+    const open = await this.#writer.runAndReadAll(
+      "SELECT row_id, deal_id, valid_from, valid_to FROM deal_versions WHERE known_to IS NULL",
+    );
+    const [max] = (
+      await this.#writer.runAndReadAll("SELECT coalesce(max(row_id), 0) AS top FROM deal_versions")
+    ).getRowObjectsJS();
+    versions.restore(
+      open.getRowObjectsJS().map((row) => ({
+        rowId: Number(row.row_id),
+        dealId: row.deal_id as string,
+        validFrom: row.valid_from as string,
+        validTo: (row.valid_to as string | null) ?? null,
+      })),
+      Number(max?.top ?? 0),
+    );
+    this.#versions = versions;
+  }
+
+  /**
+   * Collects the rows of one event (already applied to `state`); events at or before {@link position} are skipped.
+   * A file written earlier needs {@link prepare} first.
+   */
   apply(state: GraphState, event: RecordedEvent): void {
     if (event.globalPosition <= this.#position) return;
+    if (!this.#versions) throw new Error("FactStore.prepare() must load the open deal versions before apply");
     this.#versions.apply(state, event, this.#pending.changes);
     for (const table of eventFactTables) {
       const rows = eventFactRows(table, event, state);
@@ -239,26 +268,18 @@ export class FactStore {
     const [stored] = (
       await this.#writer.runAndReadAll("SELECT position, event_id, latest_occurred_at FROM read_model_position")
     ).getRowObjectsJS();
-    if (!stored) return;
+    if (!stored) {
+      this.#versions = new DealVersionProjection(this.#config);
+      return;
+    }
     this.#position = Number(stored.position);
     this.#eventId = (stored.event_id as string | null) ?? null;
     this.#latestOccurredAt = (stored.latest_occurred_at as string | null) ?? "";
-    const open = await this.#writer.runAndReadAll(
-      "SELECT row_id, deal_id, valid_from, valid_to FROM deal_versions WHERE known_to IS NULL",
-    );
-    const [max] = (
-      await this.#writer.runAndReadAll("SELECT coalesce(max(row_id), 0) AS top FROM deal_versions")
+    const [bound] = (
+      await this.#writer.runAndReadAll(
+        "SELECT coalesce(max(coalesce(valid_to, valid_from)), '') AS latest FROM deal_versions WHERE known_to IS NULL",
+      )
     ).getRowObjectsJS();
-    const rows = open.getRowObjectsJS().map((row) => ({
-      rowId: Number(row.row_id),
-      dealId: row.deal_id as string,
-      validFrom: row.valid_from as string,
-      validTo: (row.valid_to as string | null) ?? null,
-    }));
-    this.#versions.restore(rows, Number(max?.top ?? 0));
-    for (const row of rows) {
-      const last = row.validTo ?? row.validFrom;
-      if (last > this.#latestVersionTime) this.#latestVersionTime = last;
-    }
+    this.#latestVersionTime = String(bound?.latest ?? "");
   }
 }
