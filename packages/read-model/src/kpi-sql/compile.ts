@@ -57,6 +57,15 @@ export interface KpiSqlOptions {
 const listsEventIds = (part: string) => part === "ids" || part.endsWith("_ids");
 
 /**
+ * A list of event ids as one comma-separated string (ids are UUIDs): reading a list element by element through the
+ * client costs about a microsecond per id, which made thousands of contributing events most of a query's time.
+ */
+const joinedIds = (list: string) => `array_to_string(${list}, ',')`;
+
+/** The ids of {@link joinedIds} again (null, as for a FILTER that matched nothing, is none). */
+const splitIds = (value: unknown): string[] => (typeof value === "string" && value !== "" ? value.split(",") : []);
+
+/**
  * Computes KPIs from the fact tables with one SQL query: the same answers as the in-memory engine (held to it by a
  * differential property test) for definitions whose measures are all compiled ({@link isCompiled}). Throws a
  * {@link KpiQueryError} for bad arguments, like the engine, and for a definition that is not compiled.
@@ -102,7 +111,7 @@ export async function computeKpisSql(
       const alias = `m${index}_${part}`;
       columns.set(`${name}/${part}`, alias);
       const list = bySource.get(measure.source) ?? [];
-      list.push(`${sql} AS ${alias}`);
+      list.push(`${listsEventIds(part) ? joinedIds(sql) : sql} AS ${alias}`);
       bySource.set(measure.source, list);
     }
   });
@@ -126,7 +135,10 @@ FROM (${keys}) k ${[...bySource.keys()].map((source) => `LEFT JOIN agg_${source}
       if (!result) {
         const measure = sqlMeasures[name];
         if (!measure) throw new Error(`KPI formula names measure ${name}, which is not compiled to SQL`);
-        result = measure.result((part) => row[columns.get(`${name}/${part}`) ?? ""], scope);
+        result = measure.result((part) => {
+          const value = row[columns.get(`${name}/${part}`) ?? ""];
+          return listsEventIds(part) ? splitIds(value) : value;
+        }, scope);
         measured.set(name, result);
       }
       return result;
