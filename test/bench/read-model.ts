@@ -185,12 +185,18 @@ console.log(JSON.stringify(figures, null, 2));
 ratio("cold start vs raw read (raw s ÷ read model s)", raw.seconds / cold.seconds, 0.5);
 ceiling(`grouped scorecard p50 (${kpis.length} compiled KPIs × ${groups} teams)`, figures.scorecardSqlMs.p50, 100);
 ceiling("grouped scorecard p99", figures.scorecardSqlMs.p99, 300);
+ratio(
+  "grouped scorecard p50 vs plain DuckDB p50 (read model ÷ anchor)",
+  figures.scorecardSqlMs.p50 / figures.anchorSqlMs.p50,
+  1,
+  false,
+);
 ceiling("random asOf/knownAt p99", figures.randomAsOfKnownAtMs.p99, 300);
 ceiling("append → visible p99", figures.appendToVisibleMs.p99, 100);
 ceiling("scorecard right after an event p50", figures.scorecardAfterEventMs.p50, 100);
 ceiling("restart with the fact file present (graph replayed)", warm.seconds * 1000, 5_000);
 ceiling("open without the graph, fact file at the head", factsOnly.openMs, 5_000);
 ceiling("revgraph kpi … --group-by team, fresh process, file present (median of 3)", figures.cliKpiFreshProcessMs, 5_000);
-ceiling("peak RSS with the graph (MB)", figures.peakRssMb, 1_000);
-ceiling("peak RSS of a process without the graph (MB)", factsOnly.peakRssMb, 1_000);
+ceiling("peak RSS with the graph", figures.peakRssMb, 1_000, "MB");
+ceiling("peak RSS of a process without the graph", factsOnly.peakRssMb, 1_000, "MB");
 saveResults("read-model", figures);
