@@ -7,10 +7,15 @@
  *   - the grouped scorecard of every KPI compiled to SQL by team, uncached, one connection: p50/p99, with the same
  *     kind of question as plain DuckDB SQL over an exported deals table (the anchor) and the in-memory engine;
  *   - random asOf/knownAt queries; an append → visible in the SQL answer, and the scorecard right after it;
- *   - peak RSS.
- * Usage: node --max-old-space-size=8192 test/bench/read-model.ts --data /tmp/rg100k [--rounds 30]
+ *   - peak RSS;
+ *   - without the graph: a fresh process opening the fact file at the head (`graphWhenNeeded`) and answering the
+ *     scorecard (open time, peak RSS), and `revgraph kpi win_rate average_deal_size sales_cycle_length --period 2026-Q3
+ *     --group-by team` from a fresh CLI process with its read-model file present (this copies the fact file into the
+ *     data directory as `read-model.cli.duckdb`).
+ * Usage: node --max-old-space-size=12000 test/bench/read-model.ts --data <copy of a seeded store> [--rounds 30]
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
@@ -142,6 +147,21 @@ for (let round = 0; round < Math.min(rounds, 10); round++) {
 }
 await live.close();
 await store.close();
+
+/** Runs a node script in a fresh process; its wall time and stdout. */
+const fresh = (args: string[]) => {
+  const started = performance.now();
+  const child = spawnSync(process.execPath, args, { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+  if (child.status !== 0) throw new Error(`${args.join(" ")} exited ${child.status}: ${child.stderr}`);
+  return { ms: performance.now() - started, stdout: child.stdout };
+};
+const factsOnly = JSON.parse(
+  fresh([join(import.meta.dirname, "read-model-facts-only.ts"), storePath, factsPath, kpis.join(",")]).stdout,
+) as { openMs: number; scorecardMs: number; peakRssMb: number };
+copyFileSync(factsPath, join(data, "read-model.cli.duckdb"));
+const cli = join(import.meta.dirname, "../../services/cli/src/main.ts");
+const cliArgs = ["kpi", "win_rate", "average_deal_size", "sales_cycle_length", "--period", "2026-Q3", "--group-by", "team"];
+const cliTimes = [0, 1, 2].map(() => fresh([cli, ...cliArgs, "--data", data]).ms);
 rmSync(dir, { recursive: true, force: true });
 
 const figures = {
@@ -158,12 +178,25 @@ const figures = {
   appendToVisibleMs: { p50: percentile(visible, 0.5), p99: percentile(visible, 0.99) },
   scorecardAfterEventMs: { p50: percentile(afterEvent, 0.5), p99: percentile(afterEvent, 0.99) },
   peakRssMb: rssMb(),
+  withoutGraph: factsOnly,
+  cliKpiFreshProcessMs: percentile(cliTimes, 0.5),
 };
 console.log(JSON.stringify(figures, null, 2));
 ratio("cold start vs raw read (raw s ÷ read model s)", raw.seconds / cold.seconds, 0.5);
 ceiling(`grouped scorecard p50 (${kpis.length} compiled KPIs × ${groups} teams)`, figures.scorecardSqlMs.p50, 100);
 ceiling("grouped scorecard p99", figures.scorecardSqlMs.p99, 300);
+ratio(
+  "grouped scorecard p50 vs plain DuckDB p50 (read model ÷ anchor)",
+  figures.scorecardSqlMs.p50 / figures.anchorSqlMs.p50,
+  1,
+  false,
+);
 ceiling("random asOf/knownAt p99", figures.randomAsOfKnownAtMs.p99, 300);
 ceiling("append → visible p99", figures.appendToVisibleMs.p99, 100);
 ceiling("scorecard right after an event p50", figures.scorecardAfterEventMs.p50, 100);
+ceiling("restart with the fact file present (graph replayed)", warm.seconds * 1000, 5_000);
+ceiling("open without the graph, fact file at the head", factsOnly.openMs, 5_000);
+ceiling("revgraph kpi … --group-by team, fresh process, file present (median of 3)", figures.cliKpiFreshProcessMs, 5_000);
+ceiling("peak RSS with the graph", figures.peakRssMb, 1_000, "MB");
+ceiling("peak RSS of a process without the graph", factsOnly.peakRssMb, 1_000, "MB");
 saveResults("read-model", figures);

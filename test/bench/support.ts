@@ -56,11 +56,11 @@ export function ratio(label: string, value: number, target: number, higherIsBett
   return met;
 }
 
-/** Prints a latency against its ceiling and returns whether it stayed under. */
-export function ceiling(label: string, milliseconds: number, limit: number): boolean {
-  const met = milliseconds <= limit;
+/** Prints a latency (or another figure in `unit`) against its ceiling and returns whether it stayed under. */
+export function ceiling(label: string, value: number, limit: number, unit = "ms"): boolean {
+  const met = value <= limit;
   console.log(
-    `  ${label.padEnd(58)} ${milliseconds.toFixed(1).padStart(7)} ms (target ≤ ${limit} ms) ${met ? "met" : "NOT met"}`,
+    `  ${label.padEnd(58)} ${value.toFixed(1).padStart(7)} ${unit} (target ≤ ${limit} ${unit}) ${met ? "met" : "NOT met"}`,
   );
   return met;
 }

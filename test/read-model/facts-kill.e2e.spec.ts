@@ -1,34 +1,15 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DuckDBInstance } from "@duckdb/node-api";
 import { seedDemoData } from "@revgraph/api/demo";
 import { defaultConfig } from "@revgraph/domain";
 import { openSqliteEventStore } from "@revgraph/event-store/sqlite";
 import { RevenueReadModel } from "@revgraph/read-model";
 import { describe, expect, it } from "vitest";
 import { spawnNode } from "../support/node-process.ts";
+import { factContents } from "./fact-contents.ts";
 
 const script = join(import.meta.dirname, "facts-catch-up.ts");
-const tables = ["deal_versions", "rep_teams", "team_managers", "reps", "accounts", "exchange_rates", "read_model_position"];
-const quotaTables = ["quotas", "forecasts", "rep_ramps", "rep_departures", "deal_categories", "deal_amounts"];
-
-/** Every row of every fact table, and the stored position, as text (the file must be closed by its writer). */
-async function contents(path: string): Promise<Record<string, string>> {
-  const instance = await DuckDBInstance.create(path, { access_mode: "READ_ONLY" });
-  const connection = await instance.connect();
-  const result: Record<string, string> = {};
-  const queries = {
-    ...Object.fromEntries([...tables, ...quotaTables].map((table) => [table, `SELECT * FROM ${table} ORDER BY ALL`])),
-    // The record log keeps one row per record time and transaction: what it answers is the last position per time.
-    record_log: "SELECT recorded_at, max(position) FROM record_log GROUP BY recorded_at ORDER BY ALL",
-  };
-  for (const [table, sql] of Object.entries(queries))
-    result[table] = JSON.stringify((await connection.runAndReadAll(sql)).getRowObjectsJson());
-  connection.closeSync();
-  instance.closeSync();
-  return result;
-}
 
 describe("the read model's fact tables in a real process", () => {
   it("killed with SIGKILL mid catch-up and started again, end with exactly the rows of an uninterrupted build", async () => {
@@ -62,7 +43,7 @@ describe("the read model's fact tables in a real process", () => {
       const resumed = spawnNode(script, [storePath, killed]);
       expect(await resumed.exited, resumed.output()).toBe(0);
       // An event applied twice would show as a duplicate fact row or a version ended twice.
-      expect(await contents(killed)).toEqual(await contents(clean));
+      expect(await factContents(killed)).toEqual(await factContents(clean));
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -5,7 +5,8 @@ import { seedDemoData } from "@revgraph/api/demo";
 import { defaultConfig } from "@revgraph/domain";
 import { openSqliteEventStore } from "@revgraph/event-store/sqlite";
 import { canonicalJson } from "@revgraph/events";
-import { RevenueReadModel, rebuildGraph } from "@revgraph/read-model";
+import { computeKpis, type KpiResult, kpiDefinitions } from "@revgraph/kpis";
+import { isCompiled, RevenueReadModel, rebuildGraph } from "@revgraph/read-model";
 import { afterEach, describe, expect, it } from "vitest";
 
 const now = new Date("2026-11-15T00:00:00Z");
@@ -41,6 +42,53 @@ describe("read model", () => {
     expect(canonicalJson(model.state)).toBe(canonicalJson(await rebuildGraph(store)));
     await model.close();
     expect(readdirSync(dir).filter((name) => name.endsWith(".json"))).toEqual([]);
+    await store.close();
+  });
+
+  it("with graphWhenNeeded and its fact file at the head, opens without replaying the log until a question needs the graph", async () => {
+    dir = mkdtempSync(join(tmpdir(), "revgraph-rm-"));
+    const store = openSqliteEventStore({ path: join(dir, "events.db") });
+    await seedDemoData(store, { deals: 60, seed: 4, now });
+    const factsPath = join(dir, "read-model.duckdb");
+    await (await RevenueReadModel.open({ store, config: defaultConfig, follow: false, factsPath })).close();
+    const reference = await rebuildGraph(store);
+    const compiled = [...new Set(kpiDefinitions.filter((d) => d.status === "active" && isCompiled(d)).map((d) => d.id))];
+    const engineOnly = kpiDefinitions.find((d) => d.status === "active" && !isCompiled(d));
+    if (!engineOnly) throw new Error("every active KPI is compiled: pick another way to need the graph");
+    const sqlQuery = { kpis: compiled, period: "2026-Q3", groupBy: "team" as const };
+    const engineQuery = { kpis: [engineOnly.id], period: "2026-Q3" };
+    const values = (results: readonly KpiResult[]) =>
+      results.map((result) => [result.definition.id, result.group?.key, result.value]);
+
+    const model = await RevenueReadModel.open({ store, config: defaultConfig, follow: false, factsPath, graphWhenNeeded: true });
+    expect(() => model.state).toThrow(/not been replayed/);
+    expect(model.position).toBe(reference.position);
+    expect(values(await model.computeKpis(sqlQuery, now))).toEqual(values(computeKpis(reference, defaultConfig, sqlQuery, now)));
+    expect(() => model.currentDeals()).toThrow(/not been replayed/);
+    expect(values(await model.computeKpis(engineQuery, now))).toEqual(
+      values(computeKpis(reference, defaultConfig, engineQuery, now)),
+    );
+    expect(canonicalJson(model.state)).toBe(canonicalJson(reference));
+    await model.close();
+
+    await store.append("deal-late", [
+      {
+        type: "DealCreated",
+        occurredAt: now.toISOString(),
+        data: {
+          dealId: "late",
+          accountId: "acct-1",
+          ownerRepId: "rep-1",
+          name: "Y",
+          amount: 2,
+          stage: "discovery",
+          expectedCloseDate: "2026-12-31",
+        },
+      },
+    ]);
+    const behind = await RevenueReadModel.open({ store, config: defaultConfig, follow: false, factsPath, graphWhenNeeded: true });
+    expect(behind.currentDeals().get("late")?.amount).toBe(2);
+    await behind.close();
     await store.close();
   });
 });

@@ -32,6 +32,14 @@ export interface ReadModelOptions {
    * or `:memory:`. Without it the model keeps no fact tables and every KPI comes from the in-memory engine.
    */
   readonly factsPath?: string;
+  /**
+   * Replay the log into the graph only when something needs it (default false: at open). For a process that does not
+   * follow the store and asks KPI questions the fact tables answer (the CLI's `kpi`): when the fact file is already at
+   * the head of the log, opening reads nothing from the log; the graph is replayed on the first question that needs
+   * it (an engine-path KPI). {@link RevenueReadModel.state} and {@link RevenueReadModel.currentDeals} then throw until
+   * it has been. Ignored when following.
+   */
+  readonly graphWhenNeeded?: boolean;
   /** Events written to the fact tables per transaction while catching up (default 20,000). */
   readonly factsBatch?: number;
   /** Called after each transaction of the fact tables with the log position they now cover. */
@@ -61,6 +69,9 @@ export class RevenueReadModel {
   readonly #unannounced: RecordedEvent[] = [];
   #writeScheduled = false;
   #writing: Promise<void> = Promise.resolve();
+  /** False while the graph has not been replayed (see {@link ReadModelOptions.graphWhenNeeded}). */
+  #replayed = false;
+  #replaying: Promise<void> | undefined;
 
   private constructor(options: ReadModelOptions, state: GraphState, facts: FactStore | undefined) {
     this.#options = options;
@@ -78,19 +89,21 @@ export class RevenueReadModel {
     const facts = options.factsPath ? await FactStore.open({ path: options.factsPath, config: options.config }) : undefined;
     if (facts && facts.position > 0 && !(await sameLog(options.store, facts))) await facts.reset();
     const model = new RevenueReadModel(options, emptyGraph(), facts);
-    await model.#catchUp();
-    if (options.follow ?? true) model.#follow();
+    const follow = options.follow ?? true;
+    const factsAtHead = facts !== undefined && facts.position === (await options.store.headPosition());
+    if (follow || !options.graphWhenNeeded || !factsAtHead) await model.#catchUp();
+    if (follow) model.#follow();
     return model;
   }
 
   /** The graph as of {@link position}. Treat it as read-only. */
   get state(): GraphState {
-    return this.#state;
+    return this.#graph();
   }
 
   /** Global position of the last event applied. */
   get position(): number {
-    return this.#state.position;
+    return this.#replayed ? this.#state.position : this.factsPosition;
   }
 
   /** The log position the fact tables cover (the graph's position when there are none). */
@@ -106,6 +119,10 @@ export class RevenueReadModel {
   async computeKpis(query: KpiQuery, now: Date, options: KpiSqlOptions = {}): Promise<ServedKpiResult[]> {
     if (this.#facts && this.sqlServes(query))
       return computeKpisSql(this.#facts.reader, this.#facts, this.config, query, now, options);
+    if (!this.#replayed) {
+      this.#replaying ??= this.#catchUp();
+      await this.#replaying;
+    }
     return computeKpis(this.#state, this.config, query, now).map(listedEvents);
   }
 
@@ -140,7 +157,7 @@ export class RevenueReadModel {
 
   /** Every deal as things stand (latest business and record time), sorted by id; cached between changes. */
   currentDeals(): ReadonlyMap<string, DealSnapshot> {
-    const slice = timeSlice(this.#state);
+    const slice = timeSlice(this.#graph());
     if (!this.#deals) {
       this.#deals = new Map();
       for (const id of Object.keys(this.#state.deals).sort()) {
@@ -167,6 +184,11 @@ export class RevenueReadModel {
     await new Promise((resolve) => setImmediate(resolve));
     await this.#writing;
     this.#facts?.close();
+  }
+
+  #graph(): GraphState {
+    if (!this.#replayed) throw new Error("the graph has not been replayed yet (graphWhenNeeded): only KPI questions are served");
+    return this.#state;
   }
 
   #apply(event: RecordedEvent): void {
@@ -224,6 +246,7 @@ export class RevenueReadModel {
     const head = await this.#store.headPosition();
     let events = 0;
     const batch = this.#options.factsBatch ?? 20_000;
+    await this.#facts?.prepare();
     for await (const event of this.#store.readAll({ after: this.#state.position })) {
       this.#apply(event);
       if (this.#facts && this.#facts.unflushed >= batch) await this.#writeFacts(this.#facts);
@@ -231,6 +254,7 @@ export class RevenueReadModel {
       if (events % 50_000 === 0) this.#options.onProgress?.({ position: event.globalPosition, head, events });
     }
     if (this.#facts) await this.#writeFacts(this.#facts);
+    this.#replayed = true;
     this.#options.onProgress?.({ position: this.#state.position, head, events });
   }
 

@@ -46,6 +46,7 @@ export async function openStore(options: StoreOptions, mustExist = false): Promi
  * Opens the read model for one command, caught up from the log, without following it. With `forKpis` answered from
  * SQL ({@link compiledForSql}) it keeps its fact tables in `read-model.cli.duckdb` under --data, apart from the API's
  * file, so the CLI runs while the API serves; when another CLI process holds that file, this one keeps them in memory.
+ * With that file at the head of the log, the graph is not replayed (the fact tables answer).
  */
 export async function openReadModel(store: EventStore, options: StoreOptions, forKpis?: KpiQuery): Promise<RevenueReadModel> {
   if (!forKpis || !compiledForSql(forKpis)) return RevenueReadModel.open({ store, config: defaultConfig, follow: false });
@@ -57,6 +58,7 @@ export async function openReadModel(store: EventStore, options: StoreOptions, fo
       config: defaultConfig,
       follow: false,
       factsPath: join(dataDir, "read-model.cli.duckdb"),
+      graphWhenNeeded: true,
     });
   } catch (error) {
     if (!(error instanceof Error && /lock/i.test(error.message))) throw error;

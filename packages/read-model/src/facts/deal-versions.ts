@@ -52,6 +52,18 @@ export const dealVersionColumns: readonly Column[] = [
 /** Index of `known_to` and `known_to_at` in a row: the only values a row ever gets after it is made. */
 const KNOWN_TO = 5;
 const KNOWN_TO_AT = 7;
+const VALID_FROM = 2;
+const VALID_TO = 3;
+
+/** True for a row open in both times (the deal's latest version as known now): a row of `deal_current`. */
+export function isLatestVersion(row: Row): boolean {
+  return row[VALID_TO] === null && row[KNOWN_TO] === null;
+}
+
+/** The latest business time a version row names: its end, or its start when it is open-ended. */
+export function lastTimeOf(row: Row): string {
+  return String(row[VALID_TO] ?? row[VALID_FROM]);
+}
 
 /** A deal version row known now (its record interval still open). */
 interface OpenRow {

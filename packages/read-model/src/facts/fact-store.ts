@@ -2,7 +2,13 @@ import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import type { GraphState, RevenueConfig } from "@revgraph/domain";
 import type { RecordedEvent } from "@revgraph/events";
 import { appendRows, type Column, createTableSql, type Row } from "./columns.ts";
-import { type DealVersionChanges, DealVersionProjection, dealVersionColumns } from "./deal-versions.ts";
+import {
+  type DealVersionChanges,
+  DealVersionProjection,
+  dealVersionColumns,
+  isLatestVersion,
+  lastTimeOf,
+} from "./deal-versions.ts";
 import { type EventFactTable, eventFactRows, eventFactTables, stampColumns } from "./simple-facts.ts";
 
 /** Bumped when a table's shape or meaning changes: a file of another format is rebuilt from the log. */
@@ -27,6 +33,9 @@ const endedColumns: readonly Column[] = [
 
 const tableColumns = (table: EventFactTable) => [...stampColumns, ...table.columns];
 
+/** Every table of facts: the deal versions, the latest version of each deal, and the event-fact tables. */
+export const factTableNames: readonly string[] = ["deal_versions", "deal_current", ...eventFactTables.map((t) => t.table)];
+
 /** Where the fact tables live: a DuckDB file, or memory (tests, a process whose file another one holds). */
 export interface FactStoreOptions {
   readonly path: string | ":memory:";
@@ -46,11 +55,13 @@ export class FactStore {
   readonly #writer: DuckDBConnection;
   readonly #reader: DuckDBConnection;
   readonly #config: RevenueConfig;
-  #versions: DealVersionProjection;
+  /** The open rows of each deal, loaded by {@link prepare} (at once for an empty file). */
+  #versions: DealVersionProjection | undefined;
   #pending: { changes: DealVersionChanges; facts: Map<EventFactTable, Row[]>; records: Map<string, number> };
   #position = 0;
   #eventId: string | null = null;
   #latestOccurredAt = "";
+  #latestVersionTime = "";
   #unflushed = 0;
 
   private constructor(instance: DuckDBInstance, writer: DuckDBConnection, reader: DuckDBConnection, config: RevenueConfig) {
@@ -58,7 +69,6 @@ export class FactStore {
     this.#writer = writer;
     this.#reader = reader;
     this.#config = config;
-    this.#versions = new DealVersionProjection(config);
     this.#pending = FactStore.#emptyBatch();
   }
 
@@ -92,6 +102,16 @@ export class FactStore {
     return this.#latestOccurredAt;
   }
 
+  /**
+   * An upper bound of the business times at which a deal version known now begins or ends (`valid_from`, `valid_to`).
+   * A slice at the head of the log with `asOf` at or after it sees exactly the rows of `deal_current`: every row it
+   * sees has `known_to` null (every `known_to` is a position already covered) and `valid_to` null (any other
+   * `valid_to` is at or before `asOf`), and every such row has `valid_from <= asOf`.
+   */
+  get latestVersionTime(): string {
+    return this.#latestVersionTime;
+  }
+
   /** Events collected but not written yet. */
   get unflushed(): number {
     return this.#unflushed;
@@ -102,9 +122,38 @@ export class FactStore {
     return this.#reader;
   }
 
-  /** Collects the rows of one event (already applied to `state`); events at or before {@link position} are skipped. */
+  /**
+   * Loads what {@link apply} needs from a file written earlier: the deal versions known now (half a million rows at
+   * 100k deals, so a process that only queries never loads them). Nothing to do for an empty file.
+   */
+  async prepare(): Promise<void> {
+    if (this.#versions) return;
+    const versions = new DealVersionProjection(this.#config);
+    const open = await this.#writer.runAndReadAll(
+      "SELECT row_id, deal_id, valid_from, valid_to FROM deal_versions WHERE known_to IS NULL",
+    );
+    const [max] = (
+      await this.#writer.runAndReadAll("SELECT coalesce(max(row_id), 0) AS top FROM deal_versions")
+    ).getRowObjectsJS();
+    versions.restore(
+      open.getRowObjectsJS().map((row) => ({
+        rowId: Number(row.row_id),
+        dealId: row.deal_id as string,
+        validFrom: row.valid_from as string,
+        validTo: (row.valid_to as string | null) ?? null,
+      })),
+      Number(max?.top ?? 0),
+    );
+    this.#versions = versions;
+  }
+
+  /**
+   * Collects the rows of one event (already applied to `state`); events at or before {@link position} are skipped.
+   * A file written earlier needs {@link prepare} first.
+   */
   apply(state: GraphState, event: RecordedEvent): void {
     if (event.globalPosition <= this.#position) return;
+    if (!this.#versions) throw new Error("FactStore.prepare() must load the open deal versions before apply");
     this.#versions.apply(state, event, this.#pending.changes);
     for (const table of eventFactTables) {
       const rows = eventFactRows(table, event, state);
@@ -126,10 +175,15 @@ export class FactStore {
     const batch = this.#pending;
     this.#pending = FactStore.#emptyBatch();
     this.#unflushed = 0;
+    for (const row of batch.changes.inserted.values()) {
+      const last = lastTimeOf(row);
+      if (last > this.#latestVersionTime) this.#latestVersionTime = last;
+    }
     const connection = this.#writer;
     await connection.run("BEGIN TRANSACTION");
     try {
       await this.#append("deal_versions", dealVersionColumns, batch.changes.inserted.values());
+      await this.#append("deal_current", dealVersionColumns, [...batch.changes.inserted.values()].filter(isLatestVersion));
       for (const [table, rows] of batch.facts) await this.#append(table.table, tableColumns(table), rows);
       await this.#append(
         "record_log",
@@ -142,6 +196,7 @@ export class FactStore {
           endedColumns,
           batch.changes.ended.map((row) => [row.rowId, row.knownTo, row.knownToAt]),
         );
+        await connection.run("DELETE FROM deal_current WHERE row_id IN (SELECT row_id FROM ended_rows)");
         await connection.run(
           "UPDATE deal_versions SET known_to = e.known_to, known_to_at = e.known_to_at FROM ended_rows e WHERE deal_versions.row_id = e.row_id",
         );
@@ -163,14 +218,14 @@ export class FactStore {
 
   /** Empties every table (the file belongs to another log, or to an older format). */
   async reset(): Promise<void> {
-    for (const table of ["deal_versions", "record_log", "read_model_position", ...eventFactTables.map((t) => t.table)])
-      await this.#writer.run(`DELETE FROM ${table}`);
+    for (const table of [...factTableNames, "record_log", "read_model_position"]) await this.#writer.run(`DELETE FROM ${table}`);
     this.#pending = FactStore.#emptyBatch();
     this.#versions = new DealVersionProjection(this.#config);
     this.#unflushed = 0;
     this.#position = 0;
     this.#eventId = null;
     this.#latestOccurredAt = "";
+    this.#latestVersionTime = "";
   }
 
   /** Closes the database (unflushed events are dropped: the next open resumes from the stored position). */
@@ -194,11 +249,12 @@ export class FactStore {
     await this.#writer.run(createTableSql("read_model_position", positionColumns));
     const stored = (await this.#writer.runAndReadAll("SELECT format FROM read_model_position")).getRowObjectsJS();
     if (stored.length > 0 && stored[0]?.format !== FORMAT) {
-      for (const table of ["deal_versions", "record_log", "ended_rows", ...eventFactTables.map((t) => t.table)])
+      for (const table of [...factTableNames, "record_log", "ended_rows"])
         await this.#writer.run(`DROP TABLE IF EXISTS ${table}`);
       await this.#writer.run("DELETE FROM read_model_position");
     }
     await this.#writer.run(createTableSql("deal_versions", dealVersionColumns));
+    await this.#writer.run(createTableSql("deal_current", dealVersionColumns));
     await this.#writer.run(createTableSql("record_log", recordLogColumns));
     await this.#writer.run(createTableSql("ended_rows", endedColumns));
     for (const table of eventFactTables) await this.#writer.run(createTableSql(table.table, tableColumns(table)));
@@ -208,24 +264,18 @@ export class FactStore {
     const [stored] = (
       await this.#writer.runAndReadAll("SELECT position, event_id, latest_occurred_at FROM read_model_position")
     ).getRowObjectsJS();
-    if (!stored) return;
+    if (!stored) {
+      this.#versions = new DealVersionProjection(this.#config);
+      return;
+    }
     this.#position = Number(stored.position);
     this.#eventId = (stored.event_id as string | null) ?? null;
     this.#latestOccurredAt = (stored.latest_occurred_at as string | null) ?? "";
-    const open = await this.#writer.runAndReadAll(
-      "SELECT row_id, deal_id, valid_from, valid_to FROM deal_versions WHERE known_to IS NULL",
-    );
-    const [max] = (
-      await this.#writer.runAndReadAll("SELECT coalesce(max(row_id), 0) AS top FROM deal_versions")
+    const [bound] = (
+      await this.#writer.runAndReadAll(
+        "SELECT coalesce(max(coalesce(valid_to, valid_from)), '') AS latest FROM deal_versions WHERE known_to IS NULL",
+      )
     ).getRowObjectsJS();
-    this.#versions.restore(
-      open.getRowObjectsJS().map((row) => ({
-        rowId: Number(row.row_id),
-        dealId: row.deal_id as string,
-        validFrom: row.valid_from as string,
-        validTo: (row.valid_to as string | null) ?? null,
-      })),
-      Number(max?.top ?? 0),
-    );
+    this.#latestVersionTime = String(bound?.latest ?? "");
   }
 }

@@ -14,6 +14,10 @@ export interface SqlScope {
   readonly current: TimeSlice;
   /** The same deals at the end of the period (open pipeline). */
   readonly atPeriodEnd: TimeSlice;
+  /** `current` sees exactly the deals' latest versions, the rows of `deal_current` (no range predicates needed). */
+  readonly currentIsLatest: boolean;
+  /** `atPeriodEnd` sees exactly the rows of `deal_current`. */
+  readonly periodEndIsLatest: boolean;
   readonly filter: DimensionFilter;
   readonly groupBy: Dimension | undefined;
   /** When forecasts are read as known (the query's `forecastKnownAt`, default the period's start). */
@@ -28,6 +32,11 @@ function versionAt(slice: TimeSlice): string {
   const asOf = sqlString(slice.asOf);
   const known = slice.maxPosition;
   return `v.valid_from <= ${asOf} AND (v.valid_to IS NULL OR v.valid_to > ${asOf}) AND v.known_from <= ${known} AND (v.known_to IS NULL OR v.known_to > ${known})`;
+}
+
+/** The deal versions (alias `v`) visible in a slice: `deal_current` when it holds exactly those, with a predicate to AND. */
+function versionsAt(slice: TimeSlice, latest: boolean): { table: string; where: string } {
+  return latest ? { table: "deal_current v", where: "TRUE" } : { table: "deal_versions v", where: versionAt(slice) };
 }
 
 /** An event fact visible in a slice. */
@@ -80,6 +89,8 @@ export function filterPredicate(filter: DimensionFilter, expressions: Partial<Re
  */
 export function scopeCtes(scope: SqlScope): string {
   const { current, atPeriodEnd, filter, groupBy, config } = scope;
+  const now = versionsAt(current, scope.currentIsLatest);
+  const end = versionsAt(atPeriodEnd, scope.periodEndIsLatest);
   // A rep's latest hire starts its memberships afresh (the graph keeps that hire and the transfers recorded after it).
   const teamOf = `SELECT t.rep_id, arg_max_null(t.team_id, ${latestFirst}) AS team_id FROM rep_teams t
     JOIN (SELECT rep_id, max(known_from) AS hired_position FROM reps GROUP BY rep_id) h
@@ -100,14 +111,14 @@ account_now AS (
   FROM accounts GROUP BY account_id),
 deal_dims AS (
   SELECT v.*, t.team_id, m.manager_rep_id, a.account_region, a.account_segment
-  FROM deal_versions v
+  FROM ${now.table}
   LEFT JOIN team_of t ON t.rep_id = v.owner_rep_id
   LEFT JOIN manager_of m ON m.team_id = coalesce(t.team_id, 'unassigned')
   LEFT JOIN account_now a ON a.account_id = v.account_id
-  WHERE ${versionAt(current)}),
+  WHERE ${now.where}),
 scoped AS MATERIALIZED (SELECT *, ${groupKey} AS group_key FROM deal_dims WHERE ${filterPredicate(filter, dealDimension)}),
 at_end AS MATERIALIZED (
-  SELECT s.group_key, v.* FROM scoped s JOIN deal_versions v ON v.deal_id = s.deal_id AND ${versionAt(atPeriodEnd)}),
+  SELECT s.group_key, v.* FROM scoped s JOIN ${end.table} ON v.deal_id = s.deal_id AND ${end.where}),
 rep_latest AS (
   SELECT rep_id, arg_max_null(region, known_from) AS region, arg_max(valid_from, known_from) AS hired_at, max(known_from) AS hired_position
   FROM reps GROUP BY rep_id),

@@ -1,0 +1,60 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { seedDemoData } from "@revgraph/api/demo";
+import { defaultConfig } from "@revgraph/domain";
+import { openSqliteEventStore } from "@revgraph/event-store/sqlite";
+import { RevenueReadModel } from "@revgraph/read-model";
+import { describe, expect, it } from "vitest";
+import { factContents } from "./fact-contents.ts";
+
+const now = new Date("2026-11-15T00:00:00Z");
+const DAY = 86_400_000;
+
+describe("the fact tables maintained live", () => {
+  it("equal a rebuild from scratch byte for byte, after a restart and back-dated, late and same-deal events", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "revgraph-facts-rebuild-"));
+    try {
+      const store = openSqliteEventStore({ path: join(dir, "revgraph.db") });
+      await seedDemoData(store, { deals: 40, seed: 5, now });
+      const live = join(dir, "live.duckdb");
+      await (await RevenueReadModel.open({ store, config: defaultConfig, follow: false, factsPath: live })).close();
+      const model = await RevenueReadModel.open({ store, config: defaultConfig, factsPath: live });
+      const deals = [...model.currentDeals().values()];
+      const open = deals.filter((deal) => deal.status === "open").slice(0, 3);
+      const closed = deals.find((deal) => deal.status !== "open");
+      const at = (daysBack: number) => new Date(now.getTime() - daysBack * DAY).toISOString();
+      let last = 0;
+      for (const [index, deal] of open.entries()) {
+        const stream = `deal-${deal.id}`;
+        const written = await store.append(stream, [
+          {
+            type: "DealAmountChanged",
+            occurredAt: at(90 + index),
+            data: { dealId: deal.id, amount: 1_000 + index, currency: "EUR" },
+          },
+          { type: "DealCloseDateChanged", occurredAt: at(1), data: { dealId: deal.id, expectedCloseDate: "2027-03-31" } },
+        ]);
+        last = written.positions.at(-1) as number;
+      }
+      if (closed) {
+        const written = await store.append(`deal-${closed.id}`, [
+          { type: "DealReopened", occurredAt: at(0), data: { dealId: closed.id, stage: "discovery" } },
+        ]);
+        last = written.positions.at(-1) as number;
+      }
+      await model.waitFor(last);
+      await model.close();
+
+      const rebuilt = join(dir, "rebuilt.duckdb");
+      await (await RevenueReadModel.open({ store, config: defaultConfig, follow: false, factsPath: rebuilt })).close();
+      await store.close();
+      const contents = await factContents(live);
+      expect(contents.deal_current).toBe(contents.open_versions);
+      expect(JSON.parse(contents.deal_current as string)).toHaveLength(deals.length);
+      expect(contents).toEqual(await factContents(rebuilt));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
