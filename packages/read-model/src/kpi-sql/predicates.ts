@@ -19,7 +19,7 @@ export interface SqlScope {
 }
 
 /** The latest of a key's facts by (business time, log position): the order the graph keeps its histories in. */
-const latestFirst = "valid_from || lpad(CAST(known_from AS VARCHAR), 14, '0')";
+export const latestFirst = "valid_from || lpad(CAST(known_from AS VARCHAR), 14, '0')";
 
 /** A bitemporal deal-version row (of table alias `v`) visible in a slice: valid at its business time, known at its position. */
 function versionAt(slice: TimeSlice): string {
@@ -48,7 +48,7 @@ const dealDimension: Record<Dimension, string> = {
 };
 
 /** A rep's value for the dimensions that apply to reps (the others put every rep in every group). */
-const repDimension: Partial<Record<Dimension, string>> = {
+export const repDimension: Partial<Record<Dimension, string>> = {
   rep: "rep_id",
   team: "coalesce(team_id, 'unassigned')",
   manager: "coalesce(manager_rep_id, 'unassigned')",
@@ -56,11 +56,12 @@ const repDimension: Partial<Record<Dimension, string>> = {
 };
 
 /** `expression IN (values)`; FALSE for no values (nothing is accepted). */
-function inList(expression: string, values: readonly string[]): string {
+export function inList(expression: string, values: readonly string[]): string {
   return values.length === 0 ? "FALSE" : `${expression} IN (${values.map(sqlString).join(", ")})`;
 }
 
-function filterPredicate(filter: DimensionFilter, expressions: Partial<Record<Dimension, string>>): string {
+/** The filter as a predicate over the dimensions that have an expression (the others accept everything). */
+export function filterPredicate(filter: DimensionFilter, expressions: Partial<Record<Dimension, string>>): string {
   const terms = (Object.entries(filter) as [Dimension, readonly string[]][])
     .filter(([dimension]) => expressions[dimension] !== undefined)
     .map(([dimension, accepted]) => inList(expressions[dimension] as string, accepted));

@@ -1,0 +1,203 @@
+import { DAY_MS } from "@revgraph/domain";
+import type { Dimension, MeasureResult } from "@revgraph/kpis";
+import type { SqlMeasure } from "./measures.ts";
+import { filterPredicate, inList, latestFirst, repDimension, type SqlScope, sqlString } from "./predicates.ts";
+
+/**
+ * The relations the engagement measures read, each with `group_key`: interactions in the period within the scope,
+ * the accounts they reached, the addressable accounts in scope, leads that arrived in the period, and held meetings
+ * with the deal they led to.
+ */
+export type EngagementSource = "eng_interactions" | "eng_reached" | "eng_addressable" | "eng_leads" | "eng_meetings";
+
+/** An account's value for the dimensions that apply to accounts; NULL where the engine's is undefined (every group). */
+const accountDimension: Partial<Record<Dimension, string>> = {
+  account: "account_id",
+  region: "coalesce(region, 'unknown')",
+  segment: "coalesce(segment, 'unknown')",
+  rep: "owner_rep_id",
+  team: "owner_team_id",
+};
+
+/** Dimensions that select reps, and those that select accounts, for interactions and leads (as the engine picks them). */
+const repDimensions: readonly Dimension[] = ["rep", "team", "manager"];
+const accountDimensions: readonly Dimension[] = ["account", "region", "segment"];
+
+/** The dimensions a group's scope filters by: the query's filter plus the grouped dimension. */
+function filtered(scope: SqlScope, dimensions: readonly Dimension[]): boolean {
+  return dimensions.some((dimension) => scope.filter[dimension] !== undefined || scope.groupBy === dimension);
+}
+
+/** True when interactions and leads are taken by the scope's reps (the query filters or groups by rep, team or manager). */
+const byReps = (scope: SqlScope) => filtered(scope, repDimensions);
+
+/** The filter over accounts: a dimension whose value is undefined for an account (no owner) accepts it. */
+function accountFilter(scope: SqlScope): string {
+  const terms = (Object.entries(scope.filter) as [Dimension, readonly string[]][]).flatMap(([dimension, accepted]) => {
+    const expression = accountDimension[dimension];
+    return expression ? [`(${expression} IS NULL OR ${inList(expression, accepted)})`] : [];
+  });
+  return terms.length ? terms.join(" AND ") : "TRUE";
+}
+
+/** A fact of table alias `alias` visible in the "current" slice. */
+const visibleNow = (scope: SqlScope, alias: string) =>
+  `${alias}.valid_from <= ${sqlString(scope.current.asOf)} AND ${alias}.known_from <= ${scope.current.maxPosition}`;
+
+const inPeriod = (scope: SqlScope, column: string) =>
+  `${column} >= ${sqlString(scope.period.fromInstant)} AND ${column} < ${sqlString(scope.period.toInstant)}`;
+
+/**
+ * The engagement relations, after the scope's CTEs. The groups' reps (`eng_reps`) and accounts (`eng_accounts`) are
+ * partitioned as the engine does: by the grouped dimension where it applies to them, else in every group.
+ */
+export function engagementSourcesSql(scope: SqlScope): string {
+  const { current, groupBy, config } = scope;
+  const groups = groupBy ? "SELECT group_key FROM group_keys" : "SELECT '' AS group_key";
+  const repKey = (groupBy && repDimension[groupBy]) ?? "NULL";
+  const accountKey = (groupBy && accountDimension[groupBy]) ?? "NULL";
+  const accountFiltered = filtered(scope, accountDimensions);
+  const inGroupAccounts = (alias: string) =>
+    `EXISTS (SELECT 1 FROM eng_accounts s WHERE s.group_key = ${alias}.group_key AND s.account_id = ${alias}.account_id)`;
+  const interactionsInScope = byReps(scope)
+    ? `SELECT r.group_key, i.* FROM eng_interactions_in_period i JOIN eng_reps r ON r.rep_id = i.rep_id`
+    : `SELECT s.group_key, i.* FROM eng_interactions_in_period i JOIN eng_accounts s ON s.account_id = i.account_id`;
+  const leadsInScope = byReps(scope)
+    ? `SELECT r.group_key, l.* FROM eng_leads_in_period l JOIN eng_reps r ON r.rep_id = l.toucher_rep_id`
+    : `SELECT g.group_key, l.* FROM eng_leads_in_period l CROSS JOIN eng_groups g`;
+  const accountCheck = (alias: string) => (byReps(scope) && accountFiltered ? `WHERE ${inGroupAccounts(alias)}` : "");
+  const firstTouchOrder = byReps(scope) ? "[rep_id, lpad(CAST(first_known_from AS VARCHAR), 14, '0')]" : "first_known_from";
+  const windowMs = config.meetingToOpportunityDays * DAY_MS;
+  return `
+eng_groups AS (${groups}),
+eng_reps AS (
+  SELECT g.group_key, r.rep_id FROM (SELECT *, ${repKey} AS key FROM rep_dims WHERE ${filterPredicate(scope.filter, repDimension)}) r
+  JOIN eng_groups g ON r.key IS NULL OR r.key = g.group_key),
+eng_account_latest AS (
+  SELECT a.account_id, a.region, a.segment, a.addressable, a.event_id, a.registered_at, a.registered_position,
+         o.owner_rep_id, CASE WHEN o.owner_rep_id IS NOT NULL THEN t.team_id END AS owner_team_id
+  FROM (SELECT account_id, arg_max_null(region, known_from) AS region, arg_max_null(segment, known_from) AS segment,
+               arg_max(addressable, known_from) AS addressable, arg_max(event_id, known_from) AS event_id,
+               arg_max(valid_from, known_from) AS registered_at, max(known_from) AS registered_position
+        FROM accounts GROUP BY account_id) a
+  LEFT JOIN (SELECT account_id, arg_max(owner_rep_id, ${latestFirst}) AS owner_rep_id FROM account_owners GROUP BY account_id) o
+    ON o.account_id = a.account_id
+  LEFT JOIN team_of t ON t.rep_id = o.owner_rep_id),
+eng_accounts AS (
+  SELECT g.group_key, a.account_id, a.addressable, a.event_id
+  FROM (SELECT *, ${accountKey} AS key FROM eng_account_latest
+        WHERE registered_position <= ${current.maxPosition} AND registered_at <= ${sqlString(current.asOf)} AND ${accountFilter(scope)}) a
+  JOIN eng_groups g ON a.key IS NULL OR a.key = g.group_key),
+eng_interactions_in_period AS (
+  SELECT * FROM (
+    SELECT *, min(known_from) OVER (PARTITION BY interaction_id) AS first_known_from FROM interactions
+    QUALIFY row_number() OVER (PARTITION BY interaction_id ORDER BY known_from DESC) = 1) i
+  WHERE ${visibleNow(scope, "i")} AND ${inPeriod(scope, "valid_from")}),
+eng_interactions AS (SELECT * FROM (${interactionsInScope}) x ${accountCheck("x")}),
+eng_reached AS (
+  SELECT group_key, account_id, count(*) AS n, list(event_id) AS ids, arg_min(event_id, ${firstTouchOrder}) AS first_id
+  FROM eng_interactions GROUP BY group_key, account_id),
+eng_addressable AS (SELECT * FROM eng_accounts WHERE addressable = 1),
+eng_meetings AS (
+  SELECT m.group_key, m.event_id, arg_min(d.created_event_id, d.deal_id) AS deal_event_id
+  FROM eng_interactions m
+  LEFT JOIN scoped d ON d.group_key = m.group_key AND d.account_id = m.account_id
+    AND d.created_ms >= m.at_ms AND d.created_ms - m.at_ms <= ${windowMs}
+  WHERE m.kind = 'meeting' AND m.held = 1
+  GROUP BY m.group_key, m.interaction_id, m.event_id),
+eng_touches AS (
+  SELECT lead_id, rep_id, event_id, at_ms, ${latestFirst} AS touch_order FROM lead_touches t WHERE ${visibleNow(scope, "t")}),
+eng_leads_in_period AS (
+  SELECT l.lead_id, l.account_id, l.event_id, l.at_ms, arg_min(t.rep_id, t.touch_order) AS toucher_rep_id,
+         arg_min(t.event_id, t.touch_order) AS touch_event_id, arg_min(t.at_ms, t.touch_order) AS touch_ms
+  FROM (SELECT * FROM leads QUALIFY row_number() OVER (PARTITION BY lead_id ORDER BY known_from DESC) = 1) l
+  LEFT JOIN eng_touches t ON t.lead_id = l.lead_id
+  WHERE ${visibleNow(scope, "l")} AND ${inPeriod(scope, "l.valid_from")}
+  GROUP BY l.lead_id, l.account_id, l.event_id, l.at_ms),
+eng_leads AS (
+  SELECT * FROM (${leadsInScope}) x
+  ${accountFiltered ? `WHERE x.account_id IS NULL OR ${inGroupAccounts("x")}` : ""})`;
+}
+
+const ids = (value: unknown): string[] => (Array.isArray(value) ? (value as string[]) : []);
+const count = (value: unknown) => Number(value ?? 0);
+const numberOr = (value: unknown, fallback: number | null): number | null =>
+  value === null || value === undefined ? fallback : Number(value);
+
+/** Interactions in the period matching `where` (outbound interactions, held meetings). */
+function interactionCount(where: string): SqlMeasure {
+  return {
+    source: "eng_interactions",
+    aggregates: () => ({ n: `count(*) FILTER (WHERE ${where})`, ids: `list(event_id) FILTER (WHERE ${where})` }),
+    result: (row) => ({ value: count(row("n")), eventIds: ids(row("ids")) }),
+  };
+}
+
+/** Interactions an account needs in the period to count as engaged: one per cadence, at least one. */
+function interactionsNeeded(scope: SqlScope): number {
+  const periodDays = (Date.parse(scope.period.toInstant) - Date.parse(scope.period.fromInstant)) / DAY_MS;
+  return Math.max(1, Math.ceil(periodDays / scope.config.engagementCadenceDays));
+}
+
+const touched = "touch_event_id IS NOT NULL";
+const responseHours = "(touch_ms - at_ms) / 3600000.0";
+
+/** The engagement measures: interactions, accounts reached and engaged, leads, meetings and outreach. */
+export const engagementMeasures: Readonly<Record<string, SqlMeasure>> = {
+  outreach_count: interactionCount("direction = 'outbound'"),
+  meetings_held: interactionCount("kind = 'meeting' AND held = 1"),
+  meetings_converted: {
+    source: "eng_meetings",
+    aggregates: () => ({
+      n: "count(*) FILTER (WHERE deal_event_id IS NOT NULL)",
+      ids: "flatten(list([event_id, deal_event_id]) FILTER (WHERE deal_event_id IS NOT NULL))",
+    }),
+    result: (row) => ({ value: count(row("n")), eventIds: ids(row("ids")) }),
+  },
+  reached_accounts: {
+    source: "eng_reached",
+    aggregates: () => ({ n: "count(*)", ids: "list(first_id)" }),
+    result: (row) => ({ value: count(row("n")), eventIds: ids(row("ids")) }),
+  },
+  engaged_accounts: {
+    source: "eng_reached",
+    aggregates: (scope) => ({
+      n: `count(*) FILTER (WHERE n >= ${interactionsNeeded(scope)})`,
+      ids: `flatten(list(ids) FILTER (WHERE n >= ${interactionsNeeded(scope)}))`,
+    }),
+    result: (row, scope) => ({
+      value: count(row("n")),
+      eventIds: ids(row("ids")),
+      detail: { interactionsNeeded: interactionsNeeded(scope) },
+    }),
+  },
+  addressable_accounts: {
+    source: "eng_addressable",
+    aggregates: () => ({ n: "count(*)", ids: "list(event_id)" }),
+    result: (row) => ({ value: count(row("n")), eventIds: ids(row("ids")) }),
+  },
+  lead_response_hours_median: {
+    source: "eng_leads",
+    aggregates: () => ({
+      median: `quantile_cont(${responseHours}, 0.5) FILTER (WHERE ${touched})`,
+      p90: `quantile_cont(${responseHours}, 0.9) FILTER (WHERE ${touched})`,
+      n: `count(*) FILTER (WHERE ${touched})`,
+      under_one_hour: `count(*) FILTER (WHERE ${touched} AND ${responseHours} < 1)`,
+      untouched: `count(*) FILTER (WHERE NOT (${touched}))`,
+      ids: `flatten(list([event_id, touch_event_id]) FILTER (WHERE ${touched}))`,
+    }),
+    result: (row): MeasureResult => {
+      const leads = count(row("n"));
+      return {
+        value: numberOr(row("median"), null),
+        ...(leads ? {} : { nullReason: "no touched leads arrived in period" }),
+        eventIds: ids(row("ids")),
+        detail: {
+          p90: numberOr(row("p90"), null),
+          shareUnderOneHour: leads ? count(row("under_one_hour")) / leads : null,
+          untouched: count(row("untouched")),
+        },
+      };
+    },
+  },
+};
