@@ -8,7 +8,13 @@ import { filterPredicate, inList, latestFirst, repDimension, type SqlScope, sqlS
  * the accounts they reached, the addressable accounts in scope, leads that arrived in the period, and held meetings
  * with the deal they led to.
  */
-export type EngagementSource = "eng_interactions" | "eng_reached" | "eng_addressable" | "eng_leads" | "eng_meetings";
+export type EngagementSource =
+  | "eng_interactions"
+  | "eng_reached"
+  | "eng_addressable"
+  | "eng_leads"
+  | "eng_meetings"
+  | "eng_threads";
 
 /** An account's value for the dimensions that apply to accounts; NULL where the engine's is undefined (every group). */
 const accountDimension: Partial<Record<Dimension, string>> = {
@@ -116,7 +122,54 @@ eng_leads_in_period AS (
   GROUP BY l.lead_id, l.account_id, l.event_id, l.at_ms),
 eng_leads AS (
   SELECT * FROM (${leadsInScope}) x
-  ${accountFiltered ? `WHERE x.account_id IS NULL OR ${inGroupAccounts("x")}` : ""})`;
+  ${accountFiltered ? `WHERE x.account_id IS NULL OR ${inGroupAccounts("x")}` : ""}),${threadsSql(scope)}`;
+}
+
+/**
+ * Contacts engaged on deals (holding a buying role, or in an interaction logged on the deal, with the contacts of that
+ * interaction's latest logging), as the graph's deal snapshots count them, for three kinds of rows of `eng_threads`:
+ * `end` — each deal open at the end of the period (engaged then; `ids` the deal's role events); `account` — each
+ * account with deals in scope (its deals' contacts engaged as things stand, together); `single` — each open deal in
+ * scope that left the configured single-thread stage with too few stakeholders engaged when it left.
+ */
+function threadsSql(scope: SqlScope): string {
+  const { current, atPeriodEnd, config } = scope;
+  const known = current.maxPosition;
+  const single = config.singleThread;
+  return `
+eng_latest_contacts AS (
+  SELECT c.interaction_id, c.contact_id FROM interaction_contacts c
+  JOIN (SELECT arg_max(event_id, known_from) AS event_id FROM interactions GROUP BY interaction_id) l ON l.event_id = c.event_id),
+eng_stays AS (
+  SELECT DISTINCT v.deal_id, v.stage, v.stage_entered_at FROM deal_versions v JOIN scoped s ON s.deal_id = v.deal_id
+  WHERE v.valid_from <= ${sqlString(current.asOf)} AND v.known_from <= ${known} AND (v.known_to IS NULL OR v.known_to > ${known})),
+eng_left AS (
+  SELECT x.deal_id, min(x.left_at) AS left_at FROM (
+    SELECT deal_id, stage, lead(stage_entered_at) OVER (PARTITION BY deal_id ORDER BY stage_entered_at) AS left_at FROM eng_stays) x
+  WHERE x.stage = ${sqlString(single.stage)} AND x.left_at IS NOT NULL GROUP BY x.deal_id),
+eng_probes AS (
+  SELECT 'end' AS kind, group_key, deal_id, account_id, ${sqlString(atPeriodEnd.asOf)} AS as_of FROM at_end WHERE status = 'open'
+  UNION ALL SELECT 'account', group_key, deal_id, account_id, ${sqlString(current.asOf)} FROM scoped
+  UNION ALL SELECT 'single', s.group_key, s.deal_id, s.account_id, l.left_at FROM scoped s JOIN eng_left l ON l.deal_id = s.deal_id
+    WHERE s.status = 'open' AND s.amount > ${single.minAmount}),
+eng_engaged AS (
+  SELECT DISTINCT kind, group_key, deal_id, contact_id FROM (
+    SELECT p.kind, p.group_key, p.deal_id, r.contact_id FROM eng_probes p
+    JOIN contact_roles r ON r.deal_id = p.deal_id AND r.valid_from <= p.as_of AND r.known_from <= ${known}
+    GROUP BY p.kind, p.group_key, p.deal_id, r.contact_id, r.role HAVING arg_max(r.assigned, r.${latestFirst}) = 1
+    UNION ALL
+    SELECT p.kind, p.group_key, p.deal_id, c.contact_id FROM eng_probes p
+    JOIN interactions i ON i.deal_id = p.deal_id AND i.valid_from <= p.as_of AND i.known_from <= ${known}
+    JOIN eng_latest_contacts c ON c.interaction_id = i.interaction_id)),
+eng_threads AS (
+  SELECT p.group_key, p.kind, count(DISTINCT e.contact_id) AS n,
+         (SELECT list(r.event_id) FROM contact_roles r WHERE r.deal_id = p.deal_id) AS ids
+  FROM eng_probes p LEFT JOIN eng_engaged e ON e.kind = p.kind AND e.group_key = p.group_key AND e.deal_id = p.deal_id
+  WHERE p.kind <> 'account' GROUP BY p.group_key, p.kind, p.deal_id
+  UNION ALL
+  SELECT p.group_key, 'account', count(DISTINCT e.contact_id), NULL
+  FROM eng_probes p LEFT JOIN eng_engaged e ON e.kind = p.kind AND e.group_key = p.group_key AND e.deal_id = p.deal_id
+  WHERE p.kind = 'account' GROUP BY p.group_key, p.account_id)`;
 }
 
 const ids = (value: unknown): string[] => (Array.isArray(value) ? (value as string[]) : []);
@@ -142,8 +195,38 @@ function interactionsNeeded(scope: SqlScope): number {
 const touched = "touch_event_id IS NOT NULL";
 const responseHours = "(touch_ms - at_ms) / 3600000.0";
 
-/** The engagement measures: interactions, accounts reached and engaged, leads, meetings and outreach. */
+/** The engagement measures: interactions, accounts reached and engaged, leads, meetings and outreach, multithreading. */
 export const engagementMeasures: Readonly<Record<string, SqlMeasure>> = {
+  engaged_contacts_mean: {
+    source: "eng_threads",
+    aggregates: (scope) => {
+      const open = "FILTER (WHERE kind = 'end')";
+      return {
+        total: `sum(n) ${open}`,
+        deals: `count(*) ${open}`,
+        median: `quantile_cont(n, 0.5) ${open}`,
+        accounts_total: "sum(n) FILTER (WHERE kind = 'account')",
+        accounts: "count(*) FILTER (WHERE kind = 'account')",
+        single: `count(*) FILTER (WHERE kind = 'single' AND n < ${scope.config.singleThread.minStakeholders})`,
+        ids: `flatten(list(ids) ${open})`,
+      };
+    },
+    result: (row) => {
+      const deals = count(row("deals"));
+      const accounts = count(row("accounts"));
+      return {
+        value: deals ? count(row("total")) / deals : null,
+        ...(deals ? {} : { nullReason: "no open deals" }),
+        eventIds: ids(row("ids")),
+        detail: {
+          deals,
+          median: numberOr(row("median"), null),
+          perAccountMean: accounts ? count(row("accounts_total")) / accounts : null,
+          singleThreaded: count(row("single")),
+        },
+      };
+    },
+  },
   outreach_count: interactionCount("direction = 'outbound'"),
   meetings_held: interactionCount("kind = 'meeting' AND held = 1"),
   meetings_converted: {
