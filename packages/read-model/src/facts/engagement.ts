@@ -104,7 +104,38 @@ export const accountOwners: EventFactTable = {
   rows: { AccountOwnerAssigned: (data, state) => (state.accounts[data.accountId] ? [[data.accountId, data.ownerRepId]] : []) },
 };
 
-/** Every engagement table: interactions and their contacts, contact roles, leads and touches, account owners. */
+/**
+ * Every amount a deal was given, whatever the slice (an interaction's value reads the amount at its time from all of
+ * them): the creation's (`created` 1, with its stage; the latest creation counts), changes, and the amounts closes
+ * carried (a win always, a loss when it names one).
+ */
+export const dealAmountFacts: EventFactTable = {
+  table: "deal_amount_facts",
+  columns: [
+    { name: "deal_id", type: "VARCHAR" },
+    { name: "amount", type: "DOUBLE" },
+    { name: "created", type: "INTEGER" },
+    { name: "stage", type: "VARCHAR" },
+  ],
+  rows: {
+    DealCreated: (data) => [[data.dealId, data.amount, 1, data.stage]],
+    DealAmountChanged: (data) => [[data.dealId, data.amount, 0, null]],
+    DealWon: (data) => [[data.dealId, data.amount, 0, null]],
+    DealLost: (data) => (data.amount === undefined ? [] : [[data.dealId, data.amount, 0, null]]),
+  },
+};
+
+/** Explicit win probabilities set on deals. */
+export const dealProbabilityFacts: EventFactTable = {
+  table: "deal_probability_facts",
+  columns: [
+    { name: "deal_id", type: "VARCHAR" },
+    { name: "probability", type: "DOUBLE" },
+  ],
+  rows: { DealProbabilityChanged: (data) => [[data.dealId, data.probability]] },
+};
+
+/** Every engagement table: interactions and their contacts, contact roles, leads and touches, account owners, deal amounts and probabilities. */
 export const engagementFactTables: readonly EventFactTable[] = [
   interactions,
   interactionContacts,
@@ -112,4 +143,6 @@ export const engagementFactTables: readonly EventFactTable[] = [
   leads,
   leadTouches,
   accountOwners,
+  dealAmountFacts,
+  dealProbabilityFacts,
 ];

@@ -76,7 +76,8 @@ export async function computeKpisSql(
   const slice = { asOf: asOf ?? END_OF_TIME, maxPosition };
   const { current, atPeriodEnd } = derivedSlices(slice, period, now, facts.latestOccurredAt);
   const groupBy = query.groupBy;
-  const scope: SqlScope = { config, period, current, atPeriodEnd, filter: query.filter ?? {}, groupBy };
+  const evaluatedAt = new Date(Math.min(Date.parse(current.asOf), now.getTime())).toISOString();
+  const scope: SqlScope = { config, period, current, atPeriodEnd, filter: query.filter ?? {}, groupBy, evaluatedAt };
 
   const names = [...new Set(definitions.flatMap((definition) => measuresOf(definition) ?? []))];
   const columns = new Map<string, string>();

@@ -14,7 +14,8 @@ export type EngagementSource =
   | "eng_addressable"
   | "eng_leads"
   | "eng_meetings"
-  | "eng_threads";
+  | "eng_threads"
+  | "eng_interaction_values";
 
 /** An account's value for the dimensions that apply to accounts; NULL where the engine's is undefined (every group). */
 const accountDimension: Partial<Record<Dimension, string>> = {
@@ -122,7 +123,69 @@ eng_leads_in_period AS (
   GROUP BY l.lead_id, l.account_id, l.event_id, l.at_ms),
 eng_leads AS (
   SELECT * FROM (${leadsInScope}) x
-  ${accountFiltered ? `WHERE x.account_id IS NULL OR ${inGroupAccounts("x")}` : ""}),${threadsSql(scope)}`;
+  ${accountFiltered ? `WHERE x.account_id IS NULL OR ${inGroupAccounts("x")}` : ""}),${threadsSql(scope)},${interactionValuesSql(scope)}`;
+}
+
+/** An instant in epoch milliseconds as the graph writes instants (ISO, UTC, milliseconds). */
+const isoOfMs = (ms: string) => `strftime(make_timestamp(CAST((${ms}) * 1000 AS BIGINT)), '%Y-%m-%dT%H:%M:%S.%gZ')`;
+
+/**
+ * `eng_interaction_values`: for each interaction logged on a deal in scope and visible now, in the period, its value —
+ * the deal's amount at its time × (win probability just before the next visible interaction on the deal, or at the
+ * evaluation time − win probability at its time). A probability at time t is the explicit one set (visibly) since
+ * the deal entered the stage it was in at t, else the stage's; the amount at t is the latest of all the deal's
+ * amounts up to t, else its creation's.
+ */
+function interactionValuesSql(scope: SqlScope): string {
+  const { current, config } = scope;
+  const known = current.maxPosition;
+  const stageProbability = [
+    `WHEN ${sqlString(config.wonStage)} THEN 1`,
+    `WHEN ${sqlString(config.lostStage)} THEN 0`,
+    ...config.stages.map((stage) => `WHEN ${sqlString(stage.id)} THEN ${stage.probability}`),
+  ].join(" ");
+  const afterAll = "'99999999999999'";
+  return `
+eng_deal_entries AS (
+  SELECT s.group_key, i.deal_id, i.event_id, i.valid_from AS entry_at,
+         lead(i.at_ms) OVER (PARTITION BY s.group_key, i.deal_id ORDER BY i.valid_from, i.known_from) AS next_ms
+  FROM interactions i JOIN scoped s ON s.deal_id = i.deal_id WHERE ${visibleNow(scope, "i")}),
+eng_value_probes AS (
+  SELECT group_key, deal_id, event_id, 'before' AS side, entry_at AS t FROM eng_deal_entries WHERE ${inPeriod(scope, "entry_at")}
+  UNION ALL
+  SELECT group_key, deal_id, event_id, 'after',
+         CASE WHEN next_ms IS NULL THEN ${sqlString(scope.evaluatedAt)} ELSE ${isoOfMs("next_ms - 1")} END
+  FROM eng_deal_entries WHERE ${inPeriod(scope, "entry_at")}),
+eng_versions_known AS (
+  SELECT v.deal_id, v.valid_from, v.stage, v.stage_entered_at FROM deal_versions v
+  WHERE v.known_from <= ${known} AND (v.known_to IS NULL OR v.known_to > ${known})
+    AND v.deal_id IN (SELECT deal_id FROM eng_deal_entries)),
+eng_created AS (
+  SELECT deal_id, arg_max(amount, known_from) AS amount, arg_max(stage, known_from) AS stage,
+         arg_max(valid_from, known_from) AS created_at
+  FROM deal_amount_facts WHERE created = 1 GROUP BY deal_id),
+eng_probe_stages AS (
+  SELECT p.*, coalesce(v.stage, c.stage) AS stage, coalesce(v.stage_entered_at, c.created_at) AS entered_at,
+         c.amount AS created_amount, p.t || ${afterAll} AS t_key
+  FROM eng_value_probes p JOIN eng_created c ON c.deal_id = p.deal_id
+  ASOF LEFT JOIN eng_versions_known v ON v.deal_id = p.deal_id AND p.t >= v.valid_from),
+eng_probe_probabilities AS (
+  SELECT p.*, CASE WHEN f.valid_from >= p.entered_at THEN f.probability END AS explicit_probability
+  FROM eng_probe_stages p
+  ASOF LEFT JOIN (SELECT deal_id, probability, valid_from, ${latestFirst} AS key FROM deal_probability_facts
+                  WHERE ${visibleNow(scope, "deal_probability_facts")}) f
+    ON f.deal_id = p.deal_id AND p.t_key >= f.key),
+eng_probe_values AS (
+  SELECT p.group_key, p.event_id, p.side, coalesce(p.explicit_probability, CASE p.stage ${stageProbability} ELSE 0 END) AS probability,
+         coalesce(a.amount, p.created_amount) AS amount
+  FROM eng_probe_probabilities p
+  ASOF LEFT JOIN (SELECT deal_id, amount, ${latestFirst} AS key FROM deal_amount_facts WHERE created = 0) a
+    ON a.deal_id = p.deal_id AND p.t_key >= a.key),
+eng_interaction_values AS (
+  SELECT group_key, event_id,
+         any_value(amount) FILTER (WHERE side = 'before')
+           * (any_value(probability) FILTER (WHERE side = 'after') - any_value(probability) FILTER (WHERE side = 'before')) AS value
+  FROM eng_probe_values GROUP BY group_key, event_id)`;
 }
 
 /**
@@ -224,6 +287,19 @@ export const engagementMeasures: Readonly<Record<string, SqlMeasure>> = {
           perAccountMean: accounts ? count(row("accounts_total")) / accounts : null,
           singleThreaded: count(row("single")),
         },
+      };
+    },
+  },
+  interaction_value_mean: {
+    source: "eng_interaction_values",
+    aggregates: () => ({ total: "fsum(value)", n: "count(*)", ids: "list(event_id)" }),
+    result: (row) => {
+      const interactions = count(row("n"));
+      return {
+        value: interactions ? Number(row("total")) / interactions : null,
+        ...(interactions ? {} : { nullReason: "no interactions on deals in period" }),
+        eventIds: ids(row("ids")),
+        detail: { interactions },
       };
     },
   },

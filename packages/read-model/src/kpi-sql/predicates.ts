@@ -16,6 +16,8 @@ export interface SqlScope {
   readonly atPeriodEnd: TimeSlice;
   readonly filter: DimensionFilter;
   readonly groupBy: Dimension | undefined;
+  /** The instant ages and "until now" are measured at: the earlier of `now` and the current slice's asOf. */
+  readonly evaluatedAt: string;
 }
 
 /** The latest of a key's facts by (business time, log position): the order the graph keeps its histories in. */
