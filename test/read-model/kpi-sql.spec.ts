@@ -87,6 +87,8 @@ interface EngagementExtra {
     amount: number;
     contacts: number;
     stayDays: number;
+    /** An economic buyer is named at once; removed again half-way through the stay, or kept. */
+    buyerRemoved: boolean;
     daysBack: number;
     lagDays: number;
   }[];
@@ -130,6 +132,7 @@ function engagementExtra(): fc.Arbitrary<EngagementExtra> {
         amount: fc.constantFrom(10_000, 30_000, 80_000),
         contacts: fc.nat(4),
         stayDays: fc.integer({ min: 1, max: 60 }),
+        buyerRemoved: fc.boolean(),
         daysBack,
         lagDays,
       }),
@@ -288,6 +291,11 @@ function engagementEvents(
         recordedMs + contact,
       );
     }
+    const buyer = { dealId, contactId: `${accountId}-buyer`, role: "economic_buyer" };
+    add(stream, "ContactRoleAssigned", buyer, new Date(createdMs + 1).toISOString(), recordedMs + 1);
+    const removedMs = createdMs + (thread.stayDays * DAY) / 2;
+    if (thread.buyerRemoved)
+      add(stream, "ContactRoleRemoved", buyer, new Date(removedMs).toISOString(), recordedMs + (thread.stayDays * DAY) / 2);
     add(
       stream,
       "DealStageChanged",
