@@ -1,5 +1,5 @@
 import { defaultConfig, eventLog, type GraphState, projectGraph } from "@revgraph/domain";
-import type { EventType, RecordedEvent } from "@revgraph/events";
+import { type EventType, interactionKinds, type RecordedEvent } from "@revgraph/events";
 import { generateHistory } from "@revgraph/generator";
 import { computeKpis, dimensions, type KpiQuery, type KpiResult, kpiDefinitions } from "@revgraph/kpis";
 import { computeKpisSql, FactStore, isCompiled } from "@revgraph/read-model";
@@ -50,7 +50,8 @@ type Extra =
   | { kind: "owner"; deal: number; rep: number; daysBack: number }
   | { kind: "transfer"; rep: number; team: number; daysBack: number }
   | { kind: "reopen"; deal: number; daysBack: number }
-  | Rehire;
+  | Rehire
+  | EngagementExtra;
 
 const extra: fc.Arbitrary<Extra> = fc.oneof(
   fc.record({
@@ -86,6 +87,7 @@ const extra: fc.Arbitrary<Extra> = fc.oneof(
   }),
   fc.record({ kind: fc.constant("reopen" as const), deal: fc.nat(40), daysBack: fc.integer({ min: 0, max: 200 }) }),
   rehire,
+  engagementExtra(),
 );
 
 // --- Quotas, forecasts, ramps, departures and commit categories (rep-level measures) ---
@@ -215,6 +217,257 @@ const rosterKpis = [
 
 // --- end of roster extras ---
 
+// ---- Engagement extras (interactions, leads, account owners, contact roles, thinly threaded deals) ----
+
+/**
+ * A batch of events the generator does not produce, for the engagement measures: account owners, interactions of any
+ * kind (unheld meetings, without a deal, re-logged under an earlier id), leads (without an account, untouched, touched
+ * late), removed contact roles, and deals that leave technical validation with few contacts (single-threaded).
+ */
+interface EngagementExtra {
+  readonly kind: "engagement";
+  readonly owners: readonly { account: number; rep: number; daysBack: number }[];
+  readonly interactions: readonly {
+    account: number;
+    rep: number;
+    onDeal: number | null;
+    interactionKind: (typeof interactionKinds)[number];
+    held: boolean;
+    outbound: boolean;
+    relog: number | null;
+    daysBack: number;
+    lagDays: number;
+  }[];
+  readonly leads: readonly { account: number | null; rep: number | null; hours: number; daysBack: number; lagDays: number }[];
+  readonly roleRemovals: readonly { role: number; daysBack: number }[];
+  readonly threadDeals: readonly {
+    account: number;
+    rep: number;
+    amount: number;
+    contacts: number;
+    stayDays: number;
+    /** An economic buyer is named at once; removed again half-way through the stay, or kept. */
+    buyerRemoved: boolean;
+    daysBack: number;
+    lagDays: number;
+  }[];
+}
+
+function engagementExtra(): fc.Arbitrary<EngagementExtra> {
+  const daysBack = fc.integer({ min: 0, max: 400 });
+  const lagDays = fc.integer({ min: 0, max: 60 });
+  return fc.record({
+    kind: fc.constant("engagement" as const),
+    owners: fc.array(fc.record({ account: fc.nat(30), rep: fc.nat(12), daysBack }), { maxLength: 6 }),
+    interactions: fc.array(
+      fc.record({
+        account: fc.nat(30),
+        rep: fc.nat(12),
+        onDeal: fc.option(fc.nat(40)),
+        interactionKind: fc.constantFrom(...interactionKinds),
+        held: fc.boolean(),
+        outbound: fc.boolean(),
+        relog: fc.option(fc.nat(200)),
+        daysBack,
+        lagDays,
+      }),
+      { maxLength: 10 },
+    ),
+    leads: fc.array(
+      fc.record({
+        account: fc.option(fc.nat(30)),
+        rep: fc.option(fc.nat(12)),
+        hours: fc.integer({ min: 1, max: 20_000 }).map((centiHours) => centiHours / 100),
+        daysBack,
+        lagDays,
+      }),
+      { maxLength: 10 },
+    ),
+    roleRemovals: fc.array(fc.record({ role: fc.nat(100), daysBack }), { maxLength: 4 }),
+    threadDeals: fc.array(
+      fc.record({
+        account: fc.nat(30),
+        rep: fc.nat(12),
+        amount: fc.constantFrom(10_000, 30_000, 80_000),
+        contacts: fc.nat(4),
+        stayDays: fc.integer({ min: 1, max: 60 }),
+        buyerRemoved: fc.boolean(),
+        daysBack,
+        lagDays,
+      }),
+      { maxLength: 4 },
+    ),
+  });
+}
+
+const isEngagementExtra = (change: Extra): change is EngagementExtra => change.kind === "engagement";
+
+/** The generated accounts, deals, interactions and role assignments the engagement extras refer to. */
+function engagementIds() {
+  const ids = {
+    accounts: [] as string[],
+    deals: [] as { dealId: string; accountId: string }[],
+    interactions: [] as string[],
+    roles: [] as { dealId: string; contactId: string; role: string }[],
+    collect(type: string, data: Record<string, unknown>) {
+      if (type === "AccountRegistered") ids.accounts.push(data.accountId as string);
+      if (type === "DealCreated") ids.deals.push({ dealId: data.dealId as string, accountId: data.accountId as string });
+      if (type === "InteractionLogged") ids.interactions.push(data.interactionId as string);
+      if (type === "ContactRoleAssigned")
+        ids.roles.push({ dealId: data.dealId as string, contactId: data.contactId as string, role: data.role as string });
+    },
+  };
+  return ids;
+}
+
+const pick = <T>(list: readonly T[], index: number): T | undefined => list[index % Math.max(list.length, 1)];
+const daysBefore = (end: number, days: number) => new Date(end - days * DAY).toISOString();
+
+/** The events of an engagement batch: late ones recorded `lagDays` after they occurred, others with the corrections. */
+function engagementEvents(
+  change: EngagementExtra,
+  ids: ReturnType<typeof engagementIds>,
+  reps: readonly string[],
+  correctionsAt: number,
+  batch: number,
+): Planned[] {
+  const planned: Planned[] = [];
+  const add = (streamId: string, type: EventType, data: Record<string, unknown>, occurredAt: string, recordedMs: number) =>
+    planned.push({ streamId, type, data, occurredAt, recordedMs });
+  change.owners.forEach((owner) => {
+    const accountId = pick(ids.accounts, owner.account);
+    const repId = pick(reps, owner.rep);
+    if (accountId && repId)
+      add(
+        `account-${accountId}`,
+        "AccountOwnerAssigned",
+        { accountId, ownerRepId: repId },
+        daysBefore(correctionsAt, owner.daysBack),
+        correctionsAt,
+      );
+  });
+  change.interactions.forEach((interaction, index) => {
+    const deal = interaction.onDeal === null ? undefined : pick(ids.deals, interaction.onDeal);
+    const accountId = deal?.accountId ?? pick(ids.accounts, interaction.account);
+    const repId = pick(reps, interaction.rep);
+    if (!accountId || !repId) return;
+    const relogged = interaction.relog === null ? undefined : pick(ids.interactions, interaction.relog);
+    const interactionId = relogged ?? `extra-i-${batch}-${index}`;
+    const at = daysBefore(correctionsAt, interaction.daysBack);
+    add(
+      `interaction-${interactionId}`,
+      "InteractionLogged",
+      {
+        interactionId,
+        accountId,
+        ...(deal ? { dealId: deal.dealId } : {}),
+        repId,
+        kind: interaction.interactionKind,
+        direction: interaction.outbound ? "outbound" : "inbound",
+        contactIds: [`${accountId}-c1`],
+        held: interaction.held,
+      },
+      at,
+      Date.parse(at) + interaction.lagDays * DAY,
+    );
+  });
+  change.leads.forEach((lead, index) => {
+    const leadId = `extra-lead-${batch}-${index}`;
+    const accountId = lead.account === null ? undefined : pick(ids.accounts, lead.account);
+    const repId = lead.rep === null ? undefined : pick(reps, lead.rep);
+    const at = daysBefore(correctionsAt, lead.daysBack);
+    const recordedMs = Date.parse(at) + lead.lagDays * DAY;
+    add(`lead-${leadId}`, "LeadArrived", { leadId, ...(accountId ? { accountId } : {}), source: "web" }, at, recordedMs);
+    const touchedMs = Date.parse(at) + lead.hours * 3_600_000;
+    if (repId)
+      add(
+        `lead-${leadId}`,
+        "LeadTouched",
+        { leadId, repId, channel: "call" },
+        new Date(touchedMs).toISOString(),
+        Math.max(recordedMs, touchedMs) + 1,
+      );
+  });
+  change.roleRemovals.forEach((removal) => {
+    const role = pick(ids.roles, removal.role);
+    if (role) add(`deal-${role.dealId}`, "ContactRoleRemoved", role, daysBefore(correctionsAt, removal.daysBack), correctionsAt);
+  });
+  change.threadDeals.forEach((thread, index) => {
+    const dealId = `extra-deal-${batch}-${index}`;
+    const accountId = pick(ids.accounts, thread.account);
+    const repId = pick(reps, thread.rep);
+    if (!accountId || !repId) return;
+    const createdMs = correctionsAt - thread.daysBack * DAY;
+    const recordedMs = createdMs + thread.lagDays * DAY;
+    const stream = `deal-${dealId}`;
+    add(
+      `interaction-${dealId}-m`,
+      "InteractionLogged",
+      {
+        interactionId: `${dealId}-meeting`,
+        accountId,
+        repId,
+        kind: "meeting",
+        direction: "outbound",
+        contactIds: [`${accountId}-c1`],
+        held: true,
+      },
+      new Date(createdMs - 3 * DAY).toISOString(),
+      recordedMs - 3 * DAY,
+    );
+    add(
+      stream,
+      "DealCreated",
+      {
+        dealId,
+        accountId,
+        ownerRepId: repId,
+        name: `thin ${dealId}`,
+        amount: thread.amount,
+        currency: "USD",
+        stage: "technical_validation",
+        expectedCloseDate: "2027-02-15",
+      },
+      new Date(createdMs).toISOString(),
+      recordedMs,
+    );
+    for (let contact = 1; contact <= thread.contacts; contact++) {
+      const at = createdMs + (contact * thread.stayDays * DAY) / (thread.contacts + 1);
+      add(
+        `interaction-${dealId}-${contact}`,
+        "InteractionLogged",
+        {
+          interactionId: `${dealId}-i${contact}`,
+          accountId,
+          dealId,
+          repId,
+          kind: "call",
+          direction: "outbound",
+          contactIds: [`${accountId}-c${contact}`],
+          held: true,
+        },
+        new Date(at).toISOString(),
+        recordedMs + contact,
+      );
+    }
+    const buyer = { dealId, contactId: `${accountId}-buyer`, role: "economic_buyer" };
+    add(stream, "ContactRoleAssigned", buyer, new Date(createdMs + 1).toISOString(), recordedMs + 1);
+    const removedMs = createdMs + (thread.stayDays * DAY) / 2;
+    if (thread.buyerRemoved)
+      add(stream, "ContactRoleRemoved", buyer, new Date(removedMs).toISOString(), recordedMs + (thread.stayDays * DAY) / 2);
+    add(
+      stream,
+      "DealStageChanged",
+      { dealId, from: "technical_validation", to: "business_case" },
+      new Date(createdMs + thread.stayDays * DAY).toISOString(),
+      recordedMs + thread.stayDays * DAY,
+    );
+  });
+  return planned;
+}
+
+// ---- End of engagement extras ----
+
 interface Planned {
   readonly streamId: string;
   readonly type: EventType;
@@ -236,11 +489,13 @@ function history(
   let index = 0;
   const dealIds: string[] = [];
   const repIds = new Set<string>();
+  const engagement = engagementIds();
   for (const batch of generateHistory({ deals, seed, now, historyDays: 420 })) {
     for (const event of batch.events) {
       const data = event.data as Record<string, unknown>;
       if (event.type === "DealCreated") dealIds.push(data.dealId as string);
       if (event.type === "RepHired") repIds.add(data.repId as string);
+      engagement.collect(event.type, data);
       const occurredAt = new Date(event.occurredAt ?? now).toISOString();
       const lag = (lags[index++ % Math.max(lags.length, 1)] ?? 0) * DAY;
       planned.push({
@@ -255,6 +510,10 @@ function history(
   const reps = [...repIds].sort();
   const correctionsAt = now.getTime() - 20 * DAY;
   for (const change of extras) {
+    if (isEngagementExtra(change)) {
+      planned.push(...engagementEvents(change, engagement, reps, correctionsAt, planned.length));
+      continue;
+    }
     const at = new Date(correctionsAt - change.daysBack * DAY).toISOString();
     const dealId = dealIds[("deal" in change ? change.deal : 0) % Math.max(dealIds.length, 1)];
     if (!dealId) continue;
@@ -427,7 +686,7 @@ describe("KPIs compiled to SQL over the DuckDB fact tables", () => {
       ),
       { numRuns: 200 },
     );
-  }, 1_200_000);
+  }, 1_800_000);
 
   it("equal the engine for the quota, forecast, rep and commit KPIs over periods with quotas and forecasts, each with a value in at least a tenth of the runs", async () => {
     // The query above mostly filters everything out or asks for periods without quotas; a KPI that is null in every

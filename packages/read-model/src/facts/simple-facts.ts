@@ -1,6 +1,7 @@
 import type { GraphState } from "@revgraph/domain";
 import type { EventData, EventType, RecordedEvent } from "@revgraph/events";
 import type { Column, Row } from "./columns.ts";
+import { engagementFactTables } from "./engagement.ts";
 import { quotaFactTables } from "./quotas.ts";
 
 /**
@@ -102,4 +103,5 @@ export const eventFactTables: readonly EventFactTable[] = [
   accounts,
   exchangeRates,
   ...quotaFactTables,
+  ...engagementFactTables,
 ];

@@ -89,6 +89,7 @@ export async function computeKpisSql(
   const groupBy = query.groupBy;
   // At the head of the log and after every version's bounds, a slice sees exactly the latest versions (`deal_current`).
   const latest = (at: string) => maxPosition >= facts.position && at >= facts.latestVersionTime;
+  const evaluatedAt = new Date(Math.min(Date.parse(current.asOf), now.getTime())).toISOString();
   const scope: SqlScope = {
     config,
     period,
@@ -99,6 +100,7 @@ export async function computeKpisSql(
     filter: query.filter ?? {},
     groupBy,
     forecastKnownAt: forecastKnownAt ?? period.fromInstant,
+    evaluatedAt,
   };
 
   const names = [...new Set(definitions.flatMap((definition) => measuresOf(definition) ?? []))];

@@ -1,9 +1,10 @@
 import type { MeasureResult } from "@revgraph/kpis";
+import { type EngagementSource, engagementMeasures, engagementSourcesSql } from "./measures-engagement.ts";
 import { type QuotaSource, quotaMeasures, quotaSourcesSql } from "./measures-quota.ts";
 import { type SqlScope, sqlString } from "./predicates.ts";
 
 /** The per-deal relations a measure aggregates over, each with `group_key` (see {@link measureSourcesSql}). */
-export type MeasureSource = "scoped" | "closed_deals" | "open_at_end" | QuotaSource;
+export type MeasureSource = "scoped" | "closed_deals" | "open_at_end" | QuotaSource | EngagementSource;
 
 /** A query row: the aggregates of every measure for one group. */
 export type AggregateRow = Readonly<Record<string, unknown>>;
@@ -37,7 +38,7 @@ closed_deals AS (
 open_at_end AS (
   SELECT e.*, ${converted("e")}
   FROM (SELECT *, ${sqlString(scope.atPeriodEnd.asOf.slice(0, 10))} AS rate_date FROM at_end WHERE status = 'open') e
-  ASOF LEFT JOIN fx ON e.currency = fx.currency AND e.rate_date >= fx.effective_date),${quotaSourcesSql(scope)}`;
+  ASOF LEFT JOIN fx ON e.currency = fx.currency AND e.rate_date >= fx.effective_date),${quotaSourcesSql(scope)}${engagementSourcesSql(scope)}`;
 }
 
 /** A list aggregate as a list of ids ([] for SQL NULL: no rows). */
@@ -176,6 +177,7 @@ function both(first: SqlMeasure, second: SqlMeasure, prefixes: [string, string])
 
 /** Every measure compiled to SQL so far; the others are computed by the in-memory engine. */
 export const sqlMeasures: Readonly<Record<string, SqlMeasure>> = {
+  ...engagementMeasures,
   won_count: countOf("won"),
   lost_count: countOf("lost"),
   closed_count: both(countOf("won"), countOf("lost"), ["won_", "lost_"]),

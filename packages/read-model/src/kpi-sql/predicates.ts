@@ -22,6 +22,8 @@ export interface SqlScope {
   readonly groupBy: Dimension | undefined;
   /** When forecasts are read as known (the query's `forecastKnownAt`, default the period's start). */
   readonly forecastKnownAt: string;
+  /** The instant ages and "until now" are measured at: the earlier of `now` and the current slice's asOf. */
+  readonly evaluatedAt: string;
 }
 
 /** The latest of a key's facts by (business time, log position): the order the graph keeps its histories in. */
@@ -67,7 +69,7 @@ export const repDimension: Partial<Record<Dimension, string>> = {
 };
 
 /** `expression IN (values)`; FALSE for no values (nothing is accepted). */
-function inList(expression: string, values: readonly string[]): string {
+export function inList(expression: string, values: readonly string[]): string {
   return values.length === 0 ? "FALSE" : `${expression} IN (${values.map(sqlString).join(", ")})`;
 }
 

@@ -1,0 +1,362 @@
+import { DAY_MS } from "@revgraph/domain";
+import type { Dimension, MeasureResult } from "@revgraph/kpis";
+import type { SqlMeasure } from "./measures.ts";
+import { filterPredicate, inList, latestFirst, repDimension, type SqlScope, sqlString } from "./predicates.ts";
+
+/**
+ * The relations the engagement measures read, each with `group_key`: interactions in the period within the scope,
+ * the accounts they reached, the addressable accounts in scope, leads that arrived in the period, and held meetings
+ * with the deal they led to.
+ */
+export type EngagementSource =
+  | "eng_interactions"
+  | "eng_reached"
+  | "eng_addressable"
+  | "eng_leads"
+  | "eng_meetings"
+  | "eng_threads"
+  | "eng_interaction_values";
+
+/** An account's value for the dimensions that apply to accounts; NULL where the engine's is undefined (every group). */
+const accountDimension: Partial<Record<Dimension, string>> = {
+  account: "account_id",
+  region: "coalesce(region, 'unknown')",
+  segment: "coalesce(segment, 'unknown')",
+  rep: "owner_rep_id",
+  team: "owner_team_id",
+};
+
+/** Dimensions that select reps, and those that select accounts, for interactions and leads (as the engine picks them). */
+const repDimensions: readonly Dimension[] = ["rep", "team", "manager"];
+const accountDimensions: readonly Dimension[] = ["account", "region", "segment"];
+
+/** The dimensions a group's scope filters by: the query's filter plus the grouped dimension. */
+function filtered(scope: SqlScope, dimensions: readonly Dimension[]): boolean {
+  return dimensions.some((dimension) => scope.filter[dimension] !== undefined || scope.groupBy === dimension);
+}
+
+/** True when interactions and leads are taken by the scope's reps (the query filters or groups by rep, team or manager). */
+const byReps = (scope: SqlScope) => filtered(scope, repDimensions);
+
+/** The filter over accounts: a dimension whose value is undefined for an account (no owner) accepts it. */
+function accountFilter(scope: SqlScope): string {
+  const terms = (Object.entries(scope.filter) as [Dimension, readonly string[]][]).flatMap(([dimension, accepted]) => {
+    const expression = accountDimension[dimension];
+    return expression ? [`(${expression} IS NULL OR ${inList(expression, accepted)})`] : [];
+  });
+  return terms.length ? terms.join(" AND ") : "TRUE";
+}
+
+/** A fact of table alias `alias` visible in the "current" slice. */
+const visibleNow = (scope: SqlScope, alias: string) =>
+  `${alias}.valid_from <= ${sqlString(scope.current.asOf)} AND ${alias}.known_from <= ${scope.current.maxPosition}`;
+
+const inPeriod = (scope: SqlScope, column: string) =>
+  `${column} >= ${sqlString(scope.period.fromInstant)} AND ${column} < ${sqlString(scope.period.toInstant)}`;
+
+/**
+ * The engagement relations, after the scope's CTEs. The groups' reps (`eng_reps`) and accounts (`eng_accounts`) are
+ * partitioned as the engine does: by the grouped dimension where it applies to them, else in every group.
+ */
+export function engagementSourcesSql(scope: SqlScope): string {
+  const { current, groupBy, config } = scope;
+  const groups = groupBy ? "SELECT group_key FROM group_keys" : "SELECT '' AS group_key";
+  const repKey = (groupBy && repDimension[groupBy]) ?? "NULL";
+  const accountKey = (groupBy && accountDimension[groupBy]) ?? "NULL";
+  const accountFiltered = filtered(scope, accountDimensions);
+  const inGroupAccounts = (alias: string) =>
+    `EXISTS (SELECT 1 FROM eng_accounts s WHERE s.group_key = ${alias}.group_key AND s.account_id = ${alias}.account_id)`;
+  const interactionsInScope = byReps(scope)
+    ? `SELECT r.group_key, i.* FROM eng_interactions_in_period i JOIN eng_reps r ON r.rep_id = i.rep_id`
+    : `SELECT s.group_key, i.* FROM eng_interactions_in_period i JOIN eng_accounts s ON s.account_id = i.account_id`;
+  const leadsInScope = byReps(scope)
+    ? `SELECT r.group_key, l.* FROM eng_leads_in_period l JOIN eng_reps r ON r.rep_id = l.toucher_rep_id`
+    : `SELECT g.group_key, l.* FROM eng_leads_in_period l CROSS JOIN eng_groups g`;
+  const accountCheck = (alias: string) => (byReps(scope) && accountFiltered ? `WHERE ${inGroupAccounts(alias)}` : "");
+  const firstTouchOrder = byReps(scope) ? "[rep_id, lpad(CAST(first_known_from AS VARCHAR), 14, '0')]" : "first_known_from";
+  const windowMs = config.meetingToOpportunityDays * DAY_MS;
+  return `
+eng_groups AS (${groups}),
+eng_reps AS (
+  SELECT g.group_key, r.rep_id FROM (SELECT *, ${repKey} AS key FROM rep_dims WHERE ${filterPredicate(scope.filter, repDimension)}) r
+  JOIN eng_groups g ON r.key IS NULL OR r.key = g.group_key),
+eng_account_latest AS (
+  SELECT a.account_id, a.region, a.segment, a.addressable, a.event_id, a.registered_at, a.registered_position,
+         o.owner_rep_id, CASE WHEN o.owner_rep_id IS NOT NULL THEN t.team_id END AS owner_team_id
+  FROM (SELECT account_id, arg_max_null(region, known_from) AS region, arg_max_null(segment, known_from) AS segment,
+               arg_max(addressable, known_from) AS addressable, arg_max(event_id, known_from) AS event_id,
+               arg_max(valid_from, known_from) AS registered_at, max(known_from) AS registered_position
+        FROM accounts GROUP BY account_id) a
+  LEFT JOIN (SELECT account_id, arg_max(owner_rep_id, ${latestFirst}) AS owner_rep_id FROM account_owners GROUP BY account_id) o
+    ON o.account_id = a.account_id
+  LEFT JOIN team_of t ON t.rep_id = o.owner_rep_id),
+eng_accounts AS (
+  SELECT g.group_key, a.account_id, a.addressable, a.event_id
+  FROM (SELECT *, ${accountKey} AS key FROM eng_account_latest
+        WHERE registered_position <= ${current.maxPosition} AND registered_at <= ${sqlString(current.asOf)} AND ${accountFilter(scope)}) a
+  JOIN eng_groups g ON a.key IS NULL OR a.key = g.group_key),
+eng_interactions_in_period AS (
+  SELECT * FROM (
+    SELECT *, min(known_from) OVER (PARTITION BY interaction_id) AS first_known_from FROM interactions
+    QUALIFY row_number() OVER (PARTITION BY interaction_id ORDER BY known_from DESC) = 1) i
+  WHERE ${visibleNow(scope, "i")} AND ${inPeriod(scope, "valid_from")}),
+eng_interactions AS (SELECT * FROM (${interactionsInScope}) x ${accountCheck("x")}),
+eng_reached AS (
+  SELECT group_key, account_id, count(*) AS n, list(event_id) AS ids, arg_min(event_id, ${firstTouchOrder}) AS first_id
+  FROM eng_interactions GROUP BY group_key, account_id),
+eng_addressable AS (SELECT * FROM eng_accounts WHERE addressable = 1),
+eng_meetings AS (
+  SELECT m.group_key, m.event_id, arg_min(d.created_event_id, d.deal_id) AS deal_event_id
+  FROM eng_interactions m
+  LEFT JOIN scoped d ON d.group_key = m.group_key AND d.account_id = m.account_id
+    AND d.created_ms >= m.at_ms AND d.created_ms - m.at_ms <= ${windowMs}
+  WHERE m.kind = 'meeting' AND m.held = 1
+  GROUP BY m.group_key, m.interaction_id, m.event_id),
+eng_touches AS (
+  SELECT lead_id, rep_id, event_id, at_ms, ${latestFirst} AS touch_order FROM lead_touches t WHERE ${visibleNow(scope, "t")}),
+eng_leads_in_period AS (
+  SELECT l.lead_id, l.account_id, l.event_id, l.at_ms, arg_min(t.rep_id, t.touch_order) AS toucher_rep_id,
+         arg_min(t.event_id, t.touch_order) AS touch_event_id, arg_min(t.at_ms, t.touch_order) AS touch_ms
+  FROM (SELECT * FROM leads QUALIFY row_number() OVER (PARTITION BY lead_id ORDER BY known_from DESC) = 1) l
+  LEFT JOIN eng_touches t ON t.lead_id = l.lead_id
+  WHERE ${visibleNow(scope, "l")} AND ${inPeriod(scope, "l.valid_from")}
+  GROUP BY l.lead_id, l.account_id, l.event_id, l.at_ms),
+eng_leads AS (
+  SELECT * FROM (${leadsInScope}) x
+  ${accountFiltered ? `WHERE x.account_id IS NULL OR ${inGroupAccounts("x")}` : ""}),${threadsSql(scope)},${interactionValuesSql(scope)}`;
+}
+
+/** An instant in epoch milliseconds as the graph writes instants (ISO, UTC, milliseconds). */
+const isoOfMs = (ms: string) => `strftime(make_timestamp(CAST((${ms}) * 1000 AS BIGINT)), '%Y-%m-%dT%H:%M:%S.%gZ')`;
+
+/**
+ * `eng_interaction_values`: for each interaction logged on a deal in scope and visible now, in the period, its value —
+ * the deal's amount at its time × (win probability just before the next visible interaction on the deal, or at the
+ * evaluation time − win probability at its time). A probability at time t is the explicit one set (visibly) since
+ * the deal entered the stage it was in at t, else the stage's; the amount at t is the latest of all the deal's
+ * amounts up to t, else its creation's.
+ */
+function interactionValuesSql(scope: SqlScope): string {
+  const { current, config } = scope;
+  const known = current.maxPosition;
+  const stageProbability = [
+    `WHEN ${sqlString(config.wonStage)} THEN 1`,
+    `WHEN ${sqlString(config.lostStage)} THEN 0`,
+    ...config.stages.map((stage) => `WHEN ${sqlString(stage.id)} THEN ${stage.probability}`),
+  ].join(" ");
+  const afterAll = "'99999999999999'";
+  return `
+eng_deal_entries AS (
+  SELECT s.group_key, i.deal_id, i.event_id, i.valid_from AS entry_at,
+         lead(i.at_ms) OVER (PARTITION BY s.group_key, i.deal_id ORDER BY i.valid_from, i.known_from) AS next_ms
+  FROM interactions i JOIN scoped s ON s.deal_id = i.deal_id WHERE ${visibleNow(scope, "i")}),
+eng_value_probes AS (
+  SELECT group_key, deal_id, event_id, 'before' AS side, entry_at AS t FROM eng_deal_entries WHERE ${inPeriod(scope, "entry_at")}
+  UNION ALL
+  SELECT group_key, deal_id, event_id, 'after',
+         CASE WHEN next_ms IS NULL THEN ${sqlString(scope.evaluatedAt)} ELSE ${isoOfMs("next_ms - 1")} END
+  FROM eng_deal_entries WHERE ${inPeriod(scope, "entry_at")}),
+eng_versions_known AS (
+  SELECT v.deal_id, v.valid_from, v.stage, v.stage_entered_at FROM deal_versions v
+  WHERE v.known_from <= ${known} AND (v.known_to IS NULL OR v.known_to > ${known})
+    AND v.deal_id IN (SELECT deal_id FROM eng_deal_entries)),
+eng_created AS (
+  SELECT deal_id, arg_max(amount, known_from) AS amount, arg_max(stage, known_from) AS stage,
+         arg_max(valid_from, known_from) AS created_at
+  FROM deal_amount_facts WHERE created = 1 GROUP BY deal_id),
+eng_probe_stages AS (
+  SELECT p.*, coalesce(v.stage, c.stage) AS stage, coalesce(v.stage_entered_at, c.created_at) AS entered_at,
+         c.amount AS created_amount, p.t || ${afterAll} AS t_key
+  FROM eng_value_probes p JOIN eng_created c ON c.deal_id = p.deal_id
+  ASOF LEFT JOIN eng_versions_known v ON v.deal_id = p.deal_id AND p.t >= v.valid_from),
+eng_probe_probabilities AS (
+  SELECT p.*, CASE WHEN f.valid_from >= p.entered_at THEN f.probability END AS explicit_probability
+  FROM eng_probe_stages p
+  ASOF LEFT JOIN (SELECT deal_id, probability, valid_from, ${latestFirst} AS key FROM deal_probability_facts
+                  WHERE ${visibleNow(scope, "deal_probability_facts")}) f
+    ON f.deal_id = p.deal_id AND p.t_key >= f.key),
+eng_probe_values AS (
+  SELECT p.group_key, p.event_id, p.side, coalesce(p.explicit_probability, CASE p.stage ${stageProbability} ELSE 0 END) AS probability,
+         coalesce(a.amount, p.created_amount) AS amount
+  FROM eng_probe_probabilities p
+  ASOF LEFT JOIN (SELECT deal_id, amount, ${latestFirst} AS key FROM deal_amount_facts WHERE created = 0) a
+    ON a.deal_id = p.deal_id AND p.t_key >= a.key),
+eng_interaction_values AS (
+  SELECT group_key, event_id,
+         any_value(amount) FILTER (WHERE side = 'before')
+           * (any_value(probability) FILTER (WHERE side = 'after') - any_value(probability) FILTER (WHERE side = 'before')) AS value
+  FROM eng_probe_values GROUP BY group_key, event_id)`;
+}
+
+/**
+ * Contacts engaged on deals (holding a buying role, or in an interaction logged on the deal, with the contacts of that
+ * interaction's latest logging), as the graph's deal snapshots count them, for three kinds of rows of `eng_threads`:
+ * `end` — each deal open at the end of the period (engaged then; `ids` the deal's role events); `account` — each
+ * account with deals in scope (its deals' contacts engaged as things stand, together); `single` — each open deal in
+ * scope that left the configured single-thread stage with too few stakeholders engaged when it left.
+ */
+function threadsSql(scope: SqlScope): string {
+  const { current, atPeriodEnd, config } = scope;
+  const known = current.maxPosition;
+  const single = config.singleThread;
+  return `
+eng_latest_contacts AS (
+  SELECT c.interaction_id, c.contact_id FROM interaction_contacts c
+  JOIN (SELECT arg_max(event_id, known_from) AS event_id FROM interactions GROUP BY interaction_id) l ON l.event_id = c.event_id),
+eng_stays AS (
+  SELECT DISTINCT v.deal_id, v.stage, v.stage_entered_at FROM deal_versions v JOIN scoped s ON s.deal_id = v.deal_id
+  WHERE v.valid_from <= ${sqlString(current.asOf)} AND v.known_from <= ${known} AND (v.known_to IS NULL OR v.known_to > ${known})),
+eng_left AS (
+  SELECT x.deal_id, min(x.left_at) AS left_at FROM (
+    SELECT deal_id, stage, lead(stage_entered_at) OVER (PARTITION BY deal_id ORDER BY stage_entered_at) AS left_at FROM eng_stays) x
+  WHERE x.stage = ${sqlString(single.stage)} AND x.left_at IS NOT NULL GROUP BY x.deal_id),
+eng_probes AS (
+  SELECT 'end' AS kind, group_key, deal_id, account_id, ${sqlString(atPeriodEnd.asOf)} AS as_of FROM at_end WHERE status = 'open'
+  UNION ALL SELECT 'account', group_key, deal_id, account_id, ${sqlString(current.asOf)} FROM scoped
+  UNION ALL SELECT 'single', s.group_key, s.deal_id, s.account_id, l.left_at FROM scoped s JOIN eng_left l ON l.deal_id = s.deal_id
+    WHERE s.status = 'open' AND s.amount > ${single.minAmount}),
+eng_engaged AS (
+  SELECT DISTINCT kind, group_key, deal_id, contact_id FROM (
+    SELECT p.kind, p.group_key, p.deal_id, r.contact_id FROM eng_probes p
+    JOIN contact_roles r ON r.deal_id = p.deal_id AND r.valid_from <= p.as_of AND r.known_from <= ${known}
+    GROUP BY p.kind, p.group_key, p.deal_id, r.contact_id, r.role HAVING arg_max(r.assigned, r.${latestFirst}) = 1
+    UNION ALL
+    SELECT p.kind, p.group_key, p.deal_id, c.contact_id FROM eng_probes p
+    JOIN interactions i ON i.deal_id = p.deal_id AND i.valid_from <= p.as_of AND i.known_from <= ${known}
+    JOIN eng_latest_contacts c ON c.interaction_id = i.interaction_id)),
+eng_threads AS (
+  SELECT p.group_key, p.kind, count(DISTINCT e.contact_id) AS n,
+         (SELECT list(r.event_id) FROM contact_roles r WHERE r.deal_id = p.deal_id) AS ids
+  FROM eng_probes p LEFT JOIN eng_engaged e ON e.kind = p.kind AND e.group_key = p.group_key AND e.deal_id = p.deal_id
+  WHERE p.kind <> 'account' GROUP BY p.group_key, p.kind, p.deal_id
+  UNION ALL
+  SELECT p.group_key, 'account', count(DISTINCT e.contact_id), NULL
+  FROM eng_probes p LEFT JOIN eng_engaged e ON e.kind = p.kind AND e.group_key = p.group_key AND e.deal_id = p.deal_id
+  WHERE p.kind = 'account' GROUP BY p.group_key, p.account_id)`;
+}
+
+const ids = (value: unknown): string[] => (Array.isArray(value) ? (value as string[]) : []);
+const count = (value: unknown) => Number(value ?? 0);
+const numberOr = (value: unknown, fallback: number | null): number | null =>
+  value === null || value === undefined ? fallback : Number(value);
+
+/** Interactions in the period matching `where` (outbound interactions, held meetings). */
+function interactionCount(where: string): SqlMeasure {
+  return {
+    source: "eng_interactions",
+    aggregates: () => ({ n: `count(*) FILTER (WHERE ${where})`, ids: `list(event_id) FILTER (WHERE ${where})` }),
+    result: (row) => ({ value: count(row("n")), eventIds: ids(row("ids")) }),
+  };
+}
+
+/** Interactions an account needs in the period to count as engaged: one per cadence, at least one. */
+function interactionsNeeded(scope: SqlScope): number {
+  const periodDays = (Date.parse(scope.period.toInstant) - Date.parse(scope.period.fromInstant)) / DAY_MS;
+  return Math.max(1, Math.ceil(periodDays / scope.config.engagementCadenceDays));
+}
+
+const touched = "touch_event_id IS NOT NULL";
+const responseHours = "(touch_ms - at_ms) / 3600000.0";
+
+/** The engagement measures: interactions, accounts reached and engaged, leads, meetings and outreach, multithreading. */
+export const engagementMeasures: Readonly<Record<string, SqlMeasure>> = {
+  engaged_contacts_mean: {
+    source: "eng_threads",
+    aggregates: (scope) => {
+      const open = "FILTER (WHERE kind = 'end')";
+      return {
+        total: `sum(n) ${open}`,
+        deals: `count(*) ${open}`,
+        median: `quantile_cont(n, 0.5) ${open}`,
+        accounts_total: "sum(n) FILTER (WHERE kind = 'account')",
+        accounts: "count(*) FILTER (WHERE kind = 'account')",
+        single: `count(*) FILTER (WHERE kind = 'single' AND n < ${scope.config.singleThread.minStakeholders})`,
+        ids: `flatten(list(ids) ${open})`,
+      };
+    },
+    result: (row) => {
+      const deals = count(row("deals"));
+      const accounts = count(row("accounts"));
+      return {
+        value: deals ? count(row("total")) / deals : null,
+        ...(deals ? {} : { nullReason: "no open deals" }),
+        eventIds: ids(row("ids")),
+        detail: {
+          deals,
+          median: numberOr(row("median"), null),
+          perAccountMean: accounts ? count(row("accounts_total")) / accounts : null,
+          singleThreaded: count(row("single")),
+        },
+      };
+    },
+  },
+  interaction_value_mean: {
+    source: "eng_interaction_values",
+    aggregates: () => ({ total: "fsum(value)", n: "count(*)", ids: "list(event_id)" }),
+    result: (row) => {
+      const interactions = count(row("n"));
+      return {
+        value: interactions ? Number(row("total")) / interactions : null,
+        ...(interactions ? {} : { nullReason: "no interactions on deals in period" }),
+        eventIds: ids(row("ids")),
+        detail: { interactions },
+      };
+    },
+  },
+  outreach_count: interactionCount("direction = 'outbound'"),
+  meetings_held: interactionCount("kind = 'meeting' AND held = 1"),
+  meetings_converted: {
+    source: "eng_meetings",
+    aggregates: () => ({
+      n: "count(*) FILTER (WHERE deal_event_id IS NOT NULL)",
+      ids: "flatten(list([event_id, deal_event_id]) FILTER (WHERE deal_event_id IS NOT NULL))",
+    }),
+    result: (row) => ({ value: count(row("n")), eventIds: ids(row("ids")) }),
+  },
+  reached_accounts: {
+    source: "eng_reached",
+    aggregates: () => ({ n: "count(*)", ids: "list(first_id)" }),
+    result: (row) => ({ value: count(row("n")), eventIds: ids(row("ids")) }),
+  },
+  engaged_accounts: {
+    source: "eng_reached",
+    aggregates: (scope) => ({
+      n: `count(*) FILTER (WHERE n >= ${interactionsNeeded(scope)})`,
+      ids: `flatten(list(ids) FILTER (WHERE n >= ${interactionsNeeded(scope)}))`,
+    }),
+    result: (row, scope) => ({
+      value: count(row("n")),
+      eventIds: ids(row("ids")),
+      detail: { interactionsNeeded: interactionsNeeded(scope) },
+    }),
+  },
+  addressable_accounts: {
+    source: "eng_addressable",
+    aggregates: () => ({ n: "count(*)", ids: "list(event_id)" }),
+    result: (row) => ({ value: count(row("n")), eventIds: ids(row("ids")) }),
+  },
+  lead_response_hours_median: {
+    source: "eng_leads",
+    aggregates: () => ({
+      median: `quantile_cont(${responseHours}, 0.5) FILTER (WHERE ${touched})`,
+      p90: `quantile_cont(${responseHours}, 0.9) FILTER (WHERE ${touched})`,
+      n: `count(*) FILTER (WHERE ${touched})`,
+      under_one_hour: `count(*) FILTER (WHERE ${touched} AND ${responseHours} < 1)`,
+      untouched: `count(*) FILTER (WHERE NOT (${touched}))`,
+      ids: `flatten(list([event_id, touch_event_id]) FILTER (WHERE ${touched}))`,
+    }),
+    result: (row): MeasureResult => {
+      const leads = count(row("n"));
+      return {
+        value: numberOr(row("median"), null),
+        ...(leads ? {} : { nullReason: "no touched leads arrived in period" }),
+        eventIds: ids(row("ids")),
+        detail: {
+          p90: numberOr(row("p90"), null),
+          shareUnderOneHour: leads ? count(row("under_one_hour")) / leads : null,
+          untouched: count(row("untouched")),
+        },
+      };
+    },
+  },
+};
