@@ -64,31 +64,5 @@ export const dealCategories: EventFactTable = {
   rows: { DealForecastCategoryChanged: (data) => [[data.dealId, data.category]] },
 };
 
-/**
- * Every amount a deal was given: at creation (`created`; the latest creation logged counts) and changes, including the
- * amounts closes carry (`changed`), as the graph keeps them in the deal's amount history.
- */
-export const dealAmounts: EventFactTable = {
-  table: "deal_amounts",
-  columns: [
-    { name: "deal_id", type: "VARCHAR" },
-    { name: "kind", type: "VARCHAR" },
-    { name: "amount", type: "DOUBLE" },
-  ],
-  rows: {
-    DealCreated: (data) => [[data.dealId, "created", data.amount]],
-    DealAmountChanged: (data) => [[data.dealId, "changed", data.amount]],
-    DealWon: (data) => [[data.dealId, "changed", data.amount]],
-    DealLost: (data) => (data.amount === undefined ? [] : [[data.dealId, "changed", data.amount]]),
-  },
-};
-
-/** The tables of quotas, forecasts, ramps, departures and commit-time deal facts. */
-export const quotaFactTables: readonly EventFactTable[] = [
-  quotas,
-  forecasts,
-  repRamps,
-  repDepartures,
-  dealCategories,
-  dealAmounts,
-];
+/** The tables of quotas, forecasts, ramps, departures and forecast categories (amounts: `deal_amount_facts`). */
+export const quotaFactTables: readonly EventFactTable[] = [quotas, forecasts, repRamps, repDepartures, dealCategories];
