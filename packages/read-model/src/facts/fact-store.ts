@@ -6,7 +6,7 @@ import { type DealVersionChanges, DealVersionProjection, dealVersionColumns } fr
 import { type EventFactTable, eventFactRows, eventFactTables, stampColumns } from "./simple-facts.ts";
 
 /** Bumped when a table's shape or meaning changes: a file of another format is rebuilt from the log. */
-const FORMAT = 1;
+const FORMAT = 2;
 
 const positionColumns: readonly Column[] = [
   { name: "format", type: "INTEGER" },

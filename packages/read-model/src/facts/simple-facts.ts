@@ -1,6 +1,7 @@
 import type { GraphState } from "@revgraph/domain";
 import type { EventData, EventType, RecordedEvent } from "@revgraph/events";
 import type { Column, Row } from "./columns.ts";
+import { stageFactTables } from "./stages.ts";
 
 /**
  * A fact table with one row per event that states a fact: business time `valid_from` (occurredAt), record time
@@ -94,4 +95,11 @@ export const exchangeRates: EventFactTable = {
 };
 
 /** Every event-fact table. */
-export const eventFactTables: readonly EventFactTable[] = [repTeams, teamManagers, reps, accounts, exchangeRates];
+export const eventFactTables: readonly EventFactTable[] = [
+  repTeams,
+  teamManagers,
+  reps,
+  accounts,
+  exchangeRates,
+  ...stageFactTables,
+];
