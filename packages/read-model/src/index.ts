@@ -1,3 +1,4 @@
 export * from "./facts/fact-store.ts";
 export * from "./kpi-sql/compile.ts";
+export * from "./kpi-sql/funnel.ts";
 export * from "./read-model.ts";

@@ -1,8 +1,9 @@
 import type { MeasureResult } from "@revgraph/kpis";
+import { type StageSource, stageMeasures, stageSourcesSql } from "./measures-stages.ts";
 import { type SqlScope, sqlString } from "./predicates.ts";
 
 /** The per-deal relations a measure aggregates over, each with `group_key` (see {@link measureSourcesSql}). */
-export type MeasureSource = "scoped" | "closed_deals" | "open_at_end";
+export type MeasureSource = "scoped" | "closed_deals" | "open_at_end" | StageSource;
 
 /** A query row: the aggregates of every measure for one group. */
 export type AggregateRow = Readonly<Record<string, unknown>>;
@@ -36,7 +37,7 @@ closed_deals AS (
 open_at_end AS (
   SELECT e.*, ${converted("e")}
   FROM (SELECT *, ${sqlString(scope.atPeriodEnd.asOf.slice(0, 10))} AS rate_date FROM at_end WHERE status = 'open') e
-  ASOF LEFT JOIN fx ON e.currency = fx.currency AND e.rate_date >= fx.effective_date)`;
+  ASOF LEFT JOIN fx ON e.currency = fx.currency AND e.rate_date >= fx.effective_date),${stageSourcesSql(scope)}`;
 }
 
 const ids = (value: unknown): string[] => (Array.isArray(value) ? (value as string[]) : []);
@@ -172,6 +173,7 @@ function both(first: SqlMeasure, second: SqlMeasure, prefixes: [string, string])
 
 /** Every measure compiled to SQL so far; the others are computed by the in-memory engine. */
 export const sqlMeasures: Readonly<Record<string, SqlMeasure>> = {
+  ...stageMeasures,
   won_count: countOf("won"),
   lost_count: countOf("lost"),
   closed_count: both(countOf("won"), countOf("lost"), ["won_", "lost_"]),

@@ -14,6 +14,8 @@ export interface SqlScope {
   readonly current: TimeSlice;
   /** The same deals at the end of the period (open pipeline). */
   readonly atPeriodEnd: TimeSlice;
+  /** The time ages are measured at (stays, idle days): the earlier of now and the current slice's asOf. */
+  readonly evaluatedAt: string;
   readonly filter: DimensionFilter;
   readonly groupBy: Dimension | undefined;
 }
