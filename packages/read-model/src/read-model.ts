@@ -9,9 +9,10 @@ import {
 } from "@revgraph/domain";
 import type { EventStore, Subscription } from "@revgraph/event-store";
 import type { RecordedEvent } from "@revgraph/events";
-import { computeKpis, type KpiQuery, type KpiResult, kpiDefinitions } from "@revgraph/kpis";
+import { computeKpis, funnel, type KpiQuery, type KpiResult, kpiDefinitions } from "@revgraph/kpis";
 import { FactStore } from "./facts/fact-store.ts";
 import { computeKpisSql, isCompiled, type KpiSqlOptions } from "./kpi-sql/compile.ts";
+import { type FunnelGroup, funnelSql } from "./kpi-sql/funnel.ts";
 
 /** Progress of a catch-up or rebuild. */
 export interface ReplayProgress {
@@ -106,6 +107,12 @@ export class RevenueReadModel {
     if (this.#facts && this.sqlServes(query))
       return computeKpisSql(this.#facts.reader, this.#facts, this.config, query, now, options);
     return computeKpis(this.#state, this.config, query, now);
+  }
+
+  /** The stage funnel and time in stage per group: from the fact tables when there are some, else the in-memory engine. */
+  async funnel(query: Omit<KpiQuery, "kpis">, now: Date): Promise<FunnelGroup[]> {
+    if (this.#facts) return funnelSql(this.#facts.reader, this.#facts, this.config, query, now);
+    return funnel(this.#state, this.config, query, now);
   }
 
   /** True when the fact tables answer this query (see {@link compiledForSql}). */
