@@ -58,8 +58,8 @@ const extra: fc.Arbitrary<Extra> = fc.oneof(
 
 /**
  * Extras for stages, slippage and risks: interactions on deals (some logged again under an earlier id, with other
- * contacts), technical evaluators assigned and removed, closes carrying their own expected close date (never held by the
- * open deal), stage changes that may repeat the current stage (no new stay), deals reopened into technical validation
+ * contacts), technical evaluators assigned and removed, deals reopened and closed a day later with their own expected
+ * close date (never held by the open deal), stage changes that may repeat the current stage (no new stay), deals reopened into technical validation
  * with an evaluator (silent or not), and deals reopened with a close date some days later, perhaps pushed out two days on.
  */
 type StageExtra =
@@ -158,9 +158,15 @@ function stageExtraEvents(
           })
         : [];
     if (change.kind === "close")
-      return change.won
-        ? event("DealWon", { dealId, amount: 50_000, currency: "USD", expectedCloseDate: change.date })
-        : event("DealLost", { dealId, reason: "timing", expectedCloseDate: change.date });
+      return [
+        ...event("DealReopened", { dealId, stage: "negotiation" }),
+        {
+          ...(change.won
+            ? event("DealWon", { dealId, amount: 50_000, currency: "USD", expectedCloseDate: change.date })
+            : event("DealLost", { dealId, reason: "timing", expectedCloseDate: change.date }))[0],
+          occurredAt: new Date(Date.parse(occurredAt) + DAY).toISOString(),
+        } as Omit<Planned, "recordedMs">,
+      ];
     if (change.kind === "evaluate")
       return [
         ...event("DealReopened", { dealId, stage: defaultConfig.technicalValidationStage }),
