@@ -1,8 +1,8 @@
 import { defaultConfig, eventLog, type GraphState, projectGraph } from "@revgraph/domain";
 import { type EventType, interactionKinds, type RecordedEvent } from "@revgraph/events";
 import { generateHistory } from "@revgraph/generator";
-import { computeKpis, dimensions, type KpiQuery, type KpiResult, kpiDefinitions } from "@revgraph/kpis";
-import { computeKpisSql, FactStore, isCompiled } from "@revgraph/read-model";
+import { computeKpis, dimensions, funnel, type KpiQuery, type KpiResult, kpiDefinitions } from "@revgraph/kpis";
+import { computeKpisSql, FactStore, type FunnelGroup, funnelSql, isCompiled } from "@revgraph/read-model";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 
@@ -468,6 +468,155 @@ function engagementEvents(
 
 // ---- End of engagement extras ----
 
+/**
+ * Extras for stages, slippage and risks: interactions on deals (some logged again under an earlier id, with other
+ * contacts), technical evaluators assigned and removed, deals reopened and closed a day later with their own expected
+ * close date (never held by the open deal), stage changes that may repeat the current stage (no new stay), deals reopened into technical validation
+ * with an evaluator (silent or not), and deals reopened with a close date some days later, perhaps pushed out two days on.
+ */
+type StageExtra =
+  | { kind: "touch"; deal: number; contact: number; id: number; daysBack: number }
+  | { kind: "evaluator"; deal: number; contact: number; assigned: boolean; daysBack: number }
+  | { kind: "close"; deal: number; won: boolean; date: string; daysBack: number }
+  | { kind: "stage"; deal: number; stage: string; daysBack: number }
+  | { kind: "evaluate"; deal: number; contact: number; touched: boolean; daysBack: number }
+  | { kind: "slip"; deal: number; inDays: number; pushDays: number; daysBack: number };
+
+const stageExtra: fc.Arbitrary<StageExtra> = fc.oneof(
+  fc.record({
+    kind: fc.constant("touch" as const),
+    deal: fc.nat(40),
+    contact: fc.nat(3),
+    id: fc.nat(5),
+    daysBack: fc.integer({ min: 0, max: 200 }),
+  }),
+  fc.record({
+    kind: fc.constant("evaluator" as const),
+    deal: fc.nat(40),
+    contact: fc.nat(3),
+    assigned: fc.boolean(),
+    daysBack: fc.integer({ min: 0, max: 200 }),
+  }),
+  fc.record({
+    kind: fc.constant("close" as const),
+    deal: fc.nat(40),
+    won: fc.boolean(),
+    date: fc.constantFrom("2026-03-31", "2026-06-30", "2026-09-30", "2026-12-31"),
+    daysBack: fc.integer({ min: 0, max: 300 }),
+  }),
+  fc.record({
+    kind: fc.constant("stage" as const),
+    deal: fc.nat(40),
+    stage: fc.constantFrom(...defaultConfig.stages.map((stage) => stage.id), defaultConfig.wonStage),
+    daysBack: fc.integer({ min: 0, max: 300 }),
+  }),
+  fc.record({
+    kind: fc.constant("evaluate" as const),
+    deal: fc.nat(40),
+    contact: fc.nat(3),
+    touched: fc.boolean(),
+    daysBack: fc.integer({ min: 0, max: 300 }),
+  }),
+  fc.record({
+    kind: fc.constant("slip" as const),
+    deal: fc.nat(40),
+    inDays: fc.integer({ min: 5, max: 60 }),
+    pushDays: fc.integer({ min: 0, max: 120 }),
+    daysBack: fc.integer({ min: 0, max: 300 }),
+  }),
+);
+
+/** The calendar date `days` after an instant. */
+const dayAfter = (instant: string, days: number) => new Date(Date.parse(instant) + days * DAY).toISOString().slice(0, 10);
+
+/** What the stage extras need to know of the generated history: each deal's account and owner, each account's contacts. */
+interface StageContext {
+  readonly deals: ReadonlyMap<string, { accountId: string; ownerRepId: string }>;
+  readonly contacts: ReadonlyMap<string, string[]>;
+}
+
+/** The events of the stage extras, recorded as a batch of corrections at `correctionsAt`. */
+function stageExtraEvents(
+  extras: readonly StageExtra[],
+  context: StageContext,
+  correctionsAt: number,
+): Omit<Planned, "recordedMs">[] {
+  const dealIds = [...context.deals.keys()];
+  return extras.flatMap((change): Omit<Planned, "recordedMs">[] => {
+    const dealId = dealIds[change.deal % Math.max(dealIds.length, 1)];
+    const deal = dealId === undefined ? undefined : context.deals.get(dealId);
+    if (!dealId || !deal) return [];
+    const occurredAt = new Date(correctionsAt - change.daysBack * DAY).toISOString();
+    const contacts = context.contacts.get(deal.accountId) ?? [];
+    const contactId = contacts["contact" in change ? change.contact % Math.max(contacts.length, 1) : 0];
+    const event = (type: EventType, data: Record<string, unknown>) => [{ streamId: `deal-${dealId}`, type, data, occurredAt }];
+    if (change.kind === "touch")
+      return event("InteractionLogged", {
+        interactionId: `extra-touch-${change.id}`,
+        accountId: deal.accountId,
+        dealId,
+        repId: deal.ownerRepId,
+        kind: "call",
+        direction: "outbound",
+        contactIds: contactId ? [contactId] : [],
+        held: true,
+      });
+    if (change.kind === "evaluator")
+      return contactId
+        ? event(change.assigned ? "ContactRoleAssigned" : "ContactRoleRemoved", {
+            dealId,
+            contactId,
+            role: "technical_evaluator",
+          })
+        : [];
+    if (change.kind === "close")
+      return [
+        ...event("DealReopened", { dealId, stage: "negotiation" }),
+        {
+          ...(change.won
+            ? event("DealWon", { dealId, amount: 50_000, currency: "USD", expectedCloseDate: change.date })
+            : event("DealLost", { dealId, reason: "timing", expectedCloseDate: change.date }))[0],
+          occurredAt: new Date(Date.parse(occurredAt) + DAY).toISOString(),
+        } as Omit<Planned, "recordedMs">,
+      ];
+    if (change.kind === "evaluate")
+      return [
+        ...event("DealReopened", { dealId, stage: defaultConfig.technicalValidationStage }),
+        ...(contactId ? event("ContactRoleAssigned", { dealId, contactId, role: "technical_evaluator" }) : []),
+        ...(contactId && change.touched
+          ? event("InteractionLogged", {
+              interactionId: `extra-evaluate-${change.deal}-${change.daysBack}`,
+              accountId: deal.accountId,
+              dealId,
+              repId: deal.ownerRepId,
+              kind: "demo",
+              direction: "outbound",
+              contactIds: [contactId],
+              held: true,
+            })
+          : []),
+      ];
+    if (change.kind === "slip")
+      return [
+        ...event("DealReopened", { dealId, stage: "business_case" }),
+        ...event("DealCloseDateChanged", { dealId, expectedCloseDate: dayAfter(occurredAt, change.inDays) }),
+        ...(change.pushDays > 0
+          ? [
+              {
+                ...event("DealCloseDateChanged", {
+                  dealId,
+                  expectedCloseDate: dayAfter(occurredAt, change.inDays + change.pushDays),
+                })[0],
+                occurredAt: new Date(Date.parse(occurredAt) + 2 * DAY).toISOString(),
+              } as Omit<Planned, "recordedMs">,
+            ]
+          : []),
+      ];
+    const from = change.stage === defaultConfig.wonStage ? "negotiation" : change.stage;
+    return event("DealStageChanged", { dealId, from, to: change.stage });
+  });
+}
+
 interface Planned {
   readonly streamId: string;
   readonly type: EventType;
@@ -484,18 +633,33 @@ function history(
   lags: number[],
   extras: Extra[],
   rosterExtras: RosterExtra[] = [],
+  stageExtras: StageExtra[] = [],
 ): RecordedEvent[] {
   const planned: Planned[] = [];
   let index = 0;
   const dealIds: string[] = [];
   const repIds = new Set<string>();
   const engagement = engagementIds();
+  const stageContext = {
+    deals: new Map<string, { accountId: string; ownerRepId: string }>(),
+    contacts: new Map<string, string[]>(),
+  };
   for (const batch of generateHistory({ deals, seed, now, historyDays: 420 })) {
     for (const event of batch.events) {
       const data = event.data as Record<string, unknown>;
       if (event.type === "DealCreated") dealIds.push(data.dealId as string);
       if (event.type === "RepHired") repIds.add(data.repId as string);
       engagement.collect(event.type, data);
+      if (event.type === "DealCreated")
+        stageContext.deals.set(data.dealId as string, {
+          accountId: data.accountId as string,
+          ownerRepId: data.ownerRepId as string,
+        });
+      if (event.type === "ContactAdded")
+        stageContext.contacts.set(data.accountId as string, [
+          ...(stageContext.contacts.get(data.accountId as string) ?? []),
+          data.contactId as string,
+        ]);
       const occurredAt = new Date(event.occurredAt ?? now).toISOString();
       const lag = (lags[index++ % Math.max(lags.length, 1)] ?? 0) * DAY;
       planned.push({
@@ -547,6 +711,8 @@ function history(
     const event = rosterEvent(change, reps, dealIds, stamp);
     if (event) planned.push(event);
   }
+  for (const event of stageExtraEvents(stageExtras, stageContext, correctionsAt))
+    planned.push({ ...event, recordedMs: correctionsAt + planned.length });
   planned.sort((a, b) => a.recordedMs - b.recordedMs);
   const log = eventLog("2020-01-01T00:00:00.000Z");
   for (const event of planned) {
@@ -606,6 +772,46 @@ function comparable(result: KpiResult) {
   };
 }
 
+/**
+ * How often the generated histories exercise the stage, slippage and risk KPIs: runs where some group has a conversion,
+ * a completed stay, a slipped deal, a stale deal, or a silent technical evaluator. Equal answers that are all zero or
+ * null would hold these measures to nothing.
+ */
+const stageCoverage = {
+  runs: 0,
+  hits: {} as Record<string, number>,
+  cases: {
+    stage_conversion: (result: KpiResult) => result.definition.id === "stage_conversion" && (result.value ?? 0) > 0,
+    time_in_stage: (result: KpiResult) => result.definition.id === "time_in_stage" && result.value !== null,
+    slippage_rate: (result: KpiResult) => result.definition.id === "slippage_rate" && (result.value ?? 0) > 0,
+    stale_deals: (result: KpiResult) => result.definition.id === "stale_deals" && (result.value ?? 0) > 0,
+    evaluator_silent: (result: KpiResult) =>
+      result.definition.id === "stale_deals" &&
+      result.derivation.inputs.some((input) =>
+        ((input.detail?.risks ?? []) as { kind: string }[]).some((risk) => risk.kind === "evaluator_silent"),
+      ),
+  } satisfies Record<string, (result: KpiResult) => boolean>,
+  /** Counts one run's answers to the stage KPIs. */
+  count(results: readonly KpiResult[]) {
+    this.runs++;
+    for (const [name, exercised] of Object.entries(this.cases))
+      if (results.some(exercised)) this.hits[name] = (this.hits[name] ?? 0) + 1;
+  },
+  expectExercised() {
+    const shares = Object.fromEntries(Object.keys(this.cases).map((name) => [name, (this.hits[name] ?? 0) / this.runs]));
+    console.log(`stage KPIs exercised (share of ${this.runs} runs): ${JSON.stringify(shares)}`);
+    // Measured over 200 runs: 10–50% each (slippage the rarest); 4% leaves room for the random seed.
+    for (const share of Object.values(shares)) expect(share).toBeGreaterThanOrEqual(0.04);
+  },
+};
+
+/** A funnel group as compared: its steps' contributing events as a set. */
+function comparableFunnel(group: FunnelGroup) {
+  return { ...group, steps: group.steps.map((step) => ({ ...step, eventIds: [...step.eventIds].sort() })) };
+}
+
+const isDefinition = (id: string) => kpiDefinitions.some((definition) => definition.id === id);
+
 /** One in-memory database for every generated history, emptied before each. */
 let shared: FactStore | undefined;
 
@@ -647,7 +853,7 @@ describe("KPIs compiled to SQL over the DuckDB fact tables", () => {
     expect(compiled.map((definition) => definition.id)).toEqual(expect.arrayContaining(rosterKpis));
   });
 
-  it("equal the in-memory engine (the oracle) over generated histories, for any group, filter, period, asOf and knownAt; without event ids, the same values", async () => {
+  it("equal the in-memory engine (the oracle) over generated histories, for any group, filter, period, asOf and knownAt; without event ids, the same values; the funnel too", async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.integer({ min: 1, max: 10_000 }),
@@ -656,8 +862,9 @@ describe("KPIs compiled to SQL over the DuckDB fact tables", () => {
         fc.array(extra, { maxLength: 12 }),
         query,
         fc.array(rosterExtra, { maxLength: 8 }),
-        async (seed, deals, lags, extras, asked, rosterExtras) => {
-          const events = history(seed, deals, lags, extras, rosterExtras);
+        fc.array(stageExtra, { minLength: 2, maxLength: 16 }),
+        async (seed, deals, lags, extras, asked, rosterExtras, stageExtras) => {
+          const events = history(seed, deals, lags, extras, rosterExtras, stageExtras);
           const state = projectGraph(events);
           const kpiQuery: KpiQuery = {
             ...asked,
@@ -665,9 +872,12 @@ describe("KPIs compiled to SQL over the DuckDB fact tables", () => {
             versions: { win_rate: 2 },
           };
           const facts = await projectFacts(events, state);
-          for (const each of [kpiQuery, { ...kpiQuery, versions: {} }]) {
+          // The stage KPIs once more without the filter, which often leaves too few deals to exercise them.
+          const stageQuery: KpiQuery = { ...kpiQuery, kpis: Object.keys(stageCoverage.cases).filter(isDefinition), filter: {} };
+          for (const each of [kpiQuery, { ...kpiQuery, versions: {} }, stageQuery]) {
             const expected = computeKpis(state, defaultConfig, each, now).map(comparable);
-            const actual = (await computeKpisSql(facts.reader, facts, defaultConfig, each, now)).map(comparable);
+            const answered = await computeKpisSql(facts.reader, facts, defaultConfig, each, now);
+            const actual = answered.map(comparable);
             expect(actual.map((result) => [result.kpi, result.group])).toEqual(
               expected.map((result) => [result.kpi, result.group]),
             );
@@ -675,7 +885,12 @@ describe("KPIs compiled to SQL over the DuckDB fact tables", () => {
               const oracle = expected[index];
               if (!same(result, oracle)) expect(result).toEqual(oracle);
             });
+            if (each === stageQuery) stageCoverage.count(answered);
           }
+          const { kpis: _stageKpis, ...funnelQuery } = stageQuery;
+          const funnelOracle = funnel(state, defaultConfig, funnelQuery, now).map(comparableFunnel);
+          const funnelActual = (await funnelSql(facts.reader, facts, defaultConfig, funnelQuery, now)).map(comparableFunnel);
+          if (!same(funnelActual, funnelOracle)) expect(funnelActual).toEqual(funnelOracle);
           const valuesOnly = await computeKpisSql(facts.reader, facts, defaultConfig, kpiQuery, now, { eventIds: false });
           const withIds = await computeKpisSql(facts.reader, facts, defaultConfig, kpiQuery, now);
           expect(valuesOnly.map((result) => [result.definition.id, result.group?.key, result.value, result.nullReason])).toEqual(
@@ -686,6 +901,7 @@ describe("KPIs compiled to SQL over the DuckDB fact tables", () => {
       ),
       { numRuns: 200 },
     );
+    stageCoverage.expectExercised();
   }, 1_800_000);
 
   it("equal the engine for the quota, forecast, rep and commit KPIs over periods with quotas and forecasts, each with a value in at least a tenth of the runs", async () => {

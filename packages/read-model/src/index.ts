@@ -1,4 +1,5 @@
 export * from "./facts/fact-store.ts";
 export * from "./kpi-sql/compile.ts";
 export * from "./kpi-sql/contributing-events.ts";
+export * from "./kpi-sql/funnel.ts";
 export * from "./read-model.ts";

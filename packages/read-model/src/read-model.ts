@@ -9,10 +9,11 @@ import {
 } from "@revgraph/domain";
 import type { EventStore, Subscription } from "@revgraph/event-store";
 import type { RecordedEvent } from "@revgraph/events";
-import { computeKpis, type KpiQuery, kpiDefinitions } from "@revgraph/kpis";
+import { computeKpis, funnel, type KpiQuery, kpiDefinitions } from "@revgraph/kpis";
 import { FactStore } from "./facts/fact-store.ts";
 import { computeKpisSql, isCompiled, type KpiSqlOptions } from "./kpi-sql/compile.ts";
 import { listedEvents, type ServedKpiResult } from "./kpi-sql/contributing-events.ts";
+import { type FunnelGroup, funnelSql } from "./kpi-sql/funnel.ts";
 
 /** Progress of a catch-up or rebuild. */
 export interface ReplayProgress {
@@ -124,6 +125,12 @@ export class RevenueReadModel {
       await this.#replaying;
     }
     return computeKpis(this.#state, this.config, query, now).map(listedEvents);
+  }
+
+  /** The stage funnel and time in stage per group: from the fact tables when there are some, else the in-memory engine. */
+  async funnel(query: Omit<KpiQuery, "kpis">, now: Date): Promise<FunnelGroup[]> {
+    if (this.#facts) return funnelSql(this.#facts.reader, this.#facts, this.config, query, now);
+    return funnel(this.#state, this.config, query, now);
   }
 
   /** True when the fact tables answer this query (see {@link compiledForSql}). */

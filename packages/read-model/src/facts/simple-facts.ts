@@ -3,6 +3,7 @@ import type { EventData, EventType, RecordedEvent } from "@revgraph/events";
 import type { Column, Row } from "./columns.ts";
 import { engagementFactTables } from "./engagement.ts";
 import { quotaFactTables } from "./quotas.ts";
+import { stageFactTables } from "./stages.ts";
 
 /**
  * A fact table with one row per event that states a fact: business time `valid_from` (occurredAt), record time
@@ -104,4 +105,5 @@ export const eventFactTables: readonly EventFactTable[] = [
   exchangeRates,
   ...quotaFactTables,
   ...engagementFactTables,
+  ...stageFactTables,
 ];

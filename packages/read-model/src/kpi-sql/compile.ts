@@ -10,14 +10,16 @@ import {
   KpiQueryError,
   type KpiResult,
   type MeasureResult,
+  type ParsedKpiQuery,
   parseKpiQuery,
 } from "@revgraph/kpis";
 import { listedEvents, listsEventIds, type ServedKpiResult, SqlContributingEvents } from "./contributing-events.ts";
-import { type MeasureSource, measureSourcesSql, sqlMeasures } from "./measures.ts";
+import { compiledMeasure, type MeasureSource, measureSourcesSql } from "./measures.ts";
+import { conversionMeasureName } from "./measures-stages.ts";
 import { type SqlScope, scopeCtes, sqlString } from "./predicates.ts";
 
-/** The measures a definition reads: its formula's and its context's. */
-function measuresOf(definition: KpiDefinition): string[] | null {
+/** The measures a definition reads: its formula's (a conversion is one measure) and its context's. */
+export function measuresOf(definition: KpiDefinition): string[] {
   const formula = definition.formula;
   const names =
     formula.kind === "simple"
@@ -26,14 +28,13 @@ function measuresOf(definition: KpiDefinition): string[] | null {
         ? [formula.numerator, formula.denominator]
         : formula.kind === "derived"
           ? expressionInputs(formula.expression)
-          : null;
-  return names && [...names, ...(definition.context ?? [])];
+          : [conversionMeasureName(formula.fromStage, formula.toStage)];
+  return [...names, ...(definition.context ?? [])];
 }
 
-/** True when every measure of the definition is compiled to SQL (conversion formulas are not yet). */
+/** True when every measure of the definition is compiled to SQL. */
 export function isCompiled(definition: KpiDefinition): boolean {
-  const names = measuresOf(definition);
-  return names?.every((name) => sqlMeasures[name] !== undefined) ?? false;
+  return measuresOf(definition).every((name) => compiledMeasure(name) !== undefined);
 }
 
 /** Where the facts stand: the log position they cover and the latest business time in it. */
@@ -78,18 +79,82 @@ export async function computeKpisSql(
   now: Date,
   options: KpiSqlOptions = {},
 ): Promise<ServedKpiResult[]> {
-  const withEventIds = options.eventIds ?? true;
-  const { query, period, definitions, asOf, knownAt, forecastKnownAt } = parseKpiQuery(rawQuery, now);
+  const parsed = parseKpiQuery(rawQuery, now);
+  const { query, period, definitions, asOf, knownAt } = parsed;
   for (const definition of definitions)
     if (!isCompiled(definition))
       throw new KpiQueryError("kpis", `${definition.id} v${definition.version} is not compiled to SQL`);
+  const names = [...new Set(definitions.flatMap((definition) => measuresOf(definition)))];
+  const { scope, groups } = await measureGroupsSql(connection, facts, config, parsed, now, names, options);
+  const contributing =
+    (options.eventIds ?? true)
+      ? undefined
+      : new SqlContributingEvents(
+          connection,
+          scope,
+          definitions.map((definition) => measuresOf(definition)),
+        );
+  const groupBy = query.groupBy;
+  const results: ServedKpiResult[] = [];
+  for (const { key, measureOf } of groups) {
+    for (const [index, definition] of definitions.entries()) {
+      const { value, nullReason, derivation } = evaluateDefinition(definition, measureOf, (fromStage, toStage) =>
+        conversionOf(measureOf(conversionMeasureName(fromStage, toStage))),
+      );
+      const result: KpiResult = {
+        definition,
+        group: groupBy ? { dimension: groupBy, key } : null,
+        value,
+        nullReason,
+        band: bandOf(definition, value),
+        period,
+        asOf: asOf ?? null,
+        knownAt: knownAt ?? null,
+        derivation,
+      };
+      results.push(contributing ? { ...result, contributing: contributing.of(index, key) } : listedEvents(result));
+    }
+  }
+  return results;
+}
+
+/** A conversion's counts and events from its measure (see `conversionMeasure`). */
+export function conversionOf(measured: MeasureResult): { entered: number; converted: number; eventIds: string[] } {
+  return {
+    entered: Number(measured.detail?.entered ?? 0),
+    converted: Number(measured.detail?.converted ?? 0),
+    eventIds: [...measured.eventIds],
+  };
+}
+
+/** One group's measures, computed from its row of aggregates on first use. */
+export interface MeasuredGroup {
+  readonly key: string;
+  readonly measureOf: (name: string) => MeasureResult;
+}
+
+/**
+ * Measures `names` (compiled measures, conversions included) for every group of a validated query with one SQL query:
+ * the query's slices, period, filter and grouping as predicates, the groups sorted by key (one, keyed "", ungrouped).
+ * Returns the groups with the scope they were measured in.
+ */
+export async function measureGroupsSql(
+  connection: DuckDBConnection,
+  facts: FactsPosition,
+  config: RevenueConfig,
+  parsed: ParsedKpiQuery,
+  now: Date,
+  names: readonly string[],
+  options: KpiSqlOptions = {},
+): Promise<{ scope: SqlScope; groups: MeasuredGroup[] }> {
+  const withEventIds = options.eventIds ?? true;
+  const { query, period, asOf, knownAt, forecastKnownAt } = parsed;
   const maxPosition = knownAt === undefined ? facts.position : await positionKnownAt(connection, knownAt);
   const slice = { asOf: asOf ?? END_OF_TIME, maxPosition };
   const { current, atPeriodEnd } = derivedSlices(slice, period, now, facts.latestOccurredAt);
   const groupBy = query.groupBy;
   // At the head of the log and after every version's bounds, a slice sees exactly the latest versions (`deal_current`).
   const latest = (at: string) => maxPosition >= facts.position && at >= facts.latestVersionTime;
-  const evaluatedAt = new Date(Math.min(Date.parse(current.asOf), now.getTime())).toISOString();
   const scope: SqlScope = {
     config,
     period,
@@ -100,14 +165,13 @@ export async function computeKpisSql(
     filter: query.filter ?? {},
     groupBy,
     forecastKnownAt: forecastKnownAt ?? period.fromInstant,
-    evaluatedAt,
+    evaluatedAt: new Date(Math.min(Date.parse(current.asOf), now.getTime())).toISOString(),
   };
 
-  const names = [...new Set(definitions.flatMap((definition) => measuresOf(definition) ?? []))];
   const columns = new Map<string, string>();
   const bySource = new Map<MeasureSource, string[]>();
   names.forEach((name, index) => {
-    const measure = sqlMeasures[name];
+    const measure = compiledMeasure(name);
     if (!measure) return;
     for (const [part, sql] of Object.entries(measure.aggregates(scope))) {
       if (!withEventIds && listsEventIds(part)) continue;
@@ -128,50 +192,25 @@ FROM (${keys}) k ${[...bySource.keys()].map((source) => `LEFT JOIN agg_${source}
   const rows = (await connection.runAndReadAll(sql)).getRowObjectsJS();
   const groups = rows
     .map((row) => ({ key: String(row.group_key), row }))
-    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-
-  const contributing = withEventIds
-    ? undefined
-    : new SqlContributingEvents(
-        connection,
-        scope,
-        definitions.map((definition) => measuresOf(definition) ?? []),
-      );
-  const results: ServedKpiResult[] = [];
-  for (const { key, row } of groups) {
-    const measured = new Map<string, MeasureResult>();
-    const measureOf = (name: string): MeasureResult => {
-      let result = measured.get(name);
-      if (!result) {
-        const measure = sqlMeasures[name];
-        if (!measure) throw new Error(`KPI formula names measure ${name}, which is not compiled to SQL`);
-        result = measure.result((part) => {
-          const value = row[columns.get(`${name}/${part}`) ?? ""];
-          return listsEventIds(part) ? splitIds(value) : value;
-        }, scope);
-        measured.set(name, result);
-      }
-      return result;
-    };
-    for (const [index, definition] of definitions.entries()) {
-      const { value, nullReason, derivation } = evaluateDefinition(definition, measureOf, () => {
-        throw new Error(`${definition.id}: conversion formulas are not compiled to SQL`);
-      });
-      const result: KpiResult = {
-        definition,
-        group: groupBy ? { dimension: groupBy, key } : null,
-        value,
-        nullReason,
-        band: bandOf(definition, value),
-        period,
-        asOf: asOf ?? null,
-        knownAt: knownAt ?? null,
-        derivation,
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+    .map(({ key, row }) => {
+      const measured = new Map<string, MeasureResult>();
+      const measureOf = (name: string): MeasureResult => {
+        let result = measured.get(name);
+        if (!result) {
+          const measure = compiledMeasure(name);
+          if (!measure) throw new Error(`KPI formula names measure ${name}, which is not compiled to SQL`);
+          result = measure.result((part) => {
+            const value = row[columns.get(`${name}/${part}`) ?? ""];
+            return listsEventIds(part) ? splitIds(value) : value;
+          }, scope);
+          measured.set(name, result);
+        }
+        return result;
       };
-      results.push(contributing ? { ...result, contributing: contributing.of(index, key) } : listedEvents(result));
-    }
-  }
-  return results;
+      return { key, measureOf };
+    });
+  return { scope, groups };
 }
 
 /** The last log position recorded at or before `knownAt` (0 when nothing was). */

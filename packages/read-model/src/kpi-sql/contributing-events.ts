@@ -1,6 +1,6 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { KpiResult } from "@revgraph/kpis";
-import { type MeasureSource, measureSourcesSql, type SqlMeasure, sqlMeasures } from "./measures.ts";
+import { compiledMeasure, type MeasureSource, measureSourcesSql, type SqlMeasure } from "./measures.ts";
 import { type SqlScope, scopeCtes, sqlString } from "./predicates.ts";
 
 /**
@@ -160,7 +160,7 @@ listed AS (SELECT group_key, part::BIGINT AS part, measure, unnest(ids) AS id, u
 }
 
 function sqlMeasure(name: string): SqlMeasure {
-  const measure = sqlMeasures[name];
+  const measure = compiledMeasure(name);
   if (!measure) throw new Error(`KPI formula names measure ${name}, which is not compiled to SQL`);
   return measure;
 }

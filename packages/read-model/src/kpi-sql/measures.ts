@@ -1,10 +1,11 @@
 import type { MeasureResult } from "@revgraph/kpis";
 import { type EngagementSource, engagementMeasures, engagementSourcesSql } from "./measures-engagement.ts";
 import { type QuotaSource, quotaMeasures, quotaSourcesSql } from "./measures-quota.ts";
+import { conversionMeasureNamed, type StageSource, stageMeasures, stageSourcesSql } from "./measures-stages.ts";
 import { type SqlScope, sqlString } from "./predicates.ts";
 
 /** The per-deal relations a measure aggregates over, each with `group_key` (see {@link measureSourcesSql}). */
-export type MeasureSource = "scoped" | "closed_deals" | "open_at_end" | QuotaSource | EngagementSource;
+export type MeasureSource = "scoped" | "closed_deals" | "open_at_end" | QuotaSource | EngagementSource | StageSource;
 
 /** A query row: the aggregates of every measure for one group. */
 export type AggregateRow = Readonly<Record<string, unknown>>;
@@ -38,7 +39,7 @@ closed_deals AS (
 open_at_end AS (
   SELECT e.*, ${converted("e")}
   FROM (SELECT *, ${sqlString(scope.atPeriodEnd.asOf.slice(0, 10))} AS rate_date FROM at_end WHERE status = 'open') e
-  ASOF LEFT JOIN fx ON e.currency = fx.currency AND e.rate_date >= fx.effective_date),${quotaSourcesSql(scope)}${engagementSourcesSql(scope)}`;
+  ASOF LEFT JOIN fx ON e.currency = fx.currency AND e.rate_date >= fx.effective_date),${quotaSourcesSql(scope)},${engagementSourcesSql(scope)},${stageSourcesSql(scope)}`;
 }
 
 /** A list aggregate as a list of ids ([] for SQL NULL: no rows). */
@@ -178,6 +179,7 @@ function both(first: SqlMeasure, second: SqlMeasure, prefixes: [string, string])
 /** Every measure compiled to SQL so far; the others are computed by the in-memory engine. */
 export const sqlMeasures: Readonly<Record<string, SqlMeasure>> = {
   ...engagementMeasures,
+  ...stageMeasures,
   won_count: countOf("won"),
   lost_count: countOf("lost"),
   closed_count: both(countOf("won"), countOf("lost"), ["won_", "lost_"]),
@@ -256,3 +258,6 @@ export const sqlMeasures: Readonly<Record<string, SqlMeasure>> = {
   },
   ...quotaMeasures,
 };
+
+/** A measure compiled to SQL by name, conversions between stages (`conversion:<from>:<to>`) included. */
+export const compiledMeasure = (name: string): SqlMeasure | undefined => sqlMeasures[name] ?? conversionMeasureNamed(name);

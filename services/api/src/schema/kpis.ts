@@ -2,7 +2,7 @@ import type { RecordedEvent } from "@revgraph/events";
 import {
   type DimensionFilter,
   dimensions,
-  funnel,
+  type funnel,
   type KpiQuery,
   KpiQueryError,
   type KpiResult,
@@ -414,7 +414,7 @@ builder.queryFields((t) => ({
     args: kpiArgs,
     resolve: (_root, args, context) => {
       const { kpis: _kpis, ...query } = toQuery(context, [], args);
-      return answer(() => funnel(context.readModel.state, context.config, query, KpiService.evaluationTime(context.now)));
+      return answerLater(() => context.readModel.funnel(query, KpiService.evaluationTime(context.now)));
     },
   }),
   attainmentDistribution: t.field({

@@ -1,0 +1,275 @@
+import { stageIndex } from "@revgraph/domain";
+import { KpiQueryError, type MeasureResult } from "@revgraph/kpis";
+import { CONTACT_SEPARATOR } from "../facts/stages.ts";
+import type { SqlMeasure } from "./measures.ts";
+import { type SqlScope, sqlString } from "./predicates.ts";
+
+/** The per-deal relations of stages, close dates and risks (see {@link stageSourcesSql}). */
+export type StageSource = "stage_time" | "stage_deal_stays" | "forecast_deals" | "deal_risks";
+
+/** A fact's place in (business time, log position) order, as a string that sorts that way. */
+const stamp = (alias: string) => `${alias}.valid_from || lpad(CAST(${alias}.known_from AS VARCHAR), 14, '0')`;
+
+/** Milliseconds since the epoch of an ISO instant (as `Date.parse`). */
+const epochMs = (iso: string) => `epoch_ms(CAST(${iso} AS TIMESTAMPTZ))`;
+
+/** Days from an instant (SQL, ms) to `at` (ISO), as the engine's `daysBetween`. */
+const daysUntil = (fromMs: string, at: string) => `(${Date.parse(at)} - ${fromMs}) / 86400000.0`;
+
+/** A fact row (of alias `alias`) visible in a slice. */
+const visibleIn = (alias: string, asOf: string, maxPosition: number) =>
+  `${alias}.valid_from <= ${sqlString(asOf)} AND ${alias}.known_from <= ${maxPosition}`;
+
+/** A stage's index in the process as the engine's `stageIndex(…) ?? -1`: open stages 0..n-1, won n, lost and unknown -1. */
+function stageIndexSql(scope: SqlScope, stage: string): string {
+  const { config } = scope;
+  const open = config.stages.map((each, index) => `WHEN ${sqlString(each.id)} THEN ${index}`).join(" ");
+  return `CASE ${stage} WHEN ${sqlString(config.wonStage)} THEN ${config.stages.length} WHEN ${sqlString(config.lostStage)} THEN -1 ${open} ELSE -1 END`;
+}
+
+/**
+ * The relations the stage measures read, after the scope's CTEs:
+ * - `stage_stays`: every stay of the deals in scope as things stand (the creation's stage, then a stay per stage change
+ *   to another stage and per outcome, in (business time, position) order; a stay ends when the next starts);
+ * - `stage_time`: per (deal, stage) the days of its stays that ended in the period (`done`), and per open deal the age
+ *   of its current stay at the evaluation time (`open`);
+ * - `stage_deal_stays`: per deal its stays as a list (for conversions between any two stages);
+ * - `forecast_deals`: the deals at the end of the period whose expected close date was in the period at some time while
+ *   they were open, with the first such date's event as evidence;
+ * - `deal_risks`: the stale and silent-evaluator findings on open deals at the evaluation time.
+ */
+export function stageSourcesSql(scope: SqlScope): string {
+  const { config, current, atPeriodEnd, period, evaluatedAt } = scope;
+  const configured = config.stages.map((stage) => sqlString(stage.id)).join(", ");
+  const ordered = "PARTITION BY deal_id ORDER BY step_rank, stamp";
+  const periodOver = evaluatedAt >= period.toInstant;
+  return `
+stage_creations AS (
+  SELECT d.deal_id, arg_max(d.stage, d.known_from) AS stage, arg_max(d.close_date, d.known_from) AS close_date,
+    arg_max(d.valid_from, d.known_from) AS step_at, arg_max(${stamp("d")}, d.known_from) AS stamp, arg_max(d.event_id, d.known_from) AS event_id
+  FROM deal_steps d SEMI JOIN scoped s ON s.deal_id = d.deal_id WHERE d.kind = 'created' GROUP BY d.deal_id),
+stage_steps AS (
+  SELECT s.deal_id, s.group_key, s.status, 0 AS step_rank, c.stamp, c.step_at, c.stage, 'created' AS kind, c.event_id
+  FROM scoped s JOIN stage_creations c ON c.deal_id = s.deal_id
+  UNION ALL
+  SELECT s.deal_id, s.group_key, s.status, 1, ${stamp("d")}, d.valid_from,
+    CASE d.kind WHEN 'won' THEN ${sqlString(config.wonStage)} WHEN 'lost' THEN ${sqlString(config.lostStage)}
+      WHEN 'reopened' THEN coalesce(d.stage, c.stage) ELSE d.stage END,
+    d.kind, d.event_id
+  FROM deal_steps d JOIN scoped s ON s.deal_id = d.deal_id JOIN stage_creations c ON c.deal_id = d.deal_id
+  WHERE d.kind <> 'created' AND ${visibleIn("d", current.asOf, current.maxPosition)}),
+stage_moves AS (SELECT *, lag(stage) OVER (${ordered}) AS previous_stage FROM stage_steps),
+stage_stays AS MATERIALIZED (
+  SELECT deal_id, group_key, status, row_number() OVER w AS ord, stage, step_at AS entered_at, event_id AS entered_event_id,
+    ${epochMs("step_at")} AS entered_ms, lead(step_at) OVER w AS left_at, lead(event_id) OVER w AS left_event_id
+  FROM stage_moves WHERE kind <> 'stage' OR stage IS DISTINCT FROM previous_stage
+  WINDOW w AS (${ordered})),
+stage_time AS (
+  SELECT group_key, deal_id, stage, 'done' AS kind, sum((${epochMs("left_at")} - entered_ms) / 86400000.0) AS days,
+    flatten(list([entered_event_id, left_event_id] ORDER BY ord)) AS stay_ids
+  FROM stage_stays
+  WHERE left_at >= ${sqlString(period.fromInstant)} AND left_at < ${sqlString(period.toInstant)} AND stage IN (${configured})
+  GROUP BY group_key, deal_id, stage
+  UNION ALL
+  SELECT group_key, deal_id, stage, 'open', ${daysUntil("entered_ms", evaluatedAt)}, NULL
+  FROM stage_stays WHERE left_at IS NULL AND status = 'open'),
+stage_deal_stays AS (
+  SELECT group_key, deal_id,
+    list({'ord': ord, 'stage': stage, 'idx': ${stageIndexSql(scope, "stage")}, 'entered_at': entered_at, 'event_id': entered_event_id} ORDER BY ord) AS stays
+  FROM stage_stays GROUP BY group_key, deal_id),
+close_entries AS (
+  SELECT e.deal_id, 0 AS step_rank, c.stamp, c.close_date AS date, 0 AS closing, c.event_id
+  FROM at_end e JOIN stage_creations c ON c.deal_id = e.deal_id
+  UNION ALL
+  SELECT d.deal_id, 1, ${stamp("d")}, d.date, d.closing, d.event_id
+  FROM deal_close_dates d SEMI JOIN at_end e ON e.deal_id = d.deal_id
+  WHERE ${visibleIn("d", atPeriodEnd.asOf, atPeriodEnd.maxPosition)}),
+close_outcomes AS (
+  SELECT d.deal_id, ${stamp("d")} AS stamp, d.kind FROM deal_steps d SEMI JOIN at_end e ON e.deal_id = d.deal_id
+  WHERE d.kind IN ('won', 'lost', 'reopened') AND ${visibleIn("d", atPeriodEnd.asOf, atPeriodEnd.maxPosition)}),
+close_history AS (
+  SELECT *, row_number() OVER w AS ord, lead(stamp) OVER w AS next_stamp, greatest(first_value(stamp) OVER w, stamp) AS cut
+  FROM close_entries WINDOW w AS (${ordered})),
+close_held AS (
+  SELECT h.deal_id, h.ord, h.date, h.event_id,
+    (h.closing = 0 AND coalesce(arg_max(o.kind, o.stamp) FILTER (WHERE o.stamp < h.cut), 'reopened') = 'reopened')
+      OR count(*) FILTER (WHERE o.kind = 'reopened' AND o.stamp >= h.cut AND (h.next_stamp IS NULL OR o.stamp < h.next_stamp)) > 0
+      AS while_open
+  FROM close_history h LEFT JOIN close_outcomes o ON o.deal_id = h.deal_id
+  GROUP BY h.deal_id, h.ord, h.date, h.event_id, h.closing, h.cut, h.next_stamp),
+forecast_deals AS (
+  SELECT e.group_key, e.deal_id, e.status, e.expected_close_date, e.pushes, e.close_date_event_id, f.evidence,
+    e.status = 'open' AND ${periodOver ? "TRUE" : `e.expected_close_date >= ${sqlString(period.to)}`} AS slipped
+  FROM at_end e JOIN (
+    SELECT deal_id, arg_min(event_id, ord) AS evidence FROM close_held
+    WHERE while_open AND date >= ${sqlString(period.from)} AND date < ${sqlString(period.to)} GROUP BY deal_id) f
+  ON f.deal_id = e.deal_id),
+risk_touches AS (
+  SELECT t.deal_id, t.interaction_id, t.valid_from AS touched_at, ${stamp("t")} AS stamp, t.event_id
+  FROM deal_touches t SEMI JOIN scoped s ON s.deal_id = t.deal_id AND s.status = 'open'
+  WHERE ${visibleIn("t", current.asOf, current.maxPosition)}),
+risk_evaluators AS (
+  SELECT r.deal_id, r.contact_id, min(${stamp("r")}) AS first_stamp,
+    arg_max(r.assigned, ${stamp("r")}) FILTER (WHERE r.role = 'technical_evaluator') AS assigned
+  FROM deal_roles r SEMI JOIN scoped s
+    ON s.deal_id = r.deal_id AND s.status = 'open' AND s.stage = ${sqlString(config.technicalValidationStage)}
+  WHERE ${visibleIn("r", current.asOf, current.maxPosition)}
+  GROUP BY r.deal_id, r.contact_id),
+risk_evaluator_touches AS (
+  SELECT v.deal_id, v.contact_id, v.first_stamp, arg_max(t.touched_at, t.stamp) AS touched_at, arg_max(t.event_id, t.stamp) AS event_id
+  FROM risk_evaluators v
+  LEFT JOIN (
+    SELECT t.*, c.contact_ids FROM risk_touches t JOIN (
+      SELECT interaction_id, arg_max(contact_ids, known_from) AS contact_ids FROM deal_touches
+      WHERE interaction_id IN (SELECT interaction_id FROM risk_touches) GROUP BY interaction_id) c
+    ON c.interaction_id = t.interaction_id) t
+  ON t.deal_id = v.deal_id AND list_contains(string_split(t.contact_ids, ${sqlString(CONTACT_SEPARATOR)}), v.contact_id)
+  WHERE v.assigned = 1
+  GROUP BY v.deal_id, v.contact_id, v.first_stamp),
+deal_risks AS (
+  SELECT s.group_key, s.deal_id, 0 AS seq, '' AS contact_order, 'stale' AS kind, NULL AS contact_id,
+    floor(${daysUntil(epochMs("coalesce(l.touched_at, s.created_at)"), evaluatedAt)}) AS days, coalesce(l.event_id, s.created_event_id) AS evidence
+  FROM scoped s LEFT JOIN (
+    SELECT deal_id, arg_max(touched_at, stamp) AS touched_at, arg_max(event_id, stamp) AS event_id FROM risk_touches GROUP BY deal_id) l
+  ON l.deal_id = s.deal_id
+  WHERE s.status = 'open' AND ${daysUntil(epochMs("coalesce(l.touched_at, s.created_at)"), evaluatedAt)} >= ${config.staleAfterDays}
+  UNION ALL
+  SELECT s.group_key, s.deal_id, 1, v.first_stamp, 'evaluator_silent', v.contact_id,
+    floor(${daysUntil(epochMs("coalesce(v.touched_at, s.stage_entered_at)"), evaluatedAt)}), coalesce(v.event_id, s.stage_entered_event_id)
+  FROM risk_evaluator_touches v JOIN scoped s ON s.deal_id = v.deal_id
+  WHERE ${daysUntil(epochMs("coalesce(v.touched_at, s.stage_entered_at)"), evaluatedAt)} >= ${config.technicalEvaluatorSilentDays})`;
+}
+
+const ids = (value: unknown): string[] => (Array.isArray(value) ? (value as string[]) : []);
+const numberOr = (value: unknown, fallback: number | null): number | null =>
+  value === null || value === undefined ? fallback : Number(value);
+
+/** The name under which a conversion between two stages is measured (see {@link conversionMeasure}). */
+export const conversionMeasureName = (fromStage: string, toStage: string) => `conversion:${fromStage}:${toStage}`;
+
+/**
+ * Stage conversion as the engine's `conversion`: of the deals whose first stay in `fromStage` began in the period
+ * (`entered`), those with another stay, begun no earlier, in `toStage` or a later one (`converted`). The value is the
+ * converted count; `detail` holds both counts. Throws a {@link KpiQueryError} for an unknown stage, like the engine.
+ */
+export function conversionMeasure(fromStage: string, toStage: string): SqlMeasure {
+  return {
+    source: "stage_deal_stays",
+    aggregates: (scope) => {
+      const target = stageIndex(scope.config, toStage);
+      if (target === undefined) throw new KpiQueryError("toStage", `unknown stage ${JSON.stringify(toStage)}`);
+      if (stageIndex(scope.config, fromStage) === undefined)
+        throw new KpiQueryError("fromStage", `unknown stage ${JSON.stringify(fromStage)}`);
+      const entry = (variable: string) => `list_filter(stays, ${variable} -> ${variable}.stage = ${sqlString(fromStage)})[1]`;
+      const reached = `list_filter(stays, x -> x.ord <> ${entry("y")}.ord AND x.entered_at >= ${entry("y")}.entered_at AND x.idx >= ${target})[1]`;
+      const entered = `${entry("y")}.entered_at >= ${sqlString(scope.period.fromInstant)} AND ${entry("y")}.entered_at < ${sqlString(scope.period.toInstant)}`;
+      return {
+        entered: `count(*) FILTER (WHERE ${entered})`,
+        converted: `count(*) FILTER (WHERE ${entered} AND ${reached} IS NOT NULL)`,
+        ids: `flatten(list(list_filter([${entry("y")}.event_id, ${reached}.event_id], x -> x IS NOT NULL) ORDER BY deal_id) FILTER (WHERE ${entered}))`,
+      };
+    },
+    result: (row) => {
+      const entered = Number(row("entered") ?? 0);
+      const converted = Number(row("converted") ?? 0);
+      return { value: converted, eventIds: ids(row("ids")), detail: { entered, converted } };
+    },
+  };
+}
+
+/** The conversion measure of a {@link conversionMeasureName} name; undefined for any other name. */
+export function conversionMeasureNamed(name: string): SqlMeasure | undefined {
+  const [kind, fromStage, toStage, ...rest] = name.split(":");
+  return kind === "conversion" && fromStage !== undefined && toStage !== undefined && rest.length === 0
+    ? conversionMeasure(fromStage, toStage)
+    : undefined;
+}
+
+/** Stage time per configured stage, as the engine's `perStage` detail. */
+function perStage(scope: SqlScope, row: (name: string) => unknown) {
+  return scope.config.stages.map((stage, index) => ({
+    stage: stage.id,
+    completed: Number(row(`completed_${index}`) ?? 0),
+    mean: numberOr(row(`mean_${index}`), null),
+    median: numberOr(row(`median_${index}`), null),
+    p90: numberOr(row(`p90_${index}`), null),
+    openStays: Number(row(`open_${index}`) ?? 0),
+    openMedianAge: numberOr(row(`open_median_${index}`), null),
+  }));
+}
+
+const done = "kind = 'done'";
+
+/** The stage, slippage and risk measures compiled to SQL. */
+export const stageMeasures: Readonly<Record<string, SqlMeasure>> = {
+  stage_time_days_mean: {
+    source: "stage_time",
+    aggregates: (scope) => ({
+      value: `fsum(days) FILTER (WHERE ${done}) / count(*) FILTER (WHERE ${done})`,
+      n: `count(*) FILTER (WHERE ${done})`,
+      ids: `flatten(list(stay_ids ORDER BY deal_id, stage) FILTER (WHERE ${done}))`,
+      ...Object.fromEntries(
+        scope.config.stages.flatMap((stage, index) => {
+          const isDone = `FILTER (WHERE ${done} AND stage = ${sqlString(stage.id)})`;
+          const isOpen = `FILTER (WHERE kind = 'open' AND stage = ${sqlString(stage.id)})`;
+          return [
+            [`completed_${index}`, `count(*) ${isDone}`],
+            [`mean_${index}`, `fsum(days) ${isDone} / count(*) ${isDone}`],
+            [`median_${index}`, `quantile_cont(days, 0.5) ${isDone}`],
+            [`p90_${index}`, `quantile_cont(days, 0.9) ${isDone}`],
+            [`open_${index}`, `count(*) ${isOpen}`],
+            [`open_median_${index}`, `quantile_cont(days, 0.5) ${isOpen}`],
+          ];
+        }),
+      ),
+    }),
+    result: (row, scope): MeasureResult => {
+      const completed = Number(row("n") ?? 0);
+      return {
+        value: numberOr(row("value"), null),
+        ...(completed ? {} : { nullReason: "no stage stays completed in period" }),
+        eventIds: [...new Set(ids(row("ids")))],
+        detail: { perStage: perStage(scope, row) },
+      };
+    },
+  },
+  forecast_to_close_count: {
+    source: "forecast_deals",
+    aggregates: () => ({ n: "count(*)", ids: "list(evidence ORDER BY deal_id)" }),
+    result: (row) => ({ value: numberOr(row("n"), 0), eventIds: ids(row("ids")) }),
+  },
+  slipped_count: {
+    source: "forecast_deals",
+    aggregates: () => ({
+      n: "count(*) FILTER (WHERE slipped)",
+      ids: "list(close_date_event_id ORDER BY deal_id) FILTER (WHERE slipped)",
+      pushes: "fsum(pushes) / count(*)",
+    }),
+    result: (row) => ({
+      value: numberOr(row("n"), 0),
+      eventIds: ids(row("ids")),
+      detail: { pushesPerDeal: numberOr(row("pushes"), null) },
+    }),
+  },
+  stale_deal_count: {
+    source: "deal_risks",
+    aggregates: () => ({
+      n: "count(DISTINCT deal_id)",
+      ids: "list(evidence ORDER BY deal_id, seq, contact_order)",
+      risks:
+        "list({'deal_id': deal_id, 'kind': kind, 'contact_id': contact_id, 'days': days, 'evidence': evidence} ORDER BY deal_id, seq, contact_order)",
+    }),
+    result: (row) => {
+      const risks = (Array.isArray(row("risks")) ? (row("risks") as Record<string, unknown>[]) : []).map((risk) => ({
+        dealId: String(risk.deal_id),
+        kind: String(risk.kind),
+        detail:
+          risk.kind === "stale"
+            ? `no interaction for ${Number(risk.days)} days`
+            : `technical evaluator ${String(risk.contact_id)} silent for ${Number(risk.days)} days`,
+        evidenceEventId: String(risk.evidence),
+      }));
+      return { value: numberOr(row("n"), 0), eventIds: ids(row("ids")), detail: { risks } };
+    },
+  },
+};
