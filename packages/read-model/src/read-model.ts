@@ -120,11 +120,16 @@ export class RevenueReadModel {
   async computeKpis(query: KpiQuery, now: Date, options: KpiSqlOptions = {}): Promise<ServedKpiResult[]> {
     if (this.#facts && this.sqlServes(query))
       return computeKpisSql(this.#facts.reader, this.#facts, this.config, query, now, options);
+    return computeKpis(await this.replayedState(), this.config, query, now).map(listedEvents);
+  }
+
+  /** The graph, replayed first when it has not been yet (see {@link ReadModelOptions.graphWhenNeeded}). */
+  async replayedState(): Promise<GraphState> {
     if (!this.#replayed) {
       this.#replaying ??= this.#catchUp();
       await this.#replaying;
     }
-    return computeKpis(this.#state, this.config, query, now).map(listedEvents);
+    return this.#state;
   }
 
   /** The stage funnel and time in stage per group: from the fact tables when there are some, else the in-memory engine. */
