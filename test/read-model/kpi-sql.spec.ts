@@ -976,9 +976,10 @@ describe("KPIs compiled to SQL over the DuckDB fact tables", () => {
           expect(actual.length).toBe(expected.length);
           for (const [index, result] of actual.entries()) {
             const oracle = expected[index] as KpiResult;
-            expect(await result.contributing.count()).toBe(oracle.derivation.eventIds.length);
-            for (const [input, { eventCount }] of oracle.derivation.inputs.entries())
-              expect(await result.contributing.inputCount(input)).toBe(eventCount);
+            const kpi = `${result.definition.id} ${result.group?.key ?? ""}`;
+            expect(await result.contributing.count(), kpi).toBe(oracle.derivation.eventIds.length);
+            for (const [input, { name, eventCount }] of oracle.derivation.inputs.entries())
+              expect(await result.contributing.inputCount(input), `${kpi}: ${name}`).toBe(eventCount);
           }
           for (const page of actual.length ? pages : []) {
             const at = page.result % actual.length;

@@ -9,11 +9,12 @@ import {
 } from "@revgraph/domain";
 import type { EventStore, Subscription } from "@revgraph/event-store";
 import type { RecordedEvent } from "@revgraph/events";
-import { computeKpis, funnel, type KpiQuery, kpiDefinitions } from "@revgraph/kpis";
+import { computeKpis, funnel, type KpiDefinition, type KpiQuery, kpiDefinitions } from "@revgraph/kpis";
 import { FactStore } from "./facts/fact-store.ts";
 import { computeKpisSql, isCompiled, type KpiSqlOptions } from "./kpi-sql/compile.ts";
 import { listedEvents, type ServedKpiResult } from "./kpi-sql/contributing-events.ts";
 import { type FunnelGroup, funnelSql } from "./kpi-sql/funnel.ts";
+import { slowerInSqlThanEngine } from "./kpi-sql/serving.ts";
 
 /** Progress of a catch-up or rebuild. */
 export interface ReplayProgress {
@@ -132,15 +133,19 @@ export class RevenueReadModel {
     return this.#state;
   }
 
-  /** The stage funnel and time in stage per group: from the fact tables when there are some, else the in-memory engine. */
+  /** The stage funnel and time in stage per group: from the engine, or from the fact tables while the graph is not replayed. */
   async funnel(query: Omit<KpiQuery, "kpis">, now: Date): Promise<FunnelGroup[]> {
-    if (this.#facts) return funnelSql(this.#facts.reader, this.#facts, this.config, query, now);
+    // Stage conversions are slower in SQL than on the warm engine (see slowerInSqlThanEngine): SQL only spares a replay.
+    if (this.#facts && !this.#replayed) return funnelSql(this.#facts.reader, this.#facts, this.config, query, now);
     return funnel(this.#state, this.config, query, now);
   }
 
-  /** True when the fact tables answer this query (see {@link compiledForSql}). */
+  /**
+   * True when the fact tables answer this query: every compiled KPI while the graph is not replayed (see
+   * {@link ReadModelOptions.graphWhenNeeded}), else those faster in SQL than on the engine ({@link fasterInSql}).
+   */
   sqlServes(query: KpiQuery): boolean {
-    return this.#facts !== undefined && compiledForSql(query);
+    return this.#facts !== undefined && (this.#replayed ? fasterInSql(query) : compiledForSql(query));
   }
 
   /** Resolves once the model has applied `position` (read-your-writes after an append). */
@@ -287,19 +292,34 @@ export class RevenueReadModel {
   }
 }
 
-/** True when every KPI a query asks for, in the asked version (default: the newest active one), is compiled to SQL. */
-export function compiledForSql(query: KpiQuery): boolean {
-  return query.kpis.every((id) => {
+/** The definitions a query asks for, in the asked version (default: the newest active one); undefined for an unknown one. */
+function askedDefinitions(query: KpiQuery): (KpiDefinition | undefined)[] {
+  return query.kpis.map((id) => {
     const version = query.versions?.[id];
     const candidates = kpiDefinitions.filter((definition) => definition.id === id);
-    const chosen =
-      version === undefined
-        ? candidates
-            .filter((definition) => definition.status === "active")
-            .reduce<(typeof candidates)[number] | undefined>((a, b) => (!a || b.version > a.version ? b : a), undefined)
-        : candidates.find((definition) => definition.version === version);
-    return chosen !== undefined && isCompiled(chosen);
+    return version === undefined
+      ? candidates
+          .filter((definition) => definition.status === "active")
+          .reduce<KpiDefinition | undefined>((a, b) => (!a || b.version > a.version ? b : a), undefined)
+      : candidates.find((definition) => definition.version === version);
   });
+}
+
+/** True when every KPI a query asks for, in the asked version (default: the newest active one), is compiled to SQL. */
+export function compiledForSql(query: KpiQuery): boolean {
+  return askedDefinitions(query).every((definition) => definition !== undefined && isCompiled(definition));
+}
+
+/**
+ * True when SQL answers the query at least as fast as the warm in-memory engine: compiled, and no asked KPI is one
+ * whose SQL is still slower ({@link slowerInSqlThanEngine}). A process that has the graph at hand asks this; one
+ * without it (see {@link ReadModelOptions.graphWhenNeeded}) uses SQL for every compiled KPI rather than replay the log.
+ */
+export function fasterInSql(query: KpiQuery): boolean {
+  return (
+    compiledForSql(query) &&
+    askedDefinitions(query).every((definition) => definition !== undefined && !slowerInSqlThanEngine(definition))
+  );
 }
 
 /** True when the event at the facts' position is the one they recorded (they come from this log). */

@@ -13,7 +13,13 @@ import {
   type ParsedKpiQuery,
   parseKpiQuery,
 } from "@revgraph/kpis";
-import { listedEvents, listsEventIds, type ServedKpiResult, SqlContributingEvents } from "./contributing-events.ts";
+import {
+  type ContributingEvents,
+  listedEvents,
+  listsEventIds,
+  type ServedKpiResult,
+  SqlContributingEvents,
+} from "./contributing-events.ts";
 import { compiledMeasure, type MeasureSource, measureSourcesSql } from "./measures.ts";
 import { conversionMeasureName } from "./measures-stages.ts";
 import { type SqlScope, scopeCtes, sqlString } from "./predicates.ts";
@@ -112,10 +118,22 @@ export async function computeKpisSql(
         knownAt: knownAt ?? null,
         derivation,
       };
-      results.push(contributing ? { ...result, contributing: contributing.of(index, key) } : listedEvents(result));
+      results.push(
+        contributing ? { ...result, contributing: contributingOf(contributing, index, key, result) } : listedEvents(result),
+      );
     }
   }
   return results;
+}
+
+/**
+ * A result's contributing events from SQL. A conversion's inputs (deals reached, deals entered) count deals, not the
+ * events of a measure: their counts are the derivation's own, as the engine gives them.
+ */
+function contributingOf(contributing: SqlContributingEvents, index: number, key: string, result: KpiResult): ContributingEvents {
+  const events = contributing.of(index, key);
+  if (result.definition.formula.kind !== "conversion") return events;
+  return { ...events, inputCount: async (input) => result.derivation.inputs[input]?.eventCount ?? 0 };
 }
 
 /** A conversion's counts and events from its measure (see `conversionMeasure`). */
