@@ -62,20 +62,5 @@ export const dealTouches: EventFactTable = {
   },
 };
 
-/** Contact roles on deals, assigned (1) or removed (0); a (deal, contact, role) holds the latest visible one. */
-export const dealRoles: EventFactTable = {
-  table: "deal_roles",
-  columns: [
-    { name: "deal_id", type: "VARCHAR" },
-    { name: "contact_id", type: "VARCHAR" },
-    { name: "role", type: "VARCHAR" },
-    { name: "assigned", type: "INTEGER" },
-  ],
-  rows: {
-    ContactRoleAssigned: (data) => [[data.dealId, data.contactId, data.role, 1]],
-    ContactRoleRemoved: (data) => [[data.dealId, data.contactId, data.role, 0]],
-  },
-};
-
-/** The tables of stages, close dates and deal touches. */
-export const stageFactTables: readonly EventFactTable[] = [dealSteps, dealCloseDates, dealTouches, dealRoles];
+/** The tables of stages, close dates and deal touches (roles: `contact_roles` of the engagement facts). */
+export const stageFactTables: readonly EventFactTable[] = [dealSteps, dealCloseDates, dealTouches];

@@ -111,7 +111,7 @@ risk_touches AS (
 risk_evaluators AS (
   SELECT r.deal_id, r.contact_id, min(${stamp("r")}) AS first_stamp,
     arg_max(r.assigned, ${stamp("r")}) FILTER (WHERE r.role = 'technical_evaluator') AS assigned
-  FROM deal_roles r SEMI JOIN scoped s
+  FROM contact_roles r SEMI JOIN scoped s
     ON s.deal_id = r.deal_id AND s.status = 'open' AND s.stage = ${sqlString(config.technicalValidationStage)}
   WHERE ${visibleIn("r", current.asOf, current.maxPosition)}
   GROUP BY r.deal_id, r.contact_id),
