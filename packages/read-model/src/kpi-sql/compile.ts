@@ -17,10 +17,11 @@ import {
   type ContributingEvents,
   listedEvents,
   listsEventIds,
+  listsIdsConditionally,
   type ServedKpiResult,
   SqlContributingEvents,
 } from "./contributing-events.ts";
-import { compiledMeasure, type MeasureSource, measureSourcesSql } from "./measures.ts";
+import { compiledMeasure, type MeasureSource, measureSourcesSql, type SqlMeasure } from "./measures.ts";
 import { conversionMeasureName } from "./measures-stages.ts";
 import { type SqlScope, scopeCtes, sqlString } from "./predicates.ts";
 
@@ -91,7 +92,19 @@ export async function computeKpisSql(
     if (!isCompiled(definition))
       throw new KpiQueryError("kpis", `${definition.id} v${definition.version} is not compiled to SQL`);
   const names = [...new Set(definitions.flatMap((definition) => measuresOf(definition)))];
-  const { scope, groups } = await measureGroupsSql(connection, facts, config, parsed, now, names, options);
+  // Definitions with a measure that may leave listed ids out are listed whole, even when values only are asked.
+  const listed = new Set<number>();
+  const keepIdsOf = (scope: SqlScope): ReadonlySet<string> => {
+    const kept = new Set<string>();
+    definitions.forEach((definition, index) => {
+      const measures = measuresOf(definition);
+      if (!measures.some((name) => listsIdsConditionally(compiledMeasure(name) as SqlMeasure, scope))) return;
+      listed.add(index);
+      for (const name of measures) kept.add(name);
+    });
+    return kept;
+  };
+  const { scope, groups } = await measureGroupsSql(connection, facts, config, parsed, now, names, options, keepIdsOf);
   const contributing =
     (options.eventIds ?? true)
       ? undefined
@@ -104,8 +117,11 @@ export async function computeKpisSql(
   const results: ServedKpiResult[] = [];
   for (const { key, measureOf } of groups) {
     for (const [index, definition] of definitions.entries()) {
-      const { value, nullReason, derivation } = evaluateDefinition(definition, measureOf, (fromStage, toStage) =>
-        conversionOf(measureOf(conversionMeasureName(fromStage, toStage))),
+      // A definition counted and paged from SQL lists no events, even where another one kept a shared measure's ids.
+      const measured =
+        contributing && !listed.has(index) ? (name: string): MeasureResult => ({ ...measureOf(name), eventIds: [] }) : measureOf;
+      const { value, nullReason, derivation } = evaluateDefinition(definition, measured, (fromStage, toStage) =>
+        conversionOf(measured(conversionMeasureName(fromStage, toStage))),
       );
       const result: KpiResult = {
         definition,
@@ -119,7 +135,9 @@ export async function computeKpisSql(
         derivation,
       };
       results.push(
-        contributing ? { ...result, contributing: contributingOf(contributing, index, key, result) } : listedEvents(result),
+        contributing && !listed.has(index)
+          ? { ...result, contributing: contributingOf(contributing, index, key, result) }
+          : listedEvents(result),
       );
     }
   }
@@ -164,6 +182,7 @@ export async function measureGroupsSql(
   now: Date,
   names: readonly string[],
   options: KpiSqlOptions = {},
+  keepIdsOf: (scope: SqlScope) => ReadonlySet<string> = () => new Set(),
 ): Promise<{ scope: SqlScope; groups: MeasuredGroup[] }> {
   const withEventIds = options.eventIds ?? true;
   const { query, period, asOf, knownAt, forecastKnownAt } = parsed;
@@ -186,13 +205,14 @@ export async function measureGroupsSql(
     evaluatedAt: new Date(Math.min(Date.parse(current.asOf), now.getTime())).toISOString(),
   };
 
+  const kept = withEventIds ? new Set<string>() : keepIdsOf(scope);
   const columns = new Map<string, string>();
   const bySource = new Map<MeasureSource, string[]>();
   names.forEach((name, index) => {
     const measure = compiledMeasure(name);
     if (!measure) return;
     for (const [part, sql] of Object.entries(measure.aggregates(scope))) {
-      if (!withEventIds && listsEventIds(part)) continue;
+      if (!withEventIds && listsEventIds(part) && !kept.has(name)) continue;
       const alias = `m${index}_${part}`;
       columns.set(`${name}/${part}`, alias);
       const list = bySource.get(measure.source) ?? [];

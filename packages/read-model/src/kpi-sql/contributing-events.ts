@@ -173,3 +173,14 @@ function keepsEachIdOnce(measure: SqlMeasure, scope: SqlScope): boolean {
   const probe = measure.result((part) => (listsEventIds(part) ? ["probe", "probe"] : null), scope);
   return probe.eventIds.length === 1;
 }
+
+/**
+ * True when a measure's result may leave some of its listed ids out (e.g. remaining quota lists none when no quota is
+ * set): asked about a group whose id parts each list one distinct id (its other aggregates empty), it returns fewer
+ * ids than parts. Such a measure cannot be counted and paged from its parts; its definitions list their events.
+ */
+export function listsIdsConditionally(measure: SqlMeasure, scope: SqlScope): boolean {
+  const parts = Object.keys(measure.aggregates(scope)).filter(listsEventIds);
+  const probe = measure.result((part) => (listsEventIds(part) ? [`probe-${part}`] : null), scope);
+  return probe.eventIds.length < parts.length;
+}
