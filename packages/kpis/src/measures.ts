@@ -766,30 +766,11 @@ export const measures: Record<string, Measure> = {
       const won = wonByRep(scope);
       const reps = [...quotas.entries()]
         .filter(([, quota]) => quota.quota > 0)
-        .map(([repId, quota]) => {
-          const attainment = (won.get(repId) ?? 0) / quota.quota;
-          return {
-            repId,
-            won: won.get(repId) ?? 0,
-            quota: quota.quota,
-            attainment,
-            payoutMultiplier: payoutMultiplier(attainment),
-          };
-        });
-      const values = reps.map((rep) => rep.attainment);
-      return {
-        value: values.length ? values.filter((value) => value >= 1).length / values.length : null,
-        ...(values.length ? {} : { nullReason: "no rep has a quota for this period" }),
-        eventIds: [...quotas.values()].flatMap((quota) => quota.eventIds),
-        detail: {
-          reps,
-          p10: percentile(values, 0.1),
-          p25: percentile(values, 0.25),
-          p50: percentile(values, 0.5),
-          p75: percentile(values, 0.75),
-          p90: percentile(values, 0.9),
-        },
-      };
+        .map(([repId, quota]) => ({ repId, won: won.get(repId) ?? 0, quota: quota.quota }));
+      return attainmentResult(
+        reps,
+        [...quotas.values()].flatMap((quota) => quota.eventIds),
+      );
     },
   },
   loss_reason_breakdown: {
@@ -811,6 +792,34 @@ export const measures: Record<string, Measure> = {
     },
   },
 };
+
+/**
+ * The attainment distribution of reps with a positive quota (won ÷ ramp-adjusted quota, each with its payout
+ * multiplier): the share at or above 100%, with percentiles. Shared by the engine and the SQL path.
+ */
+export function attainmentResult(
+  quotas: readonly { repId: string; won: number; quota: number }[],
+  eventIds: readonly string[],
+): MeasureResult {
+  const reps = quotas.map(({ repId, won, quota }) => {
+    const attainment = won / quota;
+    return { repId, won, quota, attainment, payoutMultiplier: payoutMultiplier(attainment) };
+  });
+  const values = reps.map((rep) => rep.attainment);
+  return {
+    value: values.length ? values.filter((value) => value >= 1).length / values.length : null,
+    ...(values.length ? {} : { nullReason: "no rep has a quota for this period" }),
+    eventIds,
+    detail: {
+      reps,
+      p10: percentile(values, 0.1),
+      p25: percentile(values, 0.25),
+      p50: percentile(values, 0.5),
+      p75: percentile(values, 0.75),
+      p90: percentile(values, 0.9),
+    },
+  };
+}
 
 /** Payout multiplier by attainment: 1.0 up to 100%, 1.5 for 100–125%, 2.0 above. */
 export function payoutMultiplier(attainment: number): number {

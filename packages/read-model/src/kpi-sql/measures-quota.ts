@@ -1,4 +1,4 @@
-import { type MeasureResult, monthsOfPeriod, payoutMultiplier, percentile } from "@revgraph/kpis";
+import { attainmentResult, type MeasureResult, monthsOfPeriod } from "@revgraph/kpis";
 import { amountOf, ids, numberOr, type SqlMeasure, total } from "./measures.ts";
 import { factIn, filterPredicate, latestFirst, repDimension, type SqlScope, sqlString } from "./predicates.ts";
 
@@ -242,27 +242,7 @@ const attainmentDistribution: SqlMeasure = {
     reps: `list({'repId': rep_id, 'won': rep_won, 'quota': quota} ORDER BY rep_id) FILTER (WHERE ${isRep} AND quota > 0)`,
     ids: `flatten(list([quota_event_id, hire_event_id] ORDER BY rep_id) FILTER (WHERE ${withQuota}))`,
   }),
-  result: (row) => {
-    const listed = (row("reps") ?? []) as { repId: string; won: number; quota: number }[];
-    const reps = listed.map(({ repId, won, quota: repQuota }) => {
-      const attainment = won / repQuota;
-      return { repId, won, quota: repQuota, attainment, payoutMultiplier: payoutMultiplier(attainment) };
-    });
-    const values = reps.map((rep) => rep.attainment);
-    return {
-      value: values.length ? values.filter((value) => value >= 1).length / values.length : null,
-      ...(values.length ? {} : { nullReason: "no rep has a quota for this period" }),
-      eventIds: ids(row("ids")),
-      detail: {
-        reps,
-        p10: percentile(values, 0.1),
-        p25: percentile(values, 0.25),
-        p50: percentile(values, 0.5),
-        p75: percentile(values, 0.75),
-        p90: percentile(values, 0.9),
-      },
-    };
-  },
+  result: (row) => attainmentResult((row("reps") ?? []) as { repId: string; won: number; quota: number }[], ids(row("ids"))),
 };
 
 /** Deals in the Commit category at the period's start: their amount then, or (won only) their won amount if won in it. */
