@@ -5,7 +5,7 @@ import { join } from "node:path";
 import iconv from "iconv-lite";
 import { afterAll } from "vitest";
 
-const cli = join(import.meta.dirname, "../../services/cli/src/main.ts");
+const cli = join(import.meta.dirname, "../../services/cli/bin/revgraph");
 export const CLI_NOW = "2026-11-15T00:00:00Z";
 
 const created: string[] = [];

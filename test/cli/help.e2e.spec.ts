@@ -10,6 +10,10 @@ const entryPoints = {
   projector: join(root, "services/projector/bin/revgraph-projector.js"),
 } as const;
 
+/** A module hook that prints every module the process resolves, so loading a heavy module is caught however fast the machine. */
+const traceResolutions =
+  'data:text/javascript,import{registerHooks}from"node:module";registerHooks({resolve(s,c,n){process.stderr.write("resolved "+s+"\\n");return n(s,c)}})';
+
 function run(node: string, script: string, ...args: string[]) {
   const result = spawnSync(node, [script, ...args], { cwd: root, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
@@ -39,16 +43,21 @@ describe("entry points", () => {
   });
 
   it("the API answers --help and usage errors before loading the store, read model or GraphQL modules", () => {
-    // A module hook prints every module the process resolves, so a help that loads the heavy modules is caught however fast the machine.
-    const trace =
-      'data:text/javascript,import{registerHooks}from"node:module";registerHooks({resolve(s,c,n){process.stderr.write("resolved "+s+"\\n");return n(s,c)}})';
     for (const args of [["--help"], ["--port", "eighty"]]) {
-      const result = run(process.execPath, "--import", trace, entryPoints.api, ...args);
+      const result = run(process.execPath, "--import", traceResolutions, entryPoints.api, ...args);
       const resolved = result.stderr.split("\n").filter((line) => line.startsWith("resolved "));
       expect(resolved).toContain("resolved ../src/main.ts");
       for (const heavy of ["@revgraph/read-model", "@revgraph/event-store/open", "graphql-yoga", "@duckdb/node-api", "./app.ts"])
         expect(resolved).not.toContain(`resolved ${heavy}`);
     }
+  });
+
+  it("the CLI loads DuckDB and the PostgreSQL and KurrentDB clients only for commands that use them", () => {
+    const result = run(process.execPath, "--import", traceResolutions, entryPoints.cli, "--help");
+    const resolved = result.stderr.split("\n").filter((line) => line.startsWith("resolved "));
+    expect(resolved).toContain("resolved ../src/main.ts");
+    for (const heavy of ["@revgraph/read-model", "@duckdb/node-api", "pg", "@kurrent/kurrentdb-client"])
+      expect(resolved).not.toContain(`resolved ${heavy}`);
   });
 
   it("the API names an unknown option or a bad port in one message with exit code 2, without a stack trace", () => {

@@ -6,7 +6,7 @@ import { spawnNode } from "./node-process.ts";
 /** The demo roles the API prints a token for. */
 export type Role = "rep" | "manager" | "exec" | "auditor" | "admin";
 
-/** A real API process started as the Quick start does (`main.ts --demo`), with what it printed. */
+/** A real API process started as the Quick start does (`revgraph-api.js --demo`), with what it printed. */
 export interface ApiProcess {
   readonly child: ChildProcess;
   readonly url: string;
@@ -20,10 +20,10 @@ export interface ApiProcess {
   stop(): Promise<void>;
 }
 
-/** Starts `services/api/src/main.ts --demo` on a free port over `dataDir` (or the store `env` names) and waits for the demo tokens. */
+/** Starts the API (`services/api/bin/revgraph-api.js --demo`, as `scripts/start` does) on a free port over `dataDir` (or the store `env` names) and waits for the demo tokens. */
 export async function startDemoApi(dataDir: string, deals: number, env: Record<string, string> = {}): Promise<ApiProcess> {
   const port = await freePort();
-  const main = join(import.meta.dirname, "../../services/api/src/main.ts");
+  const main = join(import.meta.dirname, "../../services/api/bin/revgraph-api.js");
   const {
     child,
     output: printed,

@@ -1,7 +1,5 @@
 import { join, resolve } from "node:path";
-import { openKurrentDbEventStore } from "./kurrentdb.ts";
 import type { EventStore } from "./port.ts";
-import { openPostgresEventStore } from "./postgres.ts";
 import { openSqliteEventStore } from "./sqlite.ts";
 import { storeKinds } from "./store-kinds.ts";
 
@@ -26,16 +24,24 @@ export interface StoreLocation {
   readonly maxPageCount?: number | undefined;
 }
 
-/** Opens the store a process is configured for; the API, the CLI and the projector share this. */
+/**
+ * Opens the store a process is configured for; the API, the CLI and the projector share this. The PostgreSQL and
+ * KurrentDB clients are loaded only when asked for (the KurrentDB client's gRPC stack alone is a noticeable part of a
+ * CLI command's start-up).
+ */
 export async function openEventStoreAt(location: StoreLocation): Promise<EventStore> {
   if (location.store !== "sqlite" && !location.databaseUrl) {
     throw new Error(`the ${location.store} store needs a connection string (REVGRAPH_DATABASE_URL or --database-url)`);
   }
   const mustExist = location.mustExist ?? false;
   if (location.store === "postgres") {
+    const { openPostgresEventStore } = await import("./postgres.ts");
     return openPostgresEventStore({ connectionString: location.databaseUrl as string, mustExist });
   }
-  if (location.store === "kurrentdb") return openKurrentDbEventStore({ connectionString: location.databaseUrl as string });
+  if (location.store === "kurrentdb") {
+    const { openKurrentDbEventStore } = await import("./kurrentdb.ts");
+    return openKurrentDbEventStore({ connectionString: location.databaseUrl as string });
+  }
   return openSqliteEventStore({
     path: join(resolve(location.dataDir), "revgraph.db"),
     mustExist,

@@ -7,4 +7,7 @@ if (major < 24) {
   );
   process.exit(1);
 }
+// Cache compiled (and type-stripped) modules between runs: a command starts noticeably faster the second time.
+const { enableCompileCache } = await import("node:module");
+enableCompileCache();
 await import("../src/main.ts");

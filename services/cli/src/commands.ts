@@ -11,7 +11,6 @@ import {
 } from "@revgraph/event-store";
 import type { NewEvent, RecordedEvent } from "@revgraph/events";
 import { type DimensionFilter, dimensions, type KpiResult, kpiDefinitions, toOpenLineage, toProvJson } from "@revgraph/kpis";
-import { rebuildGraph } from "@revgraph/read-model";
 import { InvalidArgumentError } from "commander";
 import { stringify } from "csv-stringify/sync";
 import { z } from "zod";
@@ -39,6 +38,7 @@ export async function rebuild(store: EventStore, options: StoreOptions) {
   const head = await store.headPosition();
   const bar = progress("rebuilding", head, options.json);
   const started = performance.now();
+  const { rebuildGraph } = await import("@revgraph/read-model");
   const state = await rebuildGraph(store, ({ position }) => bar.update(position));
   bar.stop();
   const seconds = (performance.now() - started) / 1000;

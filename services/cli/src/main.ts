@@ -22,8 +22,7 @@ import {
 import { ImportInputError, importFormats, MappingError } from "./import/mapping.ts";
 import { runImport } from "./import/run.ts";
 import { exitCodes, printTable } from "./output.ts";
-import { printReconcile, runReconcile } from "./reconcile/run.ts";
-import { SourceReadError } from "./reconcile/source.ts";
+import { SourceReadError } from "./reconcile/source-error.ts";
 import { openReadModel, openStore, type StoreOptions } from "./store.ts";
 
 const program = new Command("revgraph")
@@ -162,6 +161,7 @@ Examples:
   .action(
     (file: string, options: { format: Exclude<(typeof importFormats)[number], "ndjson">; mapping?: string; rejects?: string }) =>
       withStore(async (store) => {
+        const { printReconcile, runReconcile } = await import("./reconcile/run.ts");
         const result = await runReconcile(store, { file, ...options });
         output(result, () => printReconcile(result));
         return result.faithful ? exitCodes.ok : exitCodes.notReconciled;

@@ -4,7 +4,7 @@ import { defaultConfig } from "@revgraph/domain";
 import type { EventStore } from "@revgraph/event-store";
 import { openEventStoreAt, type StoreLocation } from "@revgraph/event-store/open";
 import type { KpiQuery } from "@revgraph/kpis";
-import { compiledForSql, RevenueReadModel } from "@revgraph/read-model";
+import type { RevenueReadModel } from "@revgraph/read-model";
 import { InvalidArgumentError } from "commander";
 
 /** Global options every command shares. */
@@ -46,9 +46,11 @@ export async function openStore(options: StoreOptions, mustExist = false): Promi
  * Opens the read model for one command, caught up from the log, without following it. With `forKpis` answered from
  * SQL ({@link compiledForSql}) it keeps its fact tables in `read-model.cli.duckdb` under --data, apart from the API's
  * file, so the CLI runs while the API serves; when another CLI process holds that file, this one keeps them in memory.
- * With that file at the head of the log, the graph is not replayed (the fact tables answer).
+ * With that file at the head of the log, the graph is not replayed (the fact tables answer). The read model (and
+ * DuckDB with it) is loaded only here, so commands that do not need it start faster.
  */
 export async function openReadModel(store: EventStore, options: StoreOptions, forKpis?: KpiQuery): Promise<RevenueReadModel> {
+  const { compiledForSql, RevenueReadModel } = await import("@revgraph/read-model");
   if (!forKpis || !compiledForSql(forKpis)) return RevenueReadModel.open({ store, config: defaultConfig, follow: false });
   const dataDir = resolve(options.data);
   mkdirSync(dataDir, { recursive: true });

@@ -4,6 +4,7 @@ import { basename, join } from "node:path";
 import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import type { RevenueConfig } from "@revgraph/domain";
 import type { ImportFormat, Mapping } from "../import/mapping.ts";
+import { SourceReadError } from "./source-error.ts";
 
 /** A deal as a source export or the store has it, in the terms reconcile compares. */
 export interface DealRecord {
@@ -142,11 +143,6 @@ async function openSource(connection: DuckDBConnection, file: string, mapping: M
     .getRowObjectsJson()
     .map((row) => String(row.column_name))
     .filter((column) => column !== rowColumn);
-}
-
-/** The export cannot be read as the mapping describes it (not CSV, or a column the comparison needs is absent). */
-export class SourceReadError extends Error {
-  override readonly name = "SourceReadError";
 }
 
 /** Every deal row needs these fields; without their columns (or defaults) there is nothing to compare. */
