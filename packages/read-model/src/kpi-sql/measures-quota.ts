@@ -19,13 +19,14 @@ const monthIndex = (date: string) =>
 /**
  * A rep's quota for the period adjusted by ramp, as the engine takes it: the amount spread evenly over the period's
  * months, each share scaled by the ramp's factor for the rep's tenure month (0 before the start, the ramp's last
- * factor once past its end), summed month by month in the same order.
+ * factor once past its end), summed month by month in the same order. `startMonth`: the rep's start as a
+ * {@link monthIndex}; `ramp`: its factors as a list of doubles.
  */
-function rampAdjusted(scope: SqlScope, amount: string, startDate: string, ramp: string): string {
+function rampAdjusted(scope: SqlScope, amount: string, startMonth: string, ramp: string): string {
   const months = monthsOfPeriod(scope.period.from, scope.period.to);
   if (months.length === 0) return "0.0";
   const factor = (month: string) => {
-    const tenure = `(${monthIndex(sqlString(month))} - ${monthIndex(startDate)} + 1)`;
+    const tenure = `(${monthIndex(sqlString(month))} - ${startMonth} + 1)`;
     return `CASE WHEN ${tenure} < 1 THEN 0 ELSE coalesce(list_extract(${ramp}, least(${tenure}, len(${ramp}))), 1) END`;
   };
   return months.map((month) => `${amount} / ${months.length} * ${factor(month)}`).join(" + ");
@@ -54,7 +55,6 @@ export function quotaSourcesSql(scope: SqlScope): string {
   const repKey = groupBy ? (repDimension[groupBy] ?? "k.group_key") : "''";
   const everyGroup = groupBy && repDimension[groupBy] === undefined ? "CROSS JOIN group_keys k" : "";
   const keys = groupBy ? "SELECT group_key FROM group_keys" : "SELECT '' AS group_key";
-  const ramp = `CAST(coalesce(s.ramp, ${sqlString(JSON.stringify(scope.config.ramp))}) AS DOUBLE[])`;
   const forecastFor = forecastScope(scope);
   const start = sqlString(period.fromInstant);
   return `
@@ -67,7 +67,8 @@ rep_departed AS (
     max(known_from) AS departed_position
   FROM rep_departures GROUP BY rep_id),
 rep_scope AS (
-  SELECT r.rep_id, ${repKey} AS group_key, h.start_date, h.hire_event_id, h.ramp,
+  SELECT r.rep_id, ${repKey} AS group_key, h.start_date, h.hire_event_id, h.ramp, ${monthIndex("h.start_date")} AS start_month,
+    CAST(coalesce(h.ramp, ${sqlString(JSON.stringify(scope.config.ramp))}) AS DOUBLE[]) AS ramp_factors,
     coalesce(d.departed_position > h.hired_position AND d.departed_at <= ${sqlString(current.asOf)}
       AND d.departed_position <= ${current.maxPosition} AND d.end_date < ${sqlString(period.from)}, FALSE) AS left_before
   FROM rep_dims r ${everyGroup} JOIN rep_hire h USING (rep_id) LEFT JOIN rep_departed d USING (rep_id)
@@ -91,7 +92,7 @@ rep_rows AS (
   UNION ALL BY NAME
   SELECT 'rep' AS row_kind, s.group_key, s.rep_id, s.hire_event_id,
     s.start_date < ${sqlString(period.to)} AND NOT s.left_before AS active,
-    q.amount AS raw_quota, q.event_id AS quota_event_id, ${rampAdjusted(scope, "q.amount", "s.start_date", ramp)} AS quota,
+    q.amount AS raw_quota, q.event_id AS quota_event_id, ${rampAdjusted(scope, "q.amount", "s.start_month", "s.ramp_factors")} AS quota,
     coalesce(w.won, 0) AS rep_won, f.amount AS rep_forecast, f.event_id AS rep_forecast_event_id
   FROM rep_scope s LEFT JOIN quota_latest q USING (rep_id)
   LEFT JOIN won_by_rep w ON w.group_key = s.group_key AND w.rep_id = s.rep_id
