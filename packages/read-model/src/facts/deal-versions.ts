@@ -9,7 +9,8 @@ import type { Column, Row } from "./columns.ts";
  * (`recordedAt`) of those positions and the event that made the row known. A late or back-dated event never
  * rewrites a row: it ends the record interval of the rows it changes (`known_to`) and adds their successors.
  * "The deal as of business time A, as known at position K" is the one row with
- * `valid_from <= A < valid_to` and `known_from <= K < known_to`.
+ * `valid_from <= A < valid_to` and `known_from <= K < known_to` (`valid_from_ms` and `valid_to_ms` hold the business
+ * times as epoch milliseconds, for queries).
  */
 export const dealVersionColumns: readonly Column[] = [
   { name: "row_id", type: "BIGINT" },
@@ -47,6 +48,9 @@ export const dealVersionColumns: readonly Column[] = [
   { name: "product", type: "VARCHAR" },
   { name: "lead_source", type: "VARCHAR" },
   { name: "segment", type: "VARCHAR" },
+  // `valid_from` and `valid_to` as epoch milliseconds: slices compare numbers rather than strings (many times faster).
+  { name: "valid_from_ms", type: "BIGINT" },
+  { name: "valid_to_ms", type: "BIGINT" },
 ];
 
 /** Index of `known_to` and `known_to_at` in a row: the only values a row ever gets after it is made. */
@@ -193,6 +197,8 @@ export class DealVersionProjection {
         null,
         event.id,
         ...version.values,
+        Date.parse(version.at),
+        validTo === null ? null : Date.parse(validTo),
       ]);
     });
     kept.sort((a, b) => (a.validFrom < b.validFrom ? -1 : 1));

@@ -208,15 +208,21 @@ export async function measureGroupsSql(
   const kept = withEventIds ? new Set<string>() : keepIdsOf(scope);
   const columns = new Map<string, string>();
   const bySource = new Map<MeasureSource, string[]>();
+  // Measures share aggregates (won count, won amount…): each distinct one is computed, and planned, once per source.
+  const aliases = new Map<string, string>();
   names.forEach((name, index) => {
     const measure = compiledMeasure(name);
     if (!measure) return;
     for (const [part, sql] of Object.entries(measure.aggregates(scope))) {
       if (!withEventIds && listsEventIds(part) && !kept.has(name)) continue;
-      const alias = `m${index}_${part}`;
+      const aggregate = listsEventIds(part) ? joinedIds(sql) : sql;
+      const shared = `${measure.source}\n${aggregate}`;
+      const alias = aliases.get(shared) ?? `m${index}_${part}`;
       columns.set(`${name}/${part}`, alias);
+      if (aliases.has(shared)) continue;
+      aliases.set(shared, alias);
       const list = bySource.get(measure.source) ?? [];
-      list.push(`${listsEventIds(part) ? joinedIds(sql) : sql} AS ${alias}`);
+      list.push(`${aggregate} AS ${alias}`);
       bySource.set(measure.source, list);
     }
   });
@@ -225,7 +231,7 @@ export async function measureGroupsSql(
   );
   const keys = groupBy ? "SELECT group_key FROM group_keys" : "SELECT '' AS group_key";
   const sql = `WITH ${scopeCtes(scope)},${measureSourcesSql(scope)}${aggregates.map((cte) => `,\n${cte}`).join("")}
-SELECT k.group_key, ${[...columns.values()].join(", ") || "NULL AS nothing"}
+SELECT k.group_key, ${[...new Set(columns.values())].join(", ") || "NULL AS nothing"}
 FROM (${keys}) k ${[...bySource.keys()].map((source) => `LEFT JOIN agg_${source} USING (group_key)`).join(" ")}`;
   const rows = (await connection.runAndReadAll(sql)).getRowObjectsJS();
   const groups = rows

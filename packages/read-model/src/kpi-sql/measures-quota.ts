@@ -1,5 +1,6 @@
 import { attainmentResult, type MeasureResult, monthsOfPeriod } from "@revgraph/kpis";
-import { amountOf, ids, numberOr, type SqlMeasure, total } from "./measures.ts";
+import { listsEventIds } from "./contributing-events.ts";
+import { amountOf, closedIn, ids, numberOr, type SqlMeasure, total } from "./measures.ts";
 import { factIn, filterPredicate, latestFirst, repDimension, type SqlScope, sqlString } from "./predicates.ts";
 
 /**
@@ -18,13 +19,14 @@ const monthIndex = (date: string) =>
 /**
  * A rep's quota for the period adjusted by ramp, as the engine takes it: the amount spread evenly over the period's
  * months, each share scaled by the ramp's factor for the rep's tenure month (0 before the start, the ramp's last
- * factor once past its end), summed month by month in the same order.
+ * factor once past its end), summed month by month in the same order. `startMonth`: the rep's start as a
+ * {@link monthIndex}; `ramp`: its factors as a list of doubles.
  */
-function rampAdjusted(scope: SqlScope, amount: string, startDate: string, ramp: string): string {
+function rampAdjusted(scope: SqlScope, amount: string, startMonth: string, ramp: string): string {
   const months = monthsOfPeriod(scope.period.from, scope.period.to);
   if (months.length === 0) return "0.0";
   const factor = (month: string) => {
-    const tenure = `(${monthIndex(sqlString(month))} - ${monthIndex(startDate)} + 1)`;
+    const tenure = `(${monthIndex(sqlString(month))} - ${startMonth} + 1)`;
     return `CASE WHEN ${tenure} < 1 THEN 0 ELSE coalesce(list_extract(${ramp}, least(${tenure}, len(${ramp}))), 1) END`;
   };
   return months.map((month) => `${amount} / ${months.length} * ${factor(month)}`).join(" + ");
@@ -53,7 +55,6 @@ export function quotaSourcesSql(scope: SqlScope): string {
   const repKey = groupBy ? (repDimension[groupBy] ?? "k.group_key") : "''";
   const everyGroup = groupBy && repDimension[groupBy] === undefined ? "CROSS JOIN group_keys k" : "";
   const keys = groupBy ? "SELECT group_key FROM group_keys" : "SELECT '' AS group_key";
-  const ramp = `CAST(coalesce(s.ramp, ${sqlString(JSON.stringify(scope.config.ramp))}) AS DOUBLE[])`;
   const forecastFor = forecastScope(scope);
   const start = sqlString(period.fromInstant);
   return `
@@ -66,7 +67,8 @@ rep_departed AS (
     max(known_from) AS departed_position
   FROM rep_departures GROUP BY rep_id),
 rep_scope AS (
-  SELECT r.rep_id, ${repKey} AS group_key, h.start_date, h.hire_event_id, h.ramp,
+  SELECT r.rep_id, ${repKey} AS group_key, h.start_date, h.hire_event_id, h.ramp, ${monthIndex("h.start_date")} AS start_month,
+    CAST(coalesce(h.ramp, ${sqlString(JSON.stringify(scope.config.ramp))}) AS DOUBLE[]) AS ramp_factors,
     coalesce(d.departed_position > h.hired_position AND d.departed_at <= ${sqlString(current.asOf)}
       AND d.departed_position <= ${current.maxPosition} AND d.end_date < ${sqlString(period.from)}, FALSE) AS left_before
   FROM rep_dims r ${everyGroup} JOIN rep_hire h USING (rep_id) LEFT JOIN rep_departed d USING (rep_id)
@@ -90,7 +92,7 @@ rep_rows AS (
   UNION ALL BY NAME
   SELECT 'rep' AS row_kind, s.group_key, s.rep_id, s.hire_event_id,
     s.start_date < ${sqlString(period.to)} AND NOT s.left_before AS active,
-    q.amount AS raw_quota, q.event_id AS quota_event_id, ${rampAdjusted(scope, "q.amount", "s.start_date", ramp)} AS quota,
+    q.amount AS raw_quota, q.event_id AS quota_event_id, ${rampAdjusted(scope, "q.amount", "s.start_month", "s.ramp_factors")} AS quota,
     coalesce(w.won, 0) AS rep_won, f.amount AS rep_forecast, f.event_id AS rep_forecast_event_id
   FROM rep_scope s LEFT JOIN quota_latest q USING (rep_id)
   LEFT JOIN won_by_rep w ON w.group_key = s.group_key AND w.rep_id = s.rep_id
@@ -101,7 +103,7 @@ rep_rows AS (
   FROM (${keys}) k JOIN forecast_latest f ON f.scope_kind = ${sqlString(forecastFor.kind)} AND f.scope_id = ${forecastFor.id}),
 commit_deals AS (
   SELECT s.group_key, s.deal_id, s.amount, s.closed_event_id, c.event_id AS category_event_id,
-    s.status = 'won' AND s.closed_at >= ${start} AND s.closed_at < ${sqlString(period.toInstant)} AS won_in_period,
+    s.status = 'won' AND ${closedIn(scope, "s.")} AS won_in_period,
     coalesce(a.amount, created.amount) AS start_amount
   FROM scoped s
   JOIN (SELECT deal_id, arg_max(category, ${latestFirst}) AS category, arg_max(event_id, ${latestFirst}) AS event_id
@@ -156,21 +158,39 @@ const quota: SqlMeasure = {
   },
 };
 
+/**
+ * The aggregates of measures composed into one, with their id lists only where `condition` (an aggregate predicate
+ * over the group's rows) holds: the SQL lists exactly the ids the composed result keeps, so its contributing events
+ * are counted and paged by the same predicates rather than listed whole (which a scorecard of values would pay for).
+ */
+function idsOnlyWhen(
+  aggregates: (scope: SqlScope) => Readonly<Record<string, string>>,
+  condition: string,
+): (scope: SqlScope) => Readonly<Record<string, string>> {
+  return (scope) =>
+    Object.fromEntries(
+      Object.entries(aggregates(scope)).map(([part, sql]) => [
+        part,
+        listsEventIds(part) ? `CASE WHEN ${condition} THEN ${sql} END` : sql,
+      ]),
+    );
+}
+
 const quotaAndWon = prefixed({ quota, won: wonAmount });
 
-/** Quota minus the amount won in the period; null when there is no quota, or once it is met. */
+/**
+ * Quota minus the amount won in the period; null when there is no quota, or once it is met. Its events are the
+ * quota's and the won amount's, none without a quota (the SQL lists the won amount's only where a quota is set).
+ */
 const remainingQuota: SqlMeasure = {
   source: "rep_rows",
-  aggregates: quotaAndWon.aggregates,
+  aggregates: idsOnlyWhen(quotaAndWon.aggregates, `count(*) FILTER (WHERE ${withQuota}) > 0`),
   result: (row, scope) => {
     const { quota: quotaResult, won } = quotaAndWon.results(row, scope) as { quota: MeasureResult; won: MeasureResult };
-    if (quotaResult.value === null) return { value: null, nullReason: "no quota set for this period", eventIds: [] };
+    const eventIds = [...quotaResult.eventIds, ...won.eventIds];
+    if (quotaResult.value === null) return { value: null, nullReason: "no quota set for this period", eventIds };
     const remaining = quotaResult.value - (won.value ?? 0);
-    return {
-      value: remaining > 0 ? remaining : null,
-      ...(remaining > 0 ? {} : { nullReason: "quota met" }),
-      eventIds: [...quotaResult.eventIds, ...won.eventIds],
-    };
+    return { value: remaining > 0 ? remaining : null, ...(remaining > 0 ? {} : { nullReason: "quota met" }), eventIds };
   },
 };
 
@@ -184,9 +204,13 @@ const activeRepCount: SqlMeasure = {
   result: (row) => ({ value: numberOr(row("n"), 0), eventIds: ids(row("ids")) }),
 };
 
+const hasExactForecast = "count(*) FILTER (WHERE row_kind = 'forecast') > 0";
+const hasRepForecast = `count(*) FILTER (WHERE ${isRep} AND rep_forecast IS NOT NULL) > 0`;
+
 /**
  * The forecast of the group's scope (team, rep or company) submitted for the period by the forecast time; without
- * one, the sum of the forecasts of the reps in scope.
+ * one, the sum of the forecasts of the reps in scope. Its events are that forecast's, or the reps' (the SQL lists the
+ * reps' only without an exact one).
  */
 const forecastAmount: SqlMeasure = {
   source: "rep_rows",
@@ -198,40 +222,37 @@ const forecastAmount: SqlMeasure = {
     scope_id: "any_value(forecast_scope_id) FILTER (WHERE row_kind = 'forecast')",
     reps: `count(*) FILTER (WHERE ${isRep} AND rep_forecast IS NOT NULL)`,
     reps_total: `${total("rep_forecast")} FILTER (WHERE ${isRep} AND rep_forecast IS NOT NULL)`,
-    rep_ids: `list(rep_forecast_event_id ORDER BY rep_id) FILTER (WHERE ${isRep} AND rep_forecast IS NOT NULL)`,
+    rep_ids: `CASE WHEN NOT (${hasExactForecast}) THEN list(rep_forecast_event_id ORDER BY rep_id) FILTER (WHERE ${isRep} AND rep_forecast IS NOT NULL) END`,
   }),
   result: (row, scope) => {
+    const eventIds = [...ids(row("exact_ids")), ...ids(row("rep_ids"))];
     if (Number(row("exact") ?? 0) > 0)
       return {
         value: Number(row("amount")),
-        eventIds: ids(row("exact_ids")),
+        eventIds,
         detail: { scope: { kind: forecastScope(scope).kind, id: row("scope_id") }, submittedAt: row("submitted_at") },
       };
     const reps = Number(row("reps") ?? 0);
     if (reps === 0)
-      return {
-        value: null,
-        nullReason: `no forecast for ${scope.period.label} submitted by ${scope.forecastKnownAt}`,
-        eventIds: [],
-      };
-    return {
-      value: numberOr(row("reps_total"), 0),
-      eventIds: ids(row("rep_ids")),
-      detail: { scope: "sum of rep forecasts", reps },
-    };
+      return { value: null, nullReason: `no forecast for ${scope.period.label} submitted by ${scope.forecastKnownAt}`, eventIds };
+    return { value: numberOr(row("reps_total"), 0), eventIds, detail: { scope: "sum of rep forecasts", reps } };
   },
 };
 
 const forecastAndWon = prefixed({ forecast: forecastAmount, won: wonAmount });
 
-/** |forecast − won amount|; null (with the forecast's reason) without a forecast. */
+/**
+ * |forecast − won amount|; null (with the forecast's reason) without a forecast. Its events are the forecast's and
+ * the won amount's, none without a forecast (the SQL lists the won amount's only where there is one).
+ */
 const forecastAbsError: SqlMeasure = {
   source: "rep_rows",
-  aggregates: forecastAndWon.aggregates,
+  aggregates: idsOnlyWhen(forecastAndWon.aggregates, `(${hasExactForecast} OR ${hasRepForecast})`),
   result: (row, scope) => {
     const { forecast, won } = forecastAndWon.results(row, scope) as { forecast: MeasureResult; won: MeasureResult };
-    if (forecast.value === null) return { ...forecast, eventIds: [] };
-    return { value: Math.abs(forecast.value - (won.value ?? 0)), eventIds: [...forecast.eventIds, ...won.eventIds] };
+    const eventIds = [...forecast.eventIds, ...won.eventIds];
+    if (forecast.value === null) return { ...forecast, eventIds };
+    return { value: Math.abs(forecast.value - (won.value ?? 0)), eventIds };
   },
 };
 

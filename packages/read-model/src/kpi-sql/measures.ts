@@ -2,7 +2,7 @@ import type { MeasureResult } from "@revgraph/kpis";
 import { type EngagementSource, engagementMeasures, engagementSourcesSql } from "./measures-engagement.ts";
 import { type QuotaSource, quotaMeasures, quotaSourcesSql } from "./measures-quota.ts";
 import { conversionMeasureNamed, type StageSource, stageMeasures, stageSourcesSql } from "./measures-stages.ts";
-import { type SqlScope, sqlString } from "./predicates.ts";
+import { epochMs, type SqlScope, sqlString } from "./predicates.ts";
 
 /** The per-deal relations a measure aggregates over, each with `group_key` (see {@link measureSourcesSql}). */
 export type MeasureSource = "scoped" | "closed_deals" | "open_at_end" | QuotaSource | EngagementSource | StageSource;
@@ -30,17 +30,23 @@ export function measureSourcesSql(scope: SqlScope): string {
   const converted = (alias: string) =>
     `CASE WHEN ${alias}.currency = ${base} THEN ${alias}.amount ELSE ${alias}.amount * fx.rate END AS amount_base,
      CASE WHEN ${alias}.currency = ${base} THEN NULL ELSE fx.event_id END AS rate_event_id`;
+  const endDate = sqlString(scope.atPeriodEnd.asOf.slice(0, 10));
+  // Every open deal converts at the same date: one rate per currency, joined by currency alone.
   return `
 closed_deals AS (
   SELECT c.*, ${converted("c")}
-  FROM (SELECT *, left(closed_at, 10) AS rate_date FROM scoped
-        WHERE status IN ('won', 'lost') AND closed_at >= ${sqlString(scope.period.fromInstant)} AND closed_at < ${sqlString(scope.period.toInstant)}) c
+  FROM (SELECT *, left(closed_at, 10) AS rate_date FROM scoped WHERE status IN ('won', 'lost') AND ${closedIn(scope)}) c
   ASOF LEFT JOIN fx ON c.currency = fx.currency AND c.rate_date >= fx.effective_date),
 open_at_end AS (
   SELECT e.*, ${converted("e")}
-  FROM (SELECT *, ${sqlString(scope.atPeriodEnd.asOf.slice(0, 10))} AS rate_date FROM at_end WHERE status = 'open') e
-  ASOF LEFT JOIN fx ON e.currency = fx.currency AND e.rate_date >= fx.effective_date),${quotaSourcesSql(scope)},${engagementSourcesSql(scope)},${stageSourcesSql(scope)}`;
+  FROM (SELECT *, ${endDate} AS rate_date FROM at_end WHERE status = 'open') e
+  LEFT JOIN (SELECT currency, arg_max(rate, effective_date) AS rate, arg_max(event_id, effective_date) AS event_id FROM fx
+             WHERE effective_date <= ${endDate} GROUP BY currency) fx ON fx.currency = e.currency),${quotaSourcesSql(scope)},${engagementSourcesSql(scope)},${stageSourcesSql(scope)}`;
 }
+
+/** A deal (a row of `scoped`, as `alias`) closed in the period: its close's instant, compared as epoch milliseconds. */
+export const closedIn = (scope: SqlScope, alias = ""): string =>
+  `${alias}closed_ms >= ${epochMs(scope.period.fromInstant)} AND ${alias}closed_ms < ${epochMs(scope.period.toInstant)}`;
 
 /** A list aggregate as a list of ids ([] for SQL NULL: no rows). */
 export const ids = (value: unknown): string[] => (Array.isArray(value) ? (value as string[]) : []);
@@ -227,7 +233,7 @@ export const sqlMeasures: Readonly<Record<string, SqlMeasure>> = {
   new_deal_count: {
     source: "scoped",
     aggregates: (scope) => {
-      const created = `created_at >= ${sqlString(scope.period.fromInstant)} AND created_at < ${sqlString(scope.period.toInstant)}`;
+      const created = `created_ms >= ${epochMs(scope.period.fromInstant)} AND created_ms < ${epochMs(scope.period.toInstant)}`;
       return {
         n: `count(*) FILTER (WHERE ${created})`,
         ids: `list(created_event_id ORDER BY deal_id) FILTER (WHERE ${created})`,

@@ -29,11 +29,14 @@ export interface SqlScope {
 /** The latest of a key's facts by (business time, log position): the order the graph keeps its histories in. */
 export const latestFirst = "valid_from || lpad(CAST(known_from AS VARCHAR), 14, '0')";
 
+/** An ISO instant (as the log and slices write them) as epoch milliseconds: the same order, compared as numbers. */
+export const epochMs = (instant: string): number => Date.parse(instant);
+
 /** A bitemporal deal-version row (of table alias `v`) visible in a slice: valid at its business time, known at its position. */
 function versionAt(slice: TimeSlice): string {
-  const asOf = sqlString(slice.asOf);
+  const asOf = epochMs(slice.asOf);
   const known = slice.maxPosition;
-  return `v.valid_from <= ${asOf} AND (v.valid_to IS NULL OR v.valid_to > ${asOf}) AND v.known_from <= ${known} AND (v.known_to IS NULL OR v.known_to > ${known})`;
+  return `v.valid_from_ms <= ${asOf} AND (v.valid_to_ms IS NULL OR v.valid_to_ms > ${asOf}) AND v.known_from <= ${known} AND (v.known_to IS NULL OR v.known_to > ${known})`;
 }
 
 /** The deal versions (alias `v`) visible in a slice: `deal_current` when it holds exactly those, with a predicate to AND. */
