@@ -264,6 +264,8 @@ export class RevenueReadModel {
     let events = 0;
     const batch = this.#options.factsBatch ?? 20_000;
     await this.#facts?.prepare();
+    const factsBehind = this.#facts !== undefined && this.#facts.position < head;
+    if (factsBehind) await this.#facts?.beginCatchUp();
     for await (const event of this.#store.readAll({ after: this.#state.position })) {
       this.#apply(event);
       if (this.#facts && this.#facts.unflushed >= batch) await this.#writeFacts(this.#facts);
@@ -271,6 +273,7 @@ export class RevenueReadModel {
       if (events % 50_000 === 0) this.#options.onProgress?.({ position: event.globalPosition, head, events });
     }
     if (this.#facts) await this.#writeFacts(this.#facts);
+    if (factsBehind) await this.#facts?.endCatchUp();
     this.#replayed = true;
     this.#options.onProgress?.({ position: this.#state.position, head, events });
   }
