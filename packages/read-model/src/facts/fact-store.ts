@@ -177,10 +177,17 @@ export class FactStore {
     this.#unflushed++;
   }
 
-  /** Writes what {@link apply} collected, with the new position, in one transaction. */
-  async flush(): Promise<void> {
-    if (this.#unflushed === 0) return;
+  /**
+   * Writes what {@link apply} collected, with the new position, in one transaction; resolves to the position written.
+   * What it writes is taken when it is called: events applied while it runs go to the next flush (which must not
+   * start before this one has finished).
+   */
+  async flush(): Promise<number> {
+    if (this.#unflushed === 0) return this.#position;
     const batch = this.#pending;
+    const position = this.#position;
+    const eventId = this.#eventId;
+    const latestOccurredAt = this.#latestOccurredAt;
     this.#pending = FactStore.#emptyBatch();
     this.#unflushed = 0;
     for (const row of batch.changes.inserted.values()) {
@@ -213,15 +220,16 @@ export class FactStore {
       await connection.run("DELETE FROM read_model_position");
       await connection.run("INSERT INTO read_model_position VALUES ($1, $2, $3, $4)", [
         FORMAT,
-        this.#position,
-        this.#eventId,
-        this.#latestOccurredAt,
+        position,
+        eventId,
+        latestOccurredAt,
       ]);
       await connection.run("COMMIT");
     } catch (error) {
       await connection.run("ROLLBACK");
       throw error;
     }
+    return position;
   }
 
   /**
