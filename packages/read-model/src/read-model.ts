@@ -241,8 +241,8 @@ export class RevenueReadModel {
 
   async #writeFacts(facts: FactStore): Promise<void> {
     if (facts.unflushed === 0) return;
-    await facts.flush();
-    this.#options.onFactsWritten?.(facts.position);
+    const position = await facts.flush();
+    this.#options.onFactsWritten?.(position);
   }
 
   /** Tells listeners and waiters about an event once it is applied everywhere (graph and fact tables). */
@@ -264,13 +264,29 @@ export class RevenueReadModel {
     let events = 0;
     const batch = this.#options.factsBatch ?? 20_000;
     await this.#facts?.prepare();
-    for await (const event of this.#store.readAll({ after: this.#state.position })) {
-      this.#apply(event);
-      if (this.#facts && this.#facts.unflushed >= batch) await this.#writeFacts(this.#facts);
-      events++;
-      if (events % 50_000 === 0) this.#options.onProgress?.({ position: event.globalPosition, head, events });
+    const factsBehind = this.#facts !== undefined && this.#facts.position < head;
+    if (factsBehind) await this.#facts?.beginCatchUp();
+    // A batch is written while the next one is applied: DuckDB's share of a write (updates, commit) runs on its own
+    // threads, and the loop lets it continue every few hundred events (reading the log never waits on anything).
+    let written: Promise<void> = Promise.resolve();
+    try {
+      for await (const event of this.#store.readAll({ after: this.#state.position })) {
+        this.#apply(event);
+        if (this.#facts && this.#facts.unflushed >= batch) {
+          await written;
+          written = this.#writeFacts(this.#facts);
+        }
+        events++;
+        if (events % 500 === 0) await new Promise((resolve) => setImmediate(resolve));
+        if (events % 50_000 === 0) this.#options.onProgress?.({ position: event.globalPosition, head, events });
+      }
+    } catch (error) {
+      await written.catch(() => undefined);
+      throw error;
     }
+    await written;
     if (this.#facts) await this.#writeFacts(this.#facts);
+    if (factsBehind) await this.#facts?.endCatchUp();
     this.#replayed = true;
     this.#options.onProgress?.({ position: this.#state.position, head, events });
   }

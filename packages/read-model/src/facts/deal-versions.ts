@@ -132,6 +132,13 @@ export interface DealVersionChanges {
 export class DealVersionProjection {
   readonly #config: RevenueConfig;
   readonly #open = new Map<string, OpenRow[]>();
+  /**
+   * The values of each deal's last version (`valid_to` null) derived by this projection. An event at business time `t`
+   * after that version's start ends it, and its successor from the same start has the same values (no fact before `t`
+   * changed): they are taken from here rather than derived again. Empty for deals not derived since the table was
+   * restored (they are derived).
+   */
+  readonly #lastValues = new Map<string, { readonly rowId: number; readonly values: Row }>();
   #nextRowId: number;
 
   constructor(config: RevenueConfig) {
@@ -161,12 +168,16 @@ export class DealVersionProjection {
     const open = this.#open.get(dealId) ?? [];
     const kept: OpenRow[] = [];
     let restartAt: string | null = null;
+    let restartRowId: number | null = null;
     for (const row of open) {
       if (row.validTo !== null && row.validTo <= from) {
         kept.push(row);
         continue;
       }
-      if (restartAt === null || row.validFrom < restartAt) restartAt = row.validFrom;
+      if (restartAt === null || row.validFrom < restartAt) {
+        restartAt = row.validFrom;
+        restartRowId = row.rowId;
+      }
       const pending = changes.inserted.get(row.rowId);
       if (pending) {
         const ended = [...pending];
@@ -177,8 +188,13 @@ export class DealVersionProjection {
     }
     const times = breakpoints(facts).filter((at) => at >= (restartAt === null ? from : restartAt < from ? restartAt : from));
     const slice = { asOf: "", maxPosition: event.globalPosition };
+    const last = this.#lastValues.get(dealId);
     const versions: { at: string; values: Row }[] = [];
     for (const at of times) {
+      if (at === restartAt && at < from && last !== undefined && last.rowId === restartRowId) {
+        versions.push({ at, values: last.values });
+        continue;
+      }
       const deal = dealAt(state, facts, { ...slice, asOf: at }, this.#config);
       if (deal) versions.push({ at, values: versionValues(deal) });
     }
@@ -186,6 +202,7 @@ export class DealVersionProjection {
       const validTo = versions[index + 1]?.at ?? null;
       const rowId = this.#nextRowId++;
       kept.push({ rowId, validFrom: version.at, validTo });
+      if (validTo === null) this.#lastValues.set(dealId, { rowId, values: version.values });
       changes.inserted.set(rowId, [
         rowId,
         dealId,
