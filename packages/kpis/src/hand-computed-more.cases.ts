@@ -171,6 +171,25 @@ export function handComputedMoreKpis(runner: KpiRunner): void {
         expect((await kpi(log, "commit_close_rate"))?.value).toBeCloseTo(0.6, 10);
       },
     );
+    when(
+      ["commit_close_rate"],
+      "takes a commit deal's amount at period start as known at knownAt: a back-dated change recorded later is not yet known",
+      async () => {
+        const log = eventLog();
+        deal(log, "c1", "2025-12-01", 60_000);
+        log.add("deal-c1", "DealForecastCategoryChanged", { dealId: "c1", category: "commit" }, day("2025-12-20"));
+        deal(log, "c2", "2025-12-01", 40_000);
+        log.add("deal-c2", "DealForecastCategoryChanged", { dealId: "c2", category: "commit" }, day("2025-12-21"));
+        log.add("deal-c1", "DealWon", { dealId: "c1", amount: 60_000 }, day("2026-02-01"));
+        log.recordAt("2026-02-10T00:00:00Z");
+        // Recorded on Feb 10: c2 was 20k from Dec 22 on.
+        log.add("deal-c2", "DealAmountChanged", { dealId: "c2", amount: 20_000, currency: "USD" }, day("2025-12-22"));
+        // As known now: 60k won of 60k + 20k committed → 0.75.
+        expect((await kpi(log, "commit_close_rate"))?.value).toBeCloseTo(0.75, 10);
+        // As known on Feb 5: c2 still 40k → 60k of 100k = 0.6.
+        expect((await kpi(log, "commit_close_rate", { knownAt: "2026-02-05T00:00:00Z" }))?.value).toBeCloseTo(0.6, 10);
+      },
+    );
   });
 
   group("accounts, leads, meetings and activity", () => {

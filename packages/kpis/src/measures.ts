@@ -7,6 +7,7 @@ import {
   type StageStay,
   stageIndex,
   stageProbability,
+  type TimeSlice,
   visible,
 } from "@revgraph/domain";
 import { type KpiScope, visibleAccountIds } from "./scope.ts";
@@ -265,11 +266,12 @@ function probabilityAt(scope: KpiScope, deal: DealSnapshot, at: string): number 
   return explicit ?? stageProbability(scope.config, stage);
 }
 
-function amountAt(deal: DealSnapshot, at: string): number {
+/** A deal's amount at business time `at`, as known in `slice` (a change recorded after it is not known yet). */
+function amountAt(deal: DealSnapshot, at: string, slice: TimeSlice): number {
   let amount = deal.facts.created?.amount ?? deal.amount;
   for (const entry of deal.facts.amounts) {
     if (entry.at > at) break;
-    amount = entry.amount;
+    if (visible(entry, slice)) amount = entry.amount;
   }
   return amount;
 }
@@ -615,7 +617,7 @@ export const measures: Record<string, Measure> = {
           const before = probabilityAt(scope, deal, entry.at);
           const afterAt = next ? new Date(Date.parse(next.at) - 1).toISOString() : scope.evaluatedAt;
           const after = probabilityAt(scope, deal, afterAt);
-          values.push(amountAt(deal, entry.at) * (after - before));
+          values.push(amountAt(deal, entry.at, scope.current) * (after - before));
           eventIds.push(entry.eventId);
         });
       }
@@ -839,7 +841,7 @@ function commitDeals(scope: KpiScope, wonOnly: boolean): MeasureResult {
     if (!created || !visible(created, startSlice)) continue;
     const won = deal.closed?.kind === "won" && inPeriod(scope, deal.closed.at);
     if (wonOnly && !won) continue;
-    total += wonOnly ? deal.amount : amountAt(deal, scope.period.fromInstant);
+    total += wonOnly ? deal.amount : amountAt(deal, scope.period.fromInstant, startSlice);
     eventIds.push(category.eventId, ...(wonOnly && deal.closed ? [deal.closed.eventId] : []));
   }
   return { value: total, eventIds };

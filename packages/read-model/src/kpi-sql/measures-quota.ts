@@ -110,7 +110,8 @@ commit_deals AS (
         FROM deal_categories WHERE valid_from <= ${start} AND known_from <= ${current.maxPosition} GROUP BY deal_id) c
     ON c.deal_id = s.deal_id
   LEFT JOIN (SELECT deal_id, arg_max(amount, ${latestFirst}) AS amount FROM deal_amount_facts
-             WHERE created = 0 AND valid_from <= ${start} GROUP BY deal_id) a ON a.deal_id = s.deal_id
+             WHERE created = 0 AND valid_from <= ${start} AND known_from <= ${current.maxPosition} GROUP BY deal_id) a
+    ON a.deal_id = s.deal_id
   LEFT JOIN (SELECT deal_id, arg_max(amount, known_from) AS amount FROM deal_amount_facts WHERE created = 1 GROUP BY deal_id) created
     ON created.deal_id = s.deal_id
   WHERE c.category = 'commit' AND s.created_at <= ${start})`;
