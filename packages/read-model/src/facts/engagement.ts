@@ -3,8 +3,7 @@ import type { EventFactTable } from "./simple-facts.ts";
 /**
  * Interactions as logged. The graph keeps the latest logging of an interaction id (by log position), whatever its
  * business time: queries take the row with the greatest `known_from` per `interaction_id`, then check it is visible.
- * `at_ms` is the business time in epoch milliseconds (windows and durations), `first_known_from` orders interactions
- * as the graph lists them (by the position of an id's first logging).
+ * `at_ms` is the business time in epoch milliseconds (windows and durations).
  */
 export const interactions: EventFactTable = {
   table: "interactions",
@@ -37,14 +36,20 @@ export const interactions: EventFactTable = {
   },
 };
 
-/** The contacts of each logged interaction: one row per contact, joined to `interactions` by `event_id`. */
+/**
+ * The contacts of each logged interaction: one row per contact, joined to `interactions` by `event_id`, with the deal
+ * the logging names (engaged contacts of deals are read from here alone).
+ */
 export const interactionContacts: EventFactTable = {
   table: "interaction_contacts",
   columns: [
     { name: "interaction_id", type: "VARCHAR" },
     { name: "contact_id", type: "VARCHAR" },
+    { name: "deal_id", type: "VARCHAR" },
   ],
-  rows: { InteractionLogged: (data) => data.contactIds.map((contactId) => [data.interactionId, contactId]) },
+  rows: {
+    InteractionLogged: (data) => data.contactIds.map((contactId) => [data.interactionId, contactId, data.dealId ?? null]),
+  },
 };
 
 /** Buying roles assigned to (1) or removed from (0) a contact on a deal. */

@@ -55,6 +55,13 @@ const inPeriod = (scope: SqlScope, column: string) =>
   `${column} >= ${sqlString(scope.period.fromInstant)} AND ${column} < ${sqlString(scope.period.toInstant)}`;
 
 /**
+ * Interaction ids logged more than once (corrections: few), with the positions of their first and latest loggings. The
+ * graph keeps an id's latest logging, listed at the position of its first.
+ */
+const reloggedSql = `SELECT interaction_id, min(known_from) AS first_known_from, max(known_from) AS latest_known_from
+  FROM interactions GROUP BY interaction_id HAVING count(*) > 1`;
+
+/**
  * The engagement relations, after the scope's CTEs. The groups' reps (`eng_reps`) and accounts (`eng_accounts`) are
  * partitioned as the engine does: by the grouped dimension where it applies to them, else in every group.
  */
@@ -95,23 +102,26 @@ eng_accounts AS (
   FROM (SELECT *, ${accountKey} AS key FROM eng_account_latest
         WHERE registered_position <= ${current.maxPosition} AND registered_at <= ${sqlString(current.asOf)} AND ${accountFilter(scope)}) a
   JOIN eng_groups g ON a.key IS NULL OR a.key = g.group_key),
+eng_relogged AS MATERIALIZED (${reloggedSql}),
 eng_interactions_in_period AS (
-  SELECT * FROM (
-    SELECT *, min(known_from) OVER (PARTITION BY interaction_id) AS first_known_from FROM interactions
-    QUALIFY row_number() OVER (PARTITION BY interaction_id ORDER BY known_from DESC) = 1) i
-  WHERE ${visibleNow(scope, "i")} AND ${inPeriod(scope, "valid_from")}),
-eng_interactions AS (SELECT * FROM (${interactionsInScope}) x ${accountCheck("x")}),
+  SELECT i.*, coalesce(r.first_known_from, i.known_from) AS first_known_from
+  FROM interactions i LEFT JOIN eng_relogged r ON r.interaction_id = i.interaction_id
+  WHERE (r.interaction_id IS NULL OR i.known_from = r.latest_known_from)
+    AND ${visibleNow(scope, "i")} AND ${inPeriod(scope, "i.valid_from")}),
+eng_interactions AS MATERIALIZED (SELECT * FROM (${interactionsInScope}) x ${accountCheck("x")}),
 eng_reached AS (
   SELECT group_key, account_id, count(*) AS n, list(event_id) AS ids, arg_min(event_id, ${firstTouchOrder}) AS first_id
   FROM eng_interactions GROUP BY group_key, account_id),
 eng_addressable AS (SELECT * FROM eng_accounts WHERE addressable = 1),
+eng_meeting_deals AS (
+  SELECT m.group_key, m.interaction_id, arg_min(d.created_event_id, d.deal_id) AS deal_event_id
+  FROM eng_interactions m JOIN scoped d ON d.group_key = m.group_key AND d.account_id = m.account_id
+  WHERE m.kind = 'meeting' AND m.held = 1 AND d.created_ms >= m.at_ms AND d.created_ms <= m.at_ms + ${windowMs}
+  GROUP BY m.group_key, m.interaction_id),
 eng_meetings AS (
-  SELECT m.group_key, m.event_id, arg_min(d.created_event_id, d.deal_id) AS deal_event_id
-  FROM eng_interactions m
-  LEFT JOIN scoped d ON d.group_key = m.group_key AND d.account_id = m.account_id
-    AND d.created_ms >= m.at_ms AND d.created_ms - m.at_ms <= ${windowMs}
-  WHERE m.kind = 'meeting' AND m.held = 1
-  GROUP BY m.group_key, m.interaction_id, m.event_id),
+  SELECT m.group_key, m.event_id, c.deal_event_id FROM eng_interactions m
+  LEFT JOIN eng_meeting_deals c ON c.group_key = m.group_key AND c.interaction_id = m.interaction_id
+  WHERE m.kind = 'meeting' AND m.held = 1),
 eng_touches AS (
   SELECT lead_id, rep_id, event_id, at_ms, ${latestFirst} AS touch_order FROM lead_touches t WHERE ${visibleNow(scope, "t")}),
 eng_leads_in_period AS (
@@ -125,6 +135,14 @@ eng_leads AS (
   SELECT * FROM (${leadsInScope}) x
   ${accountFiltered ? `WHERE x.account_id IS NULL OR ${inGroupAccounts("x")}` : ""}),${threadsSql(scope)},${interactionValuesSql(scope)}`;
 }
+
+/**
+ * A fact's place in a deal's history as one number: its business time in epoch milliseconds, then its log position
+ * (the graph's order). A probe at time t with position 2³²−1 finds the latest fact at or before t (ASOF joins on one
+ * number instead of text).
+ */
+const factKey = (ms: string, position: string) => `CAST(${ms} AS HUGEINT) * 4294967296 + ${position}`;
+const validMs = "epoch_ms(CAST(valid_from AS TIMESTAMP))";
 
 /** An instant in epoch milliseconds as the graph writes instants (ISO, UTC, milliseconds). */
 const isoOfMs = (ms: string) => `strftime(make_timestamp(CAST((${ms}) * 1000 AS BIGINT)), '%Y-%m-%dT%H:%M:%S.%gZ')`;
@@ -144,48 +162,58 @@ function interactionValuesSql(scope: SqlScope): string {
     `WHEN ${sqlString(config.lostStage)} THEN 0`,
     ...config.stages.map((stage) => `WHEN ${sqlString(stage.id)} THEN ${stage.probability}`),
   ].join(" ");
-  const afterAll = "'99999999999999'";
+  const inEntries = "deal_id IN (SELECT deal_id FROM eng_deal_entries)";
   return `
-eng_deal_entries AS (
-  SELECT s.group_key, i.deal_id, i.event_id, i.valid_from AS entry_at,
-         lead(i.at_ms) OVER (PARTITION BY s.group_key, i.deal_id ORDER BY i.valid_from, i.known_from) AS next_ms
-  FROM interactions i JOIN scoped s ON s.deal_id = i.deal_id WHERE ${visibleNow(scope, "i")}),
+eng_period_entries AS (
+  SELECT deal_id, event_id, valid_from, known_from, at_ms FROM interactions i
+  WHERE deal_id IS NOT NULL AND ${visibleNow(scope, "i")} AND ${inPeriod(scope, "valid_from")}),
+eng_entries_after AS (
+  SELECT deal_id, arg_min(at_ms, valid_from) AS first_after_ms FROM interactions i
+  WHERE ${visibleNow(scope, "i")} AND valid_from >= ${sqlString(scope.period.toInstant)}
+    AND deal_id IN (SELECT deal_id FROM eng_period_entries)
+  GROUP BY deal_id),
+eng_deal_entries AS MATERIALIZED (
+  SELECT s.group_key, e.deal_id, e.event_id, e.valid_from AS entry_at, e.at_ms AS entry_ms,
+         coalesce(lead(e.at_ms) OVER (PARTITION BY e.deal_id ORDER BY e.valid_from, e.known_from),
+                  a.first_after_ms) AS next_ms
+  FROM eng_period_entries e JOIN scoped s ON s.deal_id = e.deal_id LEFT JOIN eng_entries_after a ON a.deal_id = e.deal_id),
 eng_value_probes AS (
-  SELECT group_key, deal_id, event_id, 'before' AS side, entry_at AS t FROM eng_deal_entries WHERE ${inPeriod(scope, "entry_at")}
+  SELECT group_key, deal_id, event_id, 'before' AS side, entry_at AS t, entry_ms AS t_ms FROM eng_deal_entries
   UNION ALL
   SELECT group_key, deal_id, event_id, 'after',
-         CASE WHEN next_ms IS NULL THEN ${sqlString(scope.evaluatedAt)} ELSE ${isoOfMs("next_ms - 1")} END
-  FROM eng_deal_entries WHERE ${inPeriod(scope, "entry_at")}),
+         CASE WHEN next_ms IS NULL THEN ${sqlString(scope.evaluatedAt)} ELSE ${isoOfMs("next_ms - 1")} END,
+         coalesce(next_ms - 1, ${Date.parse(scope.evaluatedAt)})
+  FROM eng_deal_entries),
 eng_versions_known AS (
   SELECT v.deal_id, v.valid_from, v.stage, v.stage_entered_at FROM deal_versions v
   WHERE v.known_from <= ${known} AND (v.known_to IS NULL OR v.known_to > ${known})
-    AND v.deal_id IN (SELECT deal_id FROM eng_deal_entries)),
+    AND ${inEntries}),
 eng_created AS (
   SELECT deal_id, arg_max(amount, known_from) AS amount, arg_max(stage, known_from) AS stage,
          arg_max(valid_from, known_from) AS created_at
-  FROM deal_amount_facts WHERE created = 1 GROUP BY deal_id),
+  FROM deal_amount_facts WHERE created = 1 AND ${inEntries} GROUP BY deal_id),
 eng_probe_stages AS (
   SELECT p.*, coalesce(v.stage, c.stage) AS stage, coalesce(v.stage_entered_at, c.created_at) AS entered_at,
-         c.amount AS created_amount, p.t || ${afterAll} AS t_key
+         c.amount AS created_amount, ${factKey("p.t_ms", "4294967295")} AS t_key
   FROM eng_value_probes p JOIN eng_created c ON c.deal_id = p.deal_id
   ASOF LEFT JOIN eng_versions_known v ON v.deal_id = p.deal_id AND p.t >= v.valid_from),
 eng_probe_probabilities AS (
   SELECT p.*, CASE WHEN f.valid_from >= p.entered_at THEN f.probability END AS explicit_probability
   FROM eng_probe_stages p
-  ASOF LEFT JOIN (SELECT deal_id, probability, valid_from, ${latestFirst} AS key FROM deal_probability_facts
-                  WHERE ${visibleNow(scope, "deal_probability_facts")}) f
+  ASOF LEFT JOIN (SELECT deal_id, probability, valid_from, ${factKey(validMs, "known_from")} AS key FROM deal_probability_facts
+                  WHERE ${visibleNow(scope, "deal_probability_facts")} AND ${inEntries}) f
     ON f.deal_id = p.deal_id AND p.t_key >= f.key),
-eng_probe_values AS (
-  SELECT p.group_key, p.event_id, p.side, coalesce(p.explicit_probability, CASE p.stage ${stageProbability} ELSE 0 END) AS probability,
-         coalesce(a.amount, p.created_amount) AS amount
-  FROM eng_probe_probabilities p
-  ASOF LEFT JOIN (SELECT deal_id, amount, ${latestFirst} AS key FROM deal_amount_facts WHERE created = 0) a
-    ON a.deal_id = p.deal_id AND p.t_key >= a.key),
+eng_probe_values AS MATERIALIZED (
+  SELECT group_key, deal_id, event_id, side, t_key, created_amount,
+         coalesce(explicit_probability, CASE stage ${stageProbability} ELSE 0 END) AS probability
+  FROM eng_probe_probabilities),
 eng_interaction_values AS (
-  SELECT group_key, event_id,
-         any_value(amount) FILTER (WHERE side = 'before')
-           * (any_value(probability) FILTER (WHERE side = 'after') - any_value(probability) FILTER (WHERE side = 'before')) AS value
-  FROM eng_probe_values GROUP BY group_key, event_id)`;
+  SELECT b.group_key, b.event_id, coalesce(a.amount, b.created_amount) * (f.probability - b.probability) AS value
+  FROM (SELECT * FROM eng_probe_values WHERE side = 'before') b
+  JOIN eng_probe_values f ON f.side = 'after' AND f.group_key = b.group_key AND f.event_id = b.event_id
+  ASOF LEFT JOIN (SELECT deal_id, amount, ${factKey(validMs, "known_from")} AS key FROM deal_amount_facts
+                  WHERE created = 0 AND ${inEntries}) a
+    ON a.deal_id = b.deal_id AND b.t_key >= a.key)`;
 }
 
 /**
@@ -200,9 +228,14 @@ function threadsSql(scope: SqlScope): string {
   const known = current.maxPosition;
   const single = config.singleThread;
   return `
-eng_latest_contacts AS (
-  SELECT c.interaction_id, c.contact_id FROM interaction_contacts c
-  JOIN (SELECT arg_max(event_id, known_from) AS event_id FROM interactions GROUP BY interaction_id) l ON l.event_id = c.event_id),
+eng_contacts_engaged AS (
+  SELECT deal_id, valid_from, known_from, contact_id FROM interaction_contacts
+  WHERE deal_id IS NOT NULL AND interaction_id NOT IN (SELECT interaction_id FROM eng_relogged)
+  UNION ALL
+  SELECT i.deal_id, i.valid_from, i.known_from, c.contact_id FROM interactions i
+  JOIN eng_relogged r ON r.interaction_id = i.interaction_id
+  JOIN interaction_contacts c ON c.interaction_id = r.interaction_id AND c.known_from = r.latest_known_from
+  WHERE i.deal_id IS NOT NULL),
 eng_stays AS (
   SELECT DISTINCT v.deal_id, v.stage, v.stage_entered_at FROM deal_versions v JOIN scoped s ON s.deal_id = v.deal_id
   WHERE v.valid_from <= ${sqlString(current.asOf)} AND v.known_from <= ${known} AND (v.known_to IS NULL OR v.known_to > ${known})),
@@ -216,14 +249,21 @@ eng_probes AS (
   UNION ALL SELECT 'single', s.group_key, s.deal_id, s.account_id, l.left_at FROM scoped s JOIN eng_left l ON l.deal_id = s.deal_id
     WHERE s.status = 'open' AND s.amount > ${single.minAmount}),
 eng_engaged AS (
-  SELECT DISTINCT kind, group_key, deal_id, contact_id FROM (
-    SELECT p.kind, p.group_key, p.deal_id, r.contact_id FROM eng_probes p
-    JOIN contact_roles r ON r.deal_id = p.deal_id AND r.valid_from <= p.as_of AND r.known_from <= ${known}
-    GROUP BY p.kind, p.group_key, p.deal_id, r.contact_id, r.role HAVING arg_max(r.assigned, r.${latestFirst}) = 1
-    UNION ALL
-    SELECT p.kind, p.group_key, p.deal_id, c.contact_id FROM eng_probes p
-    JOIN interactions i ON i.deal_id = p.deal_id AND i.valid_from <= p.as_of AND i.known_from <= ${known}
-    JOIN eng_latest_contacts c ON c.interaction_id = i.interaction_id)),
+  SELECT p.kind, p.group_key, p.deal_id, r.contact_id FROM eng_probes p
+  JOIN contact_roles r ON r.deal_id = p.deal_id AND r.valid_from <= p.as_of AND r.known_from <= ${known}
+  GROUP BY p.kind, p.group_key, p.deal_id, r.contact_id, r.role HAVING arg_max(r.assigned, r.${latestFirst}) = 1
+  UNION ALL
+  SELECT p.kind, p.group_key, p.deal_id, e.contact_id FROM eng_probes p
+  JOIN eng_contacts_engaged e ON e.deal_id = p.deal_id AND e.valid_from <= ${sqlString(atPeriodEnd.asOf)} AND e.known_from <= ${known}
+  WHERE p.kind = 'end'
+  UNION ALL
+  SELECT p.kind, p.group_key, p.deal_id, e.contact_id FROM eng_probes p
+  JOIN eng_contacts_engaged e ON e.deal_id = p.deal_id AND e.valid_from <= ${sqlString(current.asOf)} AND e.known_from <= ${known}
+  WHERE p.kind = 'account'
+  UNION ALL
+  SELECT p.kind, p.group_key, p.deal_id, e.contact_id FROM eng_probes p
+  JOIN eng_contacts_engaged e ON e.deal_id = p.deal_id AND e.valid_from <= p.as_of AND e.known_from <= ${known}
+  WHERE p.kind = 'single'),
 eng_threads AS (
   SELECT p.group_key, p.kind, count(DISTINCT e.contact_id) AS n,
          (SELECT list(r.event_id) FROM contact_roles r WHERE r.deal_id = p.deal_id) AS ids
