@@ -328,6 +328,19 @@ export function handComputedKpis(runner: KpiRunner): void {
         expect(aiv?.value).toBeCloseTo(10_000, 6);
         // c1, c2 from interactions and c3 from a buying role.
         expect(threads?.value).toBe(3);
+        // Recorded on Mar 1: the deal was 200k from Jan 20 on. Known now, both values double; known on Feb 20, not yet.
+        log.recordAt("2026-03-01T00:00:00Z");
+        log.add("deal-y", "DealAmountChanged", { dealId: "y", amount: 200_000, currency: "USD" }, "2026-01-20T00:00:00Z");
+        const asKnown = async (knownAt?: string) =>
+          (
+            await runner.compute(
+              log.events,
+              { kpis: ["average_interaction_value"], period: "2026-Q1", ...(knownAt ? { knownAt } : {}) },
+              NOW,
+            )
+          )[0]?.value;
+        expect(await asKnown()).toBeCloseTo(20_000, 6);
+        expect(await asKnown("2026-02-20T00:00:00Z")).toBeCloseTo(10_000, 6);
       },
     );
   });

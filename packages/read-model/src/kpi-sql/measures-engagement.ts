@@ -151,7 +151,7 @@ const isoOfMs = (ms: string) => `strftime(make_timestamp(CAST((${ms}) * 1000 AS 
  * `eng_interaction_values`: for each interaction logged on a deal in scope and visible now, in the period, its value —
  * the deal's amount at its time × (win probability just before the next visible interaction on the deal, or at the
  * evaluation time − win probability at its time). A probability at time t is the explicit one set (visibly) since
- * the deal entered the stage it was in at t, else the stage's; the amount at t is the latest of all the deal's
+ * the deal entered the stage it was in at t, else the stage's; the amount at t is the latest of the deal's visible
  * amounts up to t, else its creation's.
  */
 function interactionValuesSql(scope: SqlScope): string {
@@ -212,7 +212,7 @@ eng_interaction_values AS (
   FROM (SELECT * FROM eng_probe_values WHERE side = 'before') b
   JOIN eng_probe_values f ON f.side = 'after' AND f.group_key = b.group_key AND f.event_id = b.event_id
   ASOF LEFT JOIN (SELECT deal_id, amount, ${factKey(validMs, "known_from")} AS key FROM deal_amount_facts
-                  WHERE created = 0 AND ${inEntries}) a
+                  WHERE created = 0 AND ${visibleNow(scope, "deal_amount_facts")} AND ${inEntries}) a
     ON a.deal_id = b.deal_id AND b.t_key >= a.key)`;
 }
 
