@@ -221,7 +221,9 @@ eng_interaction_values AS (
  * interaction's latest logging), as the graph's deal snapshots count them, for three kinds of rows of `eng_threads`:
  * `end` — each deal open at the end of the period (engaged then; `ids` the deal's role events); `account` — each
  * account with deals in scope (its deals' contacts engaged as things stand, together); `single` — each open deal in
- * scope that left the configured single-thread stage with too few stakeholders engaged when it left.
+ * scope that left the configured single-thread stage with too few stakeholders engaged when it left (its first stay
+ * there that ended, in the stays of the stage measures: the creation's stay first, as the graph orders them, even when
+ * a back-dated stage change precedes it).
  */
 function threadsSql(scope: SqlScope): string {
   const { current, atPeriodEnd, config } = scope;
@@ -236,13 +238,9 @@ eng_contacts_engaged AS (
   JOIN eng_relogged r ON r.interaction_id = i.interaction_id
   JOIN interaction_contacts c ON c.interaction_id = r.interaction_id AND c.known_from = r.latest_known_from
   WHERE i.deal_id IS NOT NULL),
-eng_stays AS (
-  SELECT DISTINCT v.deal_id, v.stage, v.stage_entered_at FROM deal_versions v JOIN scoped s ON s.deal_id = v.deal_id
-  WHERE v.valid_from <= ${sqlString(current.asOf)} AND v.known_from <= ${known} AND (v.known_to IS NULL OR v.known_to > ${known})),
 eng_left AS (
-  SELECT x.deal_id, min(x.left_at) AS left_at FROM (
-    SELECT deal_id, stage, lead(stage_entered_at) OVER (PARTITION BY deal_id ORDER BY stage_entered_at) AS left_at FROM eng_stays) x
-  WHERE x.stage = ${sqlString(single.stage)} AND x.left_at IS NOT NULL GROUP BY x.deal_id),
+  SELECT deal_id, arg_min(left_at, ord) AS left_at FROM stage_stays
+  WHERE stage = ${sqlString(single.stage)} AND left_at IS NOT NULL AND status = 'open' GROUP BY deal_id),
 eng_probes AS (
   SELECT 'end' AS kind, group_key, deal_id, account_id, ${sqlString(atPeriodEnd.asOf)} AS as_of FROM at_end WHERE status = 'open'
   UNION ALL SELECT 'account', group_key, deal_id, account_id, ${sqlString(current.asOf)} FROM scoped

@@ -41,7 +41,7 @@ open_at_end AS (
   SELECT e.*, ${converted("e")}
   FROM (SELECT *, ${endDate} AS rate_date FROM at_end WHERE status = 'open') e
   LEFT JOIN (SELECT currency, arg_max(rate, effective_date) AS rate, arg_max(event_id, effective_date) AS event_id FROM fx
-             WHERE effective_date <= ${endDate} GROUP BY currency) fx ON fx.currency = e.currency),${quotaSourcesSql(scope)},${engagementSourcesSql(scope)},${stageSourcesSql(scope)}`;
+             WHERE effective_date <= ${endDate} GROUP BY currency) fx ON fx.currency = e.currency),${quotaSourcesSql(scope)},${stageSourcesSql(scope)},${engagementSourcesSql(scope)}`;
 }
 
 /** A deal (a row of `scoped`, as `alias`) closed in the period: its close's instant, compared as epoch milliseconds. */
