@@ -13,7 +13,7 @@ import { defaultConfig } from "@revgraph/domain";
 import { openSqliteEventStore } from "@revgraph/event-store/sqlite";
 import { computeKpis, type KpiQuery, kpiDefinitions } from "@revgraph/kpis";
 import { computeKpisSql, FactStore, isCompiled, RevenueReadModel } from "@revgraph/read-model";
-import { measure, option, saveResults } from "./support.ts";
+import { measure, option, percentile, saveResults } from "./support.ts";
 
 const dataIndex = process.argv.indexOf("--data");
 const data = dataIndex === -1 ? undefined : process.argv[dataIndex + 1];
@@ -37,10 +37,6 @@ const others = [
       .map((definition) => definition.id),
   ),
 ];
-const percentile = (values: number[], p: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] as number;
-};
 const scorecard = (kpis: readonly string[]): KpiQuery => ({ kpis, period: "2026-Q3", groupBy: "team" });
 
 console.log(`engagement KPIs over ${data} (figures taken on a shared, contended 2-core machine)`);

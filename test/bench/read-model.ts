@@ -23,7 +23,7 @@ import { defaultConfig, repTeamAt, timeSlice } from "@revgraph/domain";
 import { openSqliteEventStore } from "@revgraph/event-store/sqlite";
 import { computeKpis, kpiDefinitions } from "@revgraph/kpis";
 import { isCompiled, RevenueReadModel } from "@revgraph/read-model";
-import { ceiling, measure, option, ratio, rawSqliteRead, saveResults } from "./support.ts";
+import { ceiling, measure, option, percentile, ratio, rawSqliteRead, saveResults } from "./support.ts";
 
 const dataIndex = process.argv.indexOf("--data");
 const data = dataIndex === -1 ? undefined : process.argv[dataIndex + 1];
@@ -34,10 +34,6 @@ const dir = mkdtempSync(join(tmpdir(), "revgraph-bench-rm-"));
 const factsPath = join(dir, "read-model.bench.duckdb");
 const now = new Date();
 const kpis = [...new Set(kpiDefinitions.filter((d) => d.status === "active" && isCompiled(d)).map((d) => d.id))];
-const percentile = (values: number[], p: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] as number;
-};
 const rssMb = () => Math.round(process.resourceUsage().maxRSS / 1024);
 
 console.log(`read model over ${storePath} (figures taken on a shared, contended 2-core machine)`);

@@ -14,7 +14,7 @@ import { defaultConfig } from "@revgraph/domain";
 import { openSqliteEventStore } from "@revgraph/event-store/sqlite";
 import { computeKpis, type KpiQuery, kpiDefinitions } from "@revgraph/kpis";
 import { isCompiled, RevenueReadModel } from "@revgraph/read-model";
-import { measure, option, saveResults } from "./support.ts";
+import { measure, option, percentile, saveResults } from "./support.ts";
 
 const dataIndex = process.argv.indexOf("--data");
 const data = dataIndex === -1 ? undefined : process.argv[dataIndex + 1];
@@ -29,10 +29,6 @@ const others = [
       .map((definition) => definition.id),
   ),
 ];
-const percentile = (values: number[], p: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] as number;
-};
 
 console.log(`stage KPIs over ${data} (figures taken on a shared, contended 2-core machine)`);
 const store = openSqliteEventStore({ path: join(data, "revgraph.db") });

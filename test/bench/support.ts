@@ -7,6 +7,12 @@ import { type GeneratedBatch, generateHistory } from "@revgraph/generator";
 /** The reference "now" every benchmark generates history against. */
 export const BENCH_NOW = new Date("2026-11-15T00:00:00Z");
 
+/** The value at fraction `p` (0–1) of some timings, by nearest rank. */
+export function percentile(values: readonly number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] as number;
+}
+
 /** Reads `--name value` from the command line, with a default. */
 export function option(name: string, fallback: number): number {
   const index = process.argv.indexOf(`--${name}`);
