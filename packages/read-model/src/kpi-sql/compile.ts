@@ -231,7 +231,7 @@ export async function measureGroupsSql(
   );
   const keys = groupBy ? "SELECT group_key FROM group_keys" : "SELECT '' AS group_key";
   const sql = `WITH ${scopeCtes(scope)},${measureSourcesSql(scope)}${aggregates.map((cte) => `,\n${cte}`).join("")}
-SELECT k.group_key, ${[...new Set(columns.values())].join(", ") || "NULL AS nothing"}
+SELECT k.group_key, ${[...aliases.values()].join(", ") || "NULL AS nothing"}
 FROM (${keys}) k ${[...bySource.keys()].map((source) => `LEFT JOIN agg_${source} USING (group_key)`).join(" ")}`;
   const rows = (await connection.runAndReadAll(sql)).getRowObjectsJS();
   const groups = rows
