@@ -280,12 +280,14 @@ export class RevenueReadModel {
         if (events % 500 === 0) await new Promise((resolve) => setImmediate(resolve));
         if (events % 50_000 === 0) this.#options.onProgress?.({ position: event.globalPosition, head, events });
       }
+      await written;
+      if (this.#facts) await this.#writeFacts(this.#facts);
     } catch (error) {
       await written.catch(() => undefined);
+      // The live checkpoint threshold comes back even when catch-up fails (the error is the one reported).
+      if (factsBehind) await this.#facts?.endCatchUp().catch(() => undefined);
       throw error;
     }
-    await written;
-    if (this.#facts) await this.#writeFacts(this.#facts);
     if (factsBehind) await this.#facts?.endCatchUp();
     this.#replayed = true;
     this.#options.onProgress?.({ position: this.#state.position, head, events });
