@@ -3,14 +3,20 @@
  * statement, against running a plan already made. Over a copy of a seeded store (the fact file is written into the
  * data directory), read without the graph, values only, grouped by team, for one KPI, the core/quota KPIs (those
  * faster in SQL than on the warm engine) and every compiled active KPI, with DuckDB at 1 and at 2 threads:
- *   - `totalMs`: `computeKpisSql` as a scorecard asks it (SQL built, planned, run and read, results evaluated);
- *   - `explainMs`: `EXPLAIN` of the same statement (parsed, bound, optimized and physically planned, not run);
+ *   - `totalMs`: `computeKpisSql` as a scorecard asks it (SQL built, parsed, planned, run and read, results
+ *     evaluated), wall time and `totalCpuMs`, the process's CPU time (DuckDB's threads included: steadier than wall time
+ *     on a shared machine);
+ *   - `parseMs`: DuckDB parsing the statement alone (`extractStatements`);
+ *   - `explainMs` / `explainCpuMs`: `EXPLAIN` of the statement (parsed, bound, optimized and physically planned, not run);
  *   - `profiledMs`: DuckDB's profiler on the statement run as is (median of the rounds): binding, optimizers, physical
  *     planning and the whole query's latency;
- *   - `preparedRunMs`: the same statement prepared once and run again (DuckDB reuses the plan unless it must rebind),
- *     only for a statement without an ASOF join: DuckDB 1.5.6 fails with an internal error ("Attempted to dereference
- *     unique_ptr that is NULL", in the ASOF join's sort) when it runs a prepared plan with one a second time;
  * then the process's peak RSS.
+ * Plans are not reused across questions, and cannot be in DuckDB 1.5.6: a prepared statement with parameters that
+ * reads a table is bound and optimized again on every run (`PreparedStatement::CanCachePlan`: DuckDB prefers plans made
+ * with the values at hand), so binding the values as parameters saves nothing; a statement without parameters keeps its
+ * plan, but that plan carries rewrites made from the tables' statistics when it was prepared (stale after a write), and
+ * one with an ASOF join fails on its second run ("Attempted to dereference unique_ptr that is NULL", in the ASOF
+ * join's sort).
  * Usage: node --max-old-space-size=12000 test/bench/kpi-sql-overhead.ts --data <copy of a seeded store> [--rounds 10]
  */
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -29,7 +35,7 @@ if (!data) throw new Error("usage: kpi-sql-overhead.ts --data <copy of a seeded 
 const rounds = option("rounds", 10);
 const now = new Date();
 const active = [...new Set(kpiDefinitions.filter((d) => d.status === "active" && isCompiled(d)).map((d) => d.id))];
-const core = active.filter((id) => fasterInSql({ kpis: [id] }));
+const core = active.filter((id) => fasterInSql({ kpis: [id], period: "2026-Q3" }));
 const questions: Record<string, readonly string[]> = { winRate: ["win_rate"], pipeline: ["pipeline"], core, all: active };
 const scorecard = (kpis: readonly string[]): KpiQuery => ({ kpis, period: "2026-Q3", groupBy: "team" });
 
@@ -43,15 +49,25 @@ const catchUp = await measure("fact tables caught up", head, async () => {
 });
 await store.close();
 
-/** p50 and p99 of `rounds` runs of `run`. */
+/** The process's CPU time so far (every thread's, DuckDB's included), in ms. */
+const cpuMs = () => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+};
+
+/** p50 and p99 of the wall time, then of the process's CPU time, of `rounds` runs of `run`. */
 async function timed(run: () => Promise<unknown>) {
-  const times: number[] = [];
+  const wall: number[] = [];
+  const cpu: number[] = [];
   for (let round = 0; round < rounds; round++) {
     const started = performance.now();
+    const startedCpu = cpuMs();
     await run();
-    times.push(performance.now() - started);
+    wall.push(performance.now() - started);
+    cpu.push(cpuMs() - startedCpu);
   }
-  return { p50: percentile(times, 0.5), p99: percentile(times, 0.99) };
+  const figures = (times: number[]) => ({ p50: percentile(times, 0.5), p99: percentile(times, 0.99) });
+  return [figures(wall), figures(cpu)] as const;
 }
 
 /** A connection that remembers the statements run through it (to plan and prepare the same ones). */
@@ -116,17 +132,11 @@ for (const threads of [1, 2]) {
     const ask = () => computeKpisSql(connection, facts, defaultConfig, scorecard(kpis), now, { eventIds: false });
     await ask();
     const sql = statements.at(-1) as string;
-    const totalMs = await timed(ask);
-    const explainMs = await timed(() => facts.reader.runAndReadAll(`EXPLAIN ${sql}`));
+    const [totalMs, totalCpuMs] = await timed(ask);
+    const [parseMs] = await timed(() => facts.reader.extractStatements(sql));
+    const [explainMs, explainCpuMs] = await timed(() => facts.reader.runAndReadAll(`EXPLAIN ${sql}`));
     const profiledMs = await profile(facts.reader, sql);
-    let preparedRunMs = null;
-    if (!/\bASOF\b/i.test(sql)) {
-      const prepared = await facts.reader.prepare(sql);
-      await prepared.runAndReadAll();
-      preparedRunMs = await timed(() => prepared.runAndReadAll());
-      prepared.destroySync();
-    }
-    const figure = { kpis: kpis.length, totalMs, explainMs, profiledMs, preparedRunMs };
+    const figure = { kpis: kpis.length, sqlChars: sql.length, totalMs, totalCpuMs, parseMs, explainMs, explainCpuMs, profiledMs };
     figures[`${name}@${threads}threads`] = figure;
     console.log(`  ${`${name} (${kpis.length} KPIs), ${threads} thread(s)`.padEnd(32)} ${JSON.stringify(figure)}`);
   }
