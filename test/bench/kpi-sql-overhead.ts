@@ -10,7 +10,8 @@
  *   - `explainMs` / `explainCpuMs`: `EXPLAIN` of the statement (parsed, bound, optimized and physically planned, not run);
  *   - `profiledMs`: DuckDB's profiler on the statement run as is (median of the rounds): binding, optimizers, physical
  *     planning and the whole query's latency;
- * then the process's peak RSS.
+ * then the process's peak RSS. `--threads N` measures at N threads only; `--memory-limit SIZE` sets the fact store's
+ * DuckDB memory limit (`FactStoreOptions.memoryLimit`); `--kpis core,all` asks only those questions.
  * Plans are not reused across questions, and cannot be in DuckDB 1.5.6: a prepared statement with parameters that
  * reads a table is bound and optimized again on every run (`PreparedStatement::CanCachePlan`: DuckDB prefers plans made
  * with the values at hand), so binding the values as parameters saves nothing; a statement without parameters keeps its
@@ -26,17 +27,25 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import { defaultConfig } from "@revgraph/domain";
 import { openSqliteEventStore } from "@revgraph/event-store/sqlite";
 import { type KpiQuery, kpiDefinitions } from "@revgraph/kpis";
-import { computeKpisSql, FactStore, fasterInSql, isCompiled, RevenueReadModel } from "@revgraph/read-model";
+import { computeKpisSql, DEFAULT_MEMORY_LIMIT, FactStore, fasterInSql, isCompiled, RevenueReadModel } from "@revgraph/read-model";
 import { measure, option, percentile, saveResults } from "./support.ts";
 
 const dataIndex = process.argv.indexOf("--data");
 const data = dataIndex === -1 ? undefined : process.argv[dataIndex + 1];
 if (!data) throw new Error("usage: kpi-sql-overhead.ts --data <copy of a seeded store> [--rounds 10]");
 const rounds = option("rounds", 10);
+const named = (name: string) => {
+  const index = process.argv.indexOf(`--${name}`);
+  return index === -1 ? undefined : process.argv[index + 1];
+};
+const memoryLimit = named("memory-limit");
+const threadCounts = named("threads") ? [Number(named("threads"))] : [1, 2];
 const now = new Date();
 const active = [...new Set(kpiDefinitions.filter((d) => d.status === "active" && isCompiled(d)).map((d) => d.id))];
 const core = active.filter((id) => fasterInSql({ kpis: [id], period: "2026-Q3" }));
-const questions: Record<string, readonly string[]> = { winRate: ["win_rate"], pipeline: ["pipeline"], core, all: active };
+const everyQuestion: Record<string, readonly string[]> = { winRate: ["win_rate"], pipeline: ["pipeline"], core, all: active };
+const asked = named("kpis")?.split(",");
+const questions = Object.fromEntries(Object.entries(everyQuestion).filter(([name]) => !asked || asked.includes(name)));
 const scorecard = (kpis: readonly string[]): KpiQuery => ({ kpis, period: "2026-Q3", groupBy: "team" });
 
 console.log(`compiled KPI SQL overhead over ${data} (figures taken on a shared, contended 2-core machine)`);
@@ -123,9 +132,20 @@ async function profile(connection: DuckDBConnection, sql: string) {
   };
 }
 
-const figures: Record<string, unknown> = { events: head, catchUpSeconds: catchUp.seconds, core, all: active };
-for (const threads of [1, 2]) {
-  const facts = await FactStore.open({ path: factsPath, config: defaultConfig, threads });
+const figures: Record<string, unknown> = {
+  events: head,
+  catchUpSeconds: catchUp.seconds,
+  memoryLimit: memoryLimit ?? DEFAULT_MEMORY_LIMIT,
+  core,
+  all: active,
+};
+for (const threads of threadCounts) {
+  const facts = await FactStore.open({
+    path: factsPath,
+    config: defaultConfig,
+    threads,
+    ...(memoryLimit ? { memoryLimit } : {}),
+  });
   for (const [name, kpis] of Object.entries(questions)) {
     const statements: string[] = [];
     const connection = recording(facts.reader, statements);
