@@ -42,9 +42,9 @@ const CATCH_UP_CHECKPOINT_THRESHOLD = "1GB";
 /**
  * The DuckDB memory limit of a fact store in a file, unless {@link FactStoreOptions.memoryLimit} says otherwise: what
  * DuckDB's buffer pool keeps of the file and of queries' intermediates before it evicts blocks or spills to a
- * temporary directory beside the file (DuckDB's own default is 80% of the machine's memory). At 100k deals
- * (`test/bench/kpi-sql-overhead.ts`) it takes the peak RSS of a process asking all 25 KPIs from SQL from 2.3 GB to
- * 1.6 GB, at a quarter more CPU for that statement; the core scorecard peaks near 0.5 GB either way. DuckDB fails a
+ * temporary directory beside the file (DuckDB's own default is 80% of the machine's memory). At 100k deals it takes
+ * the peak RSS of a fresh process answering all 25 KPIs by team from SQL without the graph (`read-model-facts-only.ts`)
+ * from 2.2 GB to 1.2 GB, at 6.0–6.6 s instead of 5.3–5.7 s; the core scorecard's stays at 0.33 GB. DuckDB fails a
  * query it cannot fit ("Out of Memory Error"): all 25 KPIs by team need between 256 and 512 MB, at 20k deals and at
  * 100k alike. Catching up runs without it (DuckDB keeps what it has not checkpointed in memory), and so does a store
  * in memory, whose tables live in the buffer pool.
