@@ -259,8 +259,8 @@ export class FactStore {
 
   /**
    * Enters catch-up mode: many large transactions in a row, checkpointed once by {@link endCatchUp} rather than
-   * whenever the WAL passes DuckDB's default threshold ({@link CATCH_UP_CHECKPOINT_THRESHOLD}). Each transaction is
-   * still durable on commit (in the WAL).
+   * whenever the WAL passes DuckDB's default threshold ({@link CATCH_UP_CHECKPOINT_THRESHOLD}), under DuckDB's own
+   * memory limit (see {@link DEFAULT_MEMORY_LIMIT}). Each transaction is still durable on commit (in the WAL).
    */
   async beginCatchUp(): Promise<void> {
     await this.#writer.run(`SET checkpoint_threshold = '${CATCH_UP_CHECKPOINT_THRESHOLD}'`);
