@@ -230,7 +230,7 @@ export async function measureGroupsSql(
     ([source, selects]) => `agg_${source} AS (SELECT group_key, ${selects.join(", ")} FROM ${source} GROUP BY group_key)`,
   );
   const keys = groupBy ? "SELECT group_key FROM group_keys" : "SELECT '' AS group_key";
-  const sql = `WITH ${scopeCtes(scope)},${measureSourcesSql(scope)}${aggregates.map((cte) => `,\n${cte}`).join("")}
+  const sql = `WITH ${scopeCtes(scope)},${measureSourcesSql(scope, bySource.keys())}${aggregates.map((cte) => `,\n${cte}`).join("")}
 SELECT k.group_key, ${[...aliases.values()].join(", ") || "NULL AS nothing"}
 FROM (${keys}) k ${[...bySource.keys()].map((source) => `LEFT JOIN agg_${source} USING (group_key)`).join(" ")}`;
   const rows = (await connection.runAndReadAll(sql)).getRowObjectsJS();

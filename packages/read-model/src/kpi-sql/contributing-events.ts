@@ -153,7 +153,7 @@ SELECT id FROM first_seen ORDER BY seen LIMIT ${size} OFFSET ${from}`;
     const unioned = rows.length
       ? rows.join(" UNION ALL ")
       : "SELECT '' AS group_key, 0 AS part, 0 AS measure, []::VARCHAR[] AS ids WHERE FALSE";
-    return `WITH ${scopeCtes(this.#scope)},${measureSourcesSql(this.#scope)}${lists.map((cte) => `,\n${cte}`).join("")},
+    return `WITH ${scopeCtes(this.#scope)},${measureSourcesSql(this.#scope, sources)}${lists.map((cte) => `,\n${cte}`).join("")},
 parts AS (${unioned}),
 listed AS (SELECT group_key, part::BIGINT AS part, measure, unnest(ids) AS id, unnest(range(len(ids))) AS list_index FROM parts)`;
   }
