@@ -1,3 +1,4 @@
+import type { Column } from "./columns.ts";
 import type { EventFactTable } from "./simple-facts.ts";
 
 /**
@@ -38,7 +39,7 @@ export const interactions: EventFactTable = {
 
 /**
  * The contacts of each logged interaction: one row per contact, joined to `interactions` by `event_id`, with the deal
- * the logging names (engaged contacts of deals are read from here alone).
+ * the logging names (the source of `interaction_engagements`).
  */
 export const interactionContacts: EventFactTable = {
   table: "interaction_contacts",
@@ -151,3 +152,62 @@ export const engagementFactTables: readonly EventFactTable[] = [
   dealAmountFacts,
   dealProbabilityFacts,
 ];
+
+/**
+ * `interaction_engagements`: the points of business time (`valid_from`) and log position (`known_from`) at which a
+ * contact became engaged on a deal through interactions, kept only where no earlier point dominates them. A contact
+ * is engaged on a deal through an interaction in a slice (asOf A, position K) when a logging of an interaction on the
+ * deal is visible there (at ≤ A, position ≤ K) and the contact is among the contacts of that interaction's latest
+ * logging (the graph keeps an id's latest logging, whatever deal it names, and reads its contacts at the head). That
+ * holds exactly when some stored point has `valid_from` ≤ A and `known_from` ≤ K: of a deal and contact's loggings in
+ * log order, those whose business time is earlier than every earlier one's (a logging at an earlier or equal time and
+ * position covers any other). About one row per (deal, contact) instead of one per interaction and contact.
+ *
+ * A function of the interaction tables at the head only, so a catch-up in one transaction and one event at a time
+ * write the same rows: new loggings add their points unless a stored one dominates them (positions only grow), and a
+ * logging of an id logged before changes the contacts of all its loggings, so the deals those name are derived again.
+ */
+export const interactionEngagementsTable = "interaction_engagements";
+
+/** The columns of {@link interactionEngagementsTable}. */
+export const interactionEngagementColumns: readonly Column[] = [
+  { name: "deal_id", type: "VARCHAR" },
+  { name: "contact_id", type: "VARCHAR" },
+  { name: "valid_from", type: "VARCHAR" },
+  { name: "known_from", type: "BIGINT" },
+];
+
+/** Keeps the points of `points` (deal_id, contact_id, valid_from, known_from) that no earlier one of the same pair covers. */
+const undominated = (points: string) => `SELECT deal_id, contact_id, valid_from, known_from FROM (${points}) p
+  WINDOW earlier AS (PARTITION BY deal_id, contact_id ORDER BY known_from ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
+  QUALIFY min(valid_from) OVER earlier IS NULL OR valid_from < min(valid_from) OVER earlier`;
+
+/**
+ * The statements that bring {@link interactionEngagementsTable} up to date once the interactions logged after
+ * position `after` are in their tables (in the same transaction).
+ */
+export function interactionEngagementUpdates(after: number): string[] {
+  const table = interactionEngagementsTable;
+  const relogged = `SELECT interaction_id FROM interactions
+    WHERE interaction_id IN (SELECT interaction_id FROM interactions WHERE known_from > ${after})
+    GROUP BY interaction_id HAVING count(*) > 1`;
+  const rederived = `SELECT DISTINCT deal_id FROM interactions WHERE deal_id IS NOT NULL AND interaction_id IN (${relogged})`;
+  const latest = `SELECT interaction_id, max(known_from) AS latest_known_from FROM interactions
+    WHERE interaction_id IN (SELECT interaction_id FROM interactions WHERE deal_id IN (${rederived})) GROUP BY interaction_id`;
+  const rederivedPoints = `SELECT DISTINCT i.deal_id, c.contact_id, i.valid_from, i.known_from FROM interactions i
+    JOIN (${latest}) l ON l.interaction_id = i.interaction_id
+    JOIN interaction_contacts c ON c.interaction_id = i.interaction_id AND c.known_from = l.latest_known_from
+    WHERE i.deal_id IN (${rederived})`;
+  const newPoints = `SELECT DISTINCT deal_id, contact_id, valid_from, known_from FROM interaction_contacts
+    WHERE known_from > ${after} AND deal_id IS NOT NULL AND deal_id NOT IN (${rederived})`;
+  return [
+    `DELETE FROM ${table} WHERE deal_id IN (${rederived})`,
+    `INSERT INTO ${table} ${undominated(rederivedPoints)}`,
+    `INSERT INTO ${table} SELECT n.* FROM (${undominated(newPoints)}) n
+      LEFT JOIN (SELECT deal_id, contact_id, min(valid_from) AS earliest FROM ${table}
+                 WHERE deal_id IN (SELECT deal_id FROM interaction_contacts WHERE known_from > ${after})
+                 GROUP BY deal_id, contact_id) s
+        ON s.deal_id = n.deal_id AND s.contact_id = n.contact_id
+      WHERE s.earliest IS NULL OR n.valid_from < s.earliest`,
+  ];
+}

@@ -9,10 +9,16 @@ import {
   isLatestVersion,
   lastTimeOf,
 } from "./deal-versions.ts";
+import {
+  interactionEngagementColumns,
+  interactionEngagementsTable,
+  interactionEngagementUpdates,
+  interactions,
+} from "./engagement.ts";
 import { type EventFactTable, eventFactRows, eventFactTables, stampColumns } from "./simple-facts.ts";
 
 /** Bumped when a table's shape or meaning changes: a file of another format is rebuilt from the log. */
-const FORMAT = 3;
+const FORMAT = 4;
 
 const positionColumns: readonly Column[] = [
   { name: "format", type: "INTEGER" },
@@ -41,8 +47,16 @@ const CATCH_UP_CHECKPOINT_THRESHOLD = "1GB";
 
 const tableColumns = (table: EventFactTable) => [...stampColumns, ...table.columns];
 
-/** Every table of facts: the deal versions, the latest version of each deal, and the event-fact tables. */
-export const factTableNames: readonly string[] = ["deal_versions", "deal_current", ...eventFactTables.map((t) => t.table)];
+/**
+ * Every table of facts: the deal versions, the latest version of each deal, the event-fact tables and the points at
+ * which contacts became engaged on deals through interactions (derived from the interaction tables at each flush).
+ */
+export const factTableNames: readonly string[] = [
+  "deal_versions",
+  "deal_current",
+  ...eventFactTables.map((t) => t.table),
+  interactionEngagementsTable,
+];
 
 /** Where the fact tables live: a DuckDB file, or memory (tests, a process whose file another one holds). */
 export interface FactStoreOptions {
@@ -67,6 +81,8 @@ export class FactStore {
   #versions: DealVersionProjection | undefined;
   #pending: { changes: DealVersionChanges; facts: Map<EventFactTable, Row[]>; records: Map<string, number> };
   #position = 0;
+  /** The position the file holds (the last flush's): interactions logged after it are new to the next flush. */
+  #written = 0;
   #eventId: string | null = null;
   #latestOccurredAt = "";
   #latestVersionTime = "";
@@ -200,6 +216,8 @@ export class FactStore {
       await this.#append("deal_versions", dealVersionColumns, batch.changes.inserted.values());
       await this.#append("deal_current", dealVersionColumns, [...batch.changes.inserted.values()].filter(isLatestVersion));
       for (const [table, rows] of batch.facts) await this.#append(table.table, tableColumns(table), rows);
+      if (batch.facts.has(interactions))
+        for (const statement of interactionEngagementUpdates(this.#written)) await connection.run(statement);
       await this.#append(
         "record_log",
         recordLogColumns,
@@ -225,6 +243,7 @@ export class FactStore {
         latestOccurredAt,
       ]);
       await connection.run("COMMIT");
+      this.#written = position;
     } catch (error) {
       await connection.run("ROLLBACK");
       throw error;
@@ -254,6 +273,7 @@ export class FactStore {
     this.#versions = new DealVersionProjection(this.#config);
     this.#unflushed = 0;
     this.#position = 0;
+    this.#written = 0;
     this.#eventId = null;
     this.#latestOccurredAt = "";
     this.#latestVersionTime = "";
@@ -289,6 +309,7 @@ export class FactStore {
     await this.#writer.run(createTableSql("record_log", recordLogColumns));
     await this.#writer.run(createTableSql("ended_rows", endedColumns));
     for (const table of eventFactTables) await this.#writer.run(createTableSql(table.table, tableColumns(table)));
+    await this.#writer.run(createTableSql(interactionEngagementsTable, interactionEngagementColumns));
   }
 
   async #restore(): Promise<void> {
@@ -300,6 +321,7 @@ export class FactStore {
       return;
     }
     this.#position = Number(stored.position);
+    this.#written = this.#position;
     this.#eventId = (stored.event_id as string | null) ?? null;
     this.#latestOccurredAt = (stored.latest_occurred_at as string | null) ?? "";
     const [bound] = (

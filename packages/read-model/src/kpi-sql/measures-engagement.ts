@@ -218,7 +218,8 @@ eng_interaction_values AS (
 
 /**
  * Contacts engaged on deals (holding a buying role, or in an interaction logged on the deal, with the contacts of that
- * interaction's latest logging), as the graph's deal snapshots count them, for three kinds of rows of `eng_threads`:
+ * interaction's latest logging: the stored points of `interaction_engagements`), as the graph's deal snapshots count
+ * them at each row's asOf, for three kinds of rows of `eng_threads`:
  * `end` — each deal open at the end of the period (engaged then; `ids` the deal's role events); `account` — each
  * account with deals in scope (its deals' contacts engaged as things stand, together); `single` — each open deal in
  * scope that left the configured single-thread stage with too few stakeholders engaged when it left (its first stay
@@ -230,14 +231,6 @@ function threadsSql(scope: SqlScope): string {
   const known = current.maxPosition;
   const single = config.singleThread;
   return `
-eng_contacts_engaged AS (
-  SELECT deal_id, valid_from, known_from, contact_id FROM interaction_contacts
-  WHERE deal_id IS NOT NULL AND interaction_id NOT IN (SELECT interaction_id FROM eng_relogged)
-  UNION ALL
-  SELECT i.deal_id, i.valid_from, i.known_from, c.contact_id FROM interactions i
-  JOIN eng_relogged r ON r.interaction_id = i.interaction_id
-  JOIN interaction_contacts c ON c.interaction_id = r.interaction_id AND c.known_from = r.latest_known_from
-  WHERE i.deal_id IS NOT NULL),
 eng_left AS (
   SELECT deal_id, arg_min(left_at, ord) AS left_at FROM stage_stays
   WHERE stage = ${sqlString(single.stage)} AND left_at IS NOT NULL AND status = 'open' GROUP BY deal_id),
@@ -252,16 +245,7 @@ eng_engaged AS (
   GROUP BY p.kind, p.group_key, p.deal_id, r.contact_id, r.role HAVING arg_max(r.assigned, r.${latestFirst}) = 1
   UNION ALL
   SELECT p.kind, p.group_key, p.deal_id, e.contact_id FROM eng_probes p
-  JOIN eng_contacts_engaged e ON e.deal_id = p.deal_id AND e.valid_from <= ${sqlString(atPeriodEnd.asOf)} AND e.known_from <= ${known}
-  WHERE p.kind = 'end'
-  UNION ALL
-  SELECT p.kind, p.group_key, p.deal_id, e.contact_id FROM eng_probes p
-  JOIN eng_contacts_engaged e ON e.deal_id = p.deal_id AND e.valid_from <= ${sqlString(current.asOf)} AND e.known_from <= ${known}
-  WHERE p.kind = 'account'
-  UNION ALL
-  SELECT p.kind, p.group_key, p.deal_id, e.contact_id FROM eng_probes p
-  JOIN eng_contacts_engaged e ON e.deal_id = p.deal_id AND e.valid_from <= p.as_of AND e.known_from <= ${known}
-  WHERE p.kind = 'single'),
+  JOIN interaction_engagements e ON e.deal_id = p.deal_id AND e.valid_from <= p.as_of AND e.known_from <= ${known}),
 eng_threads AS (
   SELECT p.group_key, p.kind, count(DISTINCT e.contact_id) AS n,
          (SELECT list(r.event_id) FROM contact_roles r WHERE r.deal_id = p.deal_id) AS ids
