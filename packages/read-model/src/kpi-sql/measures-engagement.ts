@@ -144,14 +144,12 @@ eng_leads AS (
 const factKey = (ms: string, position: string) => `CAST(${ms} AS HUGEINT) * 4294967296 + ${position}`;
 const validMs = "epoch_ms(CAST(valid_from AS TIMESTAMP))";
 
-/** An instant in epoch milliseconds as the graph writes instants (ISO, UTC, milliseconds). */
-const isoOfMs = (ms: string) => `strftime(make_timestamp(CAST((${ms}) * 1000 AS BIGINT)), '%Y-%m-%dT%H:%M:%S.%gZ')`;
-
 /**
  * `eng_interaction_values`: for each interaction logged on a deal in scope and visible now, in the period, its value —
  * the deal's amount at its time × (win probability just before the next visible interaction on the deal, or at the
- * evaluation time − win probability at its time). A probability at time t is the explicit one set (visibly) since
- * the deal entered the stage it was in at t, else the stage's; the amount at t is the latest of the deal's visible
+ * evaluation time − win probability at its time). The probability at t is the one of the deal's version valid at t as
+ * known now (the explicit probability set visibly since the deal entered the stage it was in, else the stage's: each
+ * probability fact starts a version), else the creation stage's; the amount at t is the latest of the deal's visible
  * amounts up to t, else its creation's.
  */
 function interactionValuesSql(scope: SqlScope): string {
@@ -173,40 +171,27 @@ eng_entries_after AS (
     AND deal_id IN (SELECT deal_id FROM eng_period_entries)
   GROUP BY deal_id),
 eng_deal_entries AS MATERIALIZED (
-  SELECT s.group_key, e.deal_id, e.event_id, e.valid_from AS entry_at, e.at_ms AS entry_ms,
-         coalesce(lead(e.at_ms) OVER (PARTITION BY e.deal_id ORDER BY e.valid_from, e.known_from),
+  SELECT s.group_key, e.deal_id, e.event_id, e.at_ms AS entry_ms,
+         coalesce(lead(e.at_ms) OVER (PARTITION BY e.deal_id ORDER BY e.at_ms, e.known_from),
                   a.first_after_ms) AS next_ms
   FROM eng_period_entries e JOIN scoped s ON s.deal_id = e.deal_id LEFT JOIN eng_entries_after a ON a.deal_id = e.deal_id),
 eng_value_probes AS (
-  SELECT group_key, deal_id, event_id, 'before' AS side, entry_at AS t, entry_ms AS t_ms FROM eng_deal_entries
+  SELECT group_key, deal_id, event_id, 'before' AS side, CAST(entry_ms AS BIGINT) AS t_ms FROM eng_deal_entries
   UNION ALL
-  SELECT group_key, deal_id, event_id, 'after',
-         CASE WHEN next_ms IS NULL THEN ${sqlString(scope.evaluatedAt)} ELSE ${isoOfMs("next_ms - 1")} END,
-         coalesce(next_ms - 1, ${Date.parse(scope.evaluatedAt)})
+  SELECT group_key, deal_id, event_id, 'after', CAST(coalesce(next_ms - 1, ${Date.parse(scope.evaluatedAt)}) AS BIGINT)
   FROM eng_deal_entries),
 eng_versions_known AS (
-  SELECT v.deal_id, v.valid_from, v.stage, v.stage_entered_at FROM deal_versions v
+  SELECT v.deal_id, v.valid_from_ms, v.probability FROM deal_versions v
   WHERE v.known_from <= ${known} AND (v.known_to IS NULL OR v.known_to > ${known})
     AND ${inEntries}),
 eng_created AS (
-  SELECT deal_id, arg_max(amount, known_from) AS amount, arg_max(stage, known_from) AS stage,
-         arg_max(valid_from, known_from) AS created_at
+  SELECT deal_id, arg_max(amount, known_from) AS amount, arg_max(stage, known_from) AS stage
   FROM deal_amount_facts WHERE created = 1 AND ${inEntries} GROUP BY deal_id),
-eng_probe_stages AS (
-  SELECT p.*, coalesce(v.stage, c.stage) AS stage, coalesce(v.stage_entered_at, c.created_at) AS entered_at,
-         c.amount AS created_amount, ${factKey("p.t_ms", "4294967295")} AS t_key
-  FROM eng_value_probes p JOIN eng_created c ON c.deal_id = p.deal_id
-  ASOF LEFT JOIN eng_versions_known v ON v.deal_id = p.deal_id AND p.t >= v.valid_from),
-eng_probe_probabilities AS (
-  SELECT p.*, CASE WHEN f.valid_from >= p.entered_at THEN f.probability END AS explicit_probability
-  FROM eng_probe_stages p
-  ASOF LEFT JOIN (SELECT deal_id, probability, valid_from, ${factKey(validMs, "known_from")} AS key FROM deal_probability_facts
-                  WHERE ${visibleNow(scope, "deal_probability_facts")} AND ${inEntries}) f
-    ON f.deal_id = p.deal_id AND p.t_key >= f.key),
 eng_probe_values AS MATERIALIZED (
-  SELECT group_key, deal_id, event_id, side, t_key, created_amount,
-         coalesce(explicit_probability, CASE stage ${stageProbability} ELSE 0 END) AS probability
-  FROM eng_probe_probabilities),
+  SELECT p.group_key, p.deal_id, p.event_id, p.side, ${factKey("p.t_ms", "4294967295")} AS t_key,
+         c.amount AS created_amount, coalesce(v.probability, CASE c.stage ${stageProbability} ELSE 0 END) AS probability
+  FROM eng_value_probes p JOIN eng_created c ON c.deal_id = p.deal_id
+  ASOF LEFT JOIN eng_versions_known v ON v.deal_id = p.deal_id AND p.t_ms >= v.valid_from_ms),
 eng_interaction_values AS (
   SELECT b.group_key, b.event_id, coalesce(a.amount, b.created_amount) * (f.probability - b.probability) AS value
   FROM (SELECT * FROM eng_probe_values WHERE side = 'before') b
