@@ -153,6 +153,25 @@ export const engagementFactTables: readonly EventFactTable[] = [
   dealProbabilityFacts,
 ];
 
+/** A table derived from the event-fact tables at each flush (in its transaction), rather than written per event. */
+export interface DerivedFactTable {
+  readonly table: string;
+  readonly columns: readonly Column[];
+}
+
+/**
+ * `relogged_interactions`: the interaction ids logged more than once (corrections: few), with the positions of their
+ * first and latest loggings. The graph keeps an id's latest logging, listed at the position of its first.
+ */
+export const reloggedInteractions: DerivedFactTable = {
+  table: "relogged_interactions",
+  columns: [
+    { name: "interaction_id", type: "VARCHAR" },
+    { name: "first_known_from", type: "BIGINT" },
+    { name: "latest_known_from", type: "BIGINT" },
+  ],
+};
+
 /**
  * `interaction_engagements`: the points of business time (`valid_from`) and log position (`known_from`) at which a
  * contact became engaged on a deal through interactions, kept only where no earlier point dominates them. A contact
@@ -162,20 +181,19 @@ export const engagementFactTables: readonly EventFactTable[] = [
  * holds exactly when some stored point has `valid_from` ≤ A and `known_from` ≤ K: of a deal and contact's loggings in
  * log order, those whose business time is earlier than every earlier one's (a logging at an earlier or equal time and
  * position covers any other). About one row per (deal, contact) instead of one per interaction and contact.
- *
- * A function of the interaction tables at the head only, so a catch-up in one transaction and one event at a time
- * write the same rows: new loggings add their points unless a stored one dominates them (positions only grow), and a
- * logging of an id logged before changes the contacts of all its loggings, so the deals those name are derived again.
  */
-export const interactionEngagementsTable = "interaction_engagements";
+export const interactionEngagements: DerivedFactTable = {
+  table: "interaction_engagements",
+  columns: [
+    { name: "deal_id", type: "VARCHAR" },
+    { name: "contact_id", type: "VARCHAR" },
+    { name: "valid_from", type: "VARCHAR" },
+    { name: "known_from", type: "BIGINT" },
+  ],
+};
 
-/** The columns of {@link interactionEngagementsTable}. */
-export const interactionEngagementColumns: readonly Column[] = [
-  { name: "deal_id", type: "VARCHAR" },
-  { name: "contact_id", type: "VARCHAR" },
-  { name: "valid_from", type: "VARCHAR" },
-  { name: "known_from", type: "BIGINT" },
-];
+/** The tables derived from the interaction tables. */
+export const interactionDerivedTables: readonly DerivedFactTable[] = [reloggedInteractions, interactionEngagements];
 
 /** Keeps the points of `points` (deal_id, contact_id, valid_from, known_from) that no earlier one of the same pair covers. */
 const undominated = (points: string) => `SELECT deal_id, contact_id, valid_from, known_from FROM (${points}) p
@@ -183,28 +201,33 @@ const undominated = (points: string) => `SELECT deal_id, contact_id, valid_from,
   QUALIFY min(valid_from) OVER earlier IS NULL OR valid_from < min(valid_from) OVER earlier`;
 
 /**
- * The statements that bring {@link interactionEngagementsTable} up to date once the interactions logged after
- * position `after` are in their tables (in the same transaction).
+ * The statements that bring the {@link interactionDerivedTables} up to date once the interactions logged after
+ * position `after` are in their tables (in the same transaction). Both are functions of the interaction tables at the
+ * head only, so a catch-up in one transaction and one event at a time write the same rows: the ids logged in the
+ * batch are counted again; new loggings add their engagement points unless a stored one dominates them (positions only
+ * grow), and a logging of an id logged before changes the contacts of all its loggings, so the deals those name are
+ * derived again.
  */
-export function interactionEngagementUpdates(after: number): string[] {
-  const table = interactionEngagementsTable;
-  const relogged = `SELECT interaction_id FROM interactions
-    WHERE interaction_id IN (SELECT interaction_id FROM interactions WHERE known_from > ${after})
-    GROUP BY interaction_id HAVING count(*) > 1`;
-  const rederived = `SELECT DISTINCT deal_id FROM interactions WHERE deal_id IS NOT NULL AND interaction_id IN (${relogged})`;
-  const latest = `SELECT interaction_id, max(known_from) AS latest_known_from FROM interactions
-    WHERE interaction_id IN (SELECT interaction_id FROM interactions WHERE deal_id IN (${rederived})) GROUP BY interaction_id`;
-  const rederivedPoints = `SELECT DISTINCT i.deal_id, c.contact_id, i.valid_from, i.known_from FROM interactions i
-    JOIN (${latest}) l ON l.interaction_id = i.interaction_id
-    JOIN interaction_contacts c ON c.interaction_id = i.interaction_id AND c.known_from = l.latest_known_from
+export function interactionDerivedUpdates(after: number): string[] {
+  const relogged = reloggedInteractions.table;
+  const engagements = interactionEngagements.table;
+  const loggedNow = `SELECT interaction_id FROM interactions WHERE known_from > ${after}`;
+  const rederived = `SELECT DISTINCT deal_id FROM interactions WHERE deal_id IS NOT NULL
+    AND interaction_id IN (SELECT interaction_id FROM ${relogged} WHERE latest_known_from > ${after})`;
+  const rederivedPoints = `SELECT DISTINCT i.deal_id, c.contact_id, i.valid_from, i.known_from
+    FROM interactions i LEFT JOIN ${relogged} r ON r.interaction_id = i.interaction_id
+    JOIN interaction_contacts c ON c.interaction_id = i.interaction_id AND c.known_from = coalesce(r.latest_known_from, i.known_from)
     WHERE i.deal_id IN (${rederived})`;
   const newPoints = `SELECT DISTINCT deal_id, contact_id, valid_from, known_from FROM interaction_contacts
     WHERE known_from > ${after} AND deal_id IS NOT NULL AND deal_id NOT IN (${rederived})`;
   return [
-    `DELETE FROM ${table} WHERE deal_id IN (${rederived})`,
-    `INSERT INTO ${table} ${undominated(rederivedPoints)}`,
-    `INSERT INTO ${table} SELECT n.* FROM (${undominated(newPoints)}) n
-      LEFT JOIN (SELECT deal_id, contact_id, min(valid_from) AS earliest FROM ${table}
+    `DELETE FROM ${relogged} WHERE interaction_id IN (${loggedNow})`,
+    `INSERT INTO ${relogged} SELECT interaction_id, min(known_from), max(known_from) FROM interactions
+      WHERE interaction_id IN (${loggedNow}) GROUP BY interaction_id HAVING count(*) > 1`,
+    `DELETE FROM ${engagements} WHERE deal_id IN (${rederived})`,
+    `INSERT INTO ${engagements} ${undominated(rederivedPoints)}`,
+    `INSERT INTO ${engagements} SELECT n.* FROM (${undominated(newPoints)}) n
+      LEFT JOIN (SELECT deal_id, contact_id, min(valid_from) AS earliest FROM ${engagements}
                  WHERE deal_id IN (SELECT deal_id FROM interaction_contacts WHERE known_from > ${after})
                  GROUP BY deal_id, contact_id) s
         ON s.deal_id = n.deal_id AND s.contact_id = n.contact_id

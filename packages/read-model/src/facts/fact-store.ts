@@ -9,16 +9,11 @@ import {
   isLatestVersion,
   lastTimeOf,
 } from "./deal-versions.ts";
-import {
-  interactionEngagementColumns,
-  interactionEngagementsTable,
-  interactionEngagementUpdates,
-  interactions,
-} from "./engagement.ts";
+import { interactionDerivedTables, interactionDerivedUpdates, interactions } from "./engagement.ts";
 import { type EventFactTable, eventFactRows, eventFactTables, stampColumns } from "./simple-facts.ts";
 
 /** Bumped when a table's shape or meaning changes: a file of another format is rebuilt from the log. */
-const FORMAT = 4;
+const FORMAT = 5;
 
 const positionColumns: readonly Column[] = [
   { name: "format", type: "INTEGER" },
@@ -48,14 +43,14 @@ const CATCH_UP_CHECKPOINT_THRESHOLD = "1GB";
 const tableColumns = (table: EventFactTable) => [...stampColumns, ...table.columns];
 
 /**
- * Every table of facts: the deal versions, the latest version of each deal, the event-fact tables and the points at
- * which contacts became engaged on deals through interactions (derived from the interaction tables at each flush).
+ * Every table of facts: the deal versions, the latest version of each deal, the event-fact tables and the tables
+ * derived from the interaction tables at each flush (ids logged again, the points at which contacts became engaged).
  */
 export const factTableNames: readonly string[] = [
   "deal_versions",
   "deal_current",
   ...eventFactTables.map((t) => t.table),
-  interactionEngagementsTable,
+  ...interactionDerivedTables.map((t) => t.table),
 ];
 
 /** Where the fact tables live: a DuckDB file, or memory (tests, a process whose file another one holds). */
@@ -217,7 +212,7 @@ export class FactStore {
       await this.#append("deal_current", dealVersionColumns, [...batch.changes.inserted.values()].filter(isLatestVersion));
       for (const [table, rows] of batch.facts) await this.#append(table.table, tableColumns(table), rows);
       if (batch.facts.has(interactions))
-        for (const statement of interactionEngagementUpdates(this.#written)) await connection.run(statement);
+        for (const statement of interactionDerivedUpdates(this.#written)) await connection.run(statement);
       await this.#append(
         "record_log",
         recordLogColumns,
@@ -309,7 +304,7 @@ export class FactStore {
     await this.#writer.run(createTableSql("record_log", recordLogColumns));
     await this.#writer.run(createTableSql("ended_rows", endedColumns));
     for (const table of eventFactTables) await this.#writer.run(createTableSql(table.table, tableColumns(table)));
-    await this.#writer.run(createTableSql(interactionEngagementsTable, interactionEngagementColumns));
+    for (const { table, columns } of interactionDerivedTables) await this.#writer.run(createTableSql(table, columns));
   }
 
   async #restore(): Promise<void> {

@@ -55,13 +55,6 @@ const inPeriod = (scope: SqlScope, column: string) =>
   `${column} >= ${sqlString(scope.period.fromInstant)} AND ${column} < ${sqlString(scope.period.toInstant)}`;
 
 /**
- * Interaction ids logged more than once (corrections: few), with the positions of their first and latest loggings. The
- * graph keeps an id's latest logging, listed at the position of its first.
- */
-const reloggedSql = `SELECT interaction_id, min(known_from) AS first_known_from, max(known_from) AS latest_known_from
-  FROM interactions GROUP BY interaction_id HAVING count(*) > 1`;
-
-/**
  * The engagement relations, after the scope's CTEs. The groups' reps (`eng_reps`) and accounts (`eng_accounts`) are
  * partitioned as the engine does: by the grouped dimension where it applies to them, else in every group.
  */
@@ -102,10 +95,9 @@ eng_accounts AS (
   FROM (SELECT *, ${accountKey} AS key FROM eng_account_latest
         WHERE registered_position <= ${current.maxPosition} AND registered_at <= ${sqlString(current.asOf)} AND ${accountFilter(scope)}) a
   JOIN eng_groups g ON a.key IS NULL OR a.key = g.group_key),
-eng_relogged AS MATERIALIZED (${reloggedSql}),
 eng_interactions_in_period AS (
   SELECT i.*, coalesce(r.first_known_from, i.known_from) AS first_known_from
-  FROM interactions i LEFT JOIN eng_relogged r ON r.interaction_id = i.interaction_id
+  FROM interactions i LEFT JOIN relogged_interactions r ON r.interaction_id = i.interaction_id
   WHERE (r.interaction_id IS NULL OR i.known_from = r.latest_known_from)
     AND ${visibleNow(scope, "i")} AND ${inPeriod(scope, "i.valid_from")}),
 eng_interactions AS MATERIALIZED (SELECT * FROM (${interactionsInScope}) x ${accountCheck("x")}),
