@@ -196,7 +196,9 @@ eng_interaction_values AS (
 /**
  * Contacts engaged on deals (holding a buying role, or in an interaction logged on the deal, with the contacts of that
  * interaction's latest logging: the stored points of `interaction_engagements`), as the graph's deal snapshots count
- * them at each row's asOf, for three kinds of rows of `eng_threads`:
+ * them at each row's asOf, for three kinds of rows of `eng_threads`. A role never removed from its contact on its deal
+ * (at the head: most) engages the contact from its first visible assignment on, like an interaction; only the roles
+ * once removed are replayed to their latest visible change. The kinds of rows:
  * `end` — each deal open at the end of the period (engaged then; `ids` the deal's role events); `account` — each
  * account with deals in scope (its deals' contacts engaged as things stand, together); `single` — each open deal in
  * scope that left the configured single-thread stage with too few stakeholders engaged when it left (its first stay
@@ -237,13 +239,21 @@ eng_probes AS (
   UNION ALL SELECT 'account', group_key, deal_id, account_id, ${sqlString(current.asOf)} FROM scoped
   UNION ALL SELECT 'single', s.group_key, s.deal_id, s.account_id, l.left_at FROM scoped s JOIN eng_left l ON l.deal_id = s.deal_id
     WHERE s.status = 'open' AND s.amount > ${single.minAmount}),
-eng_engaged AS (
-  SELECT p.kind, p.group_key, p.deal_id, r.contact_id FROM eng_probes p
-  JOIN contact_roles r ON r.deal_id = p.deal_id AND r.valid_from <= p.as_of AND r.known_from <= ${known}
-  GROUP BY p.kind, p.group_key, p.deal_id, r.contact_id, r.role HAVING arg_max(r.assigned, r.${latestFirst}) = 1
+eng_removed_roles AS (SELECT DISTINCT deal_id, contact_id, role FROM contact_roles WHERE assigned = 0),
+eng_engaged_from AS (
+  SELECT deal_id, contact_id, valid_from, known_from FROM interaction_engagements
   UNION ALL
+  SELECT r.deal_id, r.contact_id, r.valid_from, r.known_from FROM contact_roles r
+  ANTI JOIN eng_removed_roles x ON x.deal_id = r.deal_id AND x.contact_id = r.contact_id AND x.role = r.role),
+eng_engaged AS (
   SELECT p.kind, p.group_key, p.deal_id, e.contact_id FROM eng_probes p
-  JOIN interaction_engagements e ON e.deal_id = p.deal_id AND e.valid_from <= p.as_of AND e.known_from <= ${known}),
+  JOIN eng_engaged_from e ON e.deal_id = p.deal_id AND e.valid_from <= p.as_of AND e.known_from <= ${known}
+  UNION ALL
+  SELECT p.kind, p.group_key, p.deal_id, r.contact_id FROM eng_probes p
+  JOIN (SELECT r.* FROM contact_roles r
+        SEMI JOIN eng_removed_roles x ON x.deal_id = r.deal_id AND x.contact_id = r.contact_id AND x.role = r.role) r
+    ON r.deal_id = p.deal_id AND r.valid_from <= p.as_of AND r.known_from <= ${known}
+  GROUP BY p.kind, p.group_key, p.deal_id, r.contact_id, r.role HAVING arg_max(r.assigned, r.${latestFirst}) = 1),
 eng_threads AS (
   SELECT p.group_key, p.kind, count(DISTINCT e.contact_id) AS n,
          (SELECT list(r.event_id) FROM contact_roles r WHERE r.deal_id = p.deal_id) AS ids
