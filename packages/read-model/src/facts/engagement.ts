@@ -1,3 +1,4 @@
+import type { DuckDBConnection } from "@duckdb/node-api";
 import type { Column } from "./columns.ts";
 import type { EventFactTable } from "./simple-facts.ts";
 
@@ -201,36 +202,39 @@ const undominated = (points: string) => `SELECT deal_id, contact_id, valid_from,
   QUALIFY min(valid_from) OVER earlier IS NULL OR valid_from < min(valid_from) OVER earlier`;
 
 /**
- * The statements that bring the {@link interactionDerivedTables} up to date once the interactions logged after
- * position `after` are in their tables (in the same transaction). Both are functions of the interaction tables at the
- * head only, so a catch-up in one transaction and one event at a time write the same rows: the ids logged in the
- * batch are counted again; new loggings add their engagement points unless a stored one dominates them (positions only
- * grow), and a logging of an id logged before changes the contacts of all its loggings, so the deals those name are
- * derived again.
+ * Brings the {@link interactionDerivedTables} up to date once the interactions logged after position `after` are in
+ * their tables, in the writer's open transaction. Both are functions of the interaction tables at the head only, so a
+ * catch-up in one transaction and one event at a time write the same rows: the ids logged in the batch are counted
+ * again; new loggings add their engagement points unless a stored one dominates them (positions only grow), and a
+ * logging of an id logged before changes the contacts of all its loggings, so the deals those name are derived again
+ * (only when the batch logged an id again: a live event costs three statements, not five).
  */
-export function interactionDerivedUpdates(after: number): string[] {
+export async function updateInteractionDerivedTables(connection: DuckDBConnection, after: number): Promise<void> {
   const relogged = reloggedInteractions.table;
   const engagements = interactionEngagements.table;
   const loggedNow = `SELECT interaction_id FROM interactions WHERE known_from > ${after}`;
-  const rederived = `SELECT DISTINCT deal_id FROM interactions WHERE deal_id IS NOT NULL
-    AND interaction_id IN (SELECT interaction_id FROM ${relogged} WHERE latest_known_from > ${after})`;
-  const rederivedPoints = `SELECT DISTINCT i.deal_id, c.contact_id, i.valid_from, i.known_from
-    FROM interactions i LEFT JOIN ${relogged} r ON r.interaction_id = i.interaction_id
-    JOIN interaction_contacts c ON c.interaction_id = i.interaction_id AND c.known_from = coalesce(r.latest_known_from, i.known_from)
-    WHERE i.deal_id IN (${rederived})`;
+  await connection.run(`DELETE FROM ${relogged} WHERE interaction_id IN (${loggedNow})`);
+  await connection.run(`INSERT INTO ${relogged} SELECT interaction_id, min(known_from), max(known_from) FROM interactions
+    WHERE interaction_id IN (${loggedNow}) GROUP BY interaction_id HAVING count(*) > 1`);
+  const reloggedNow = `SELECT interaction_id FROM ${relogged} WHERE latest_known_from > ${after}`;
+  const [found] = (await connection.runAndReadAll(`SELECT count(*) AS n FROM (${reloggedNow})`)).getRowObjectsJS();
+  const rederived = `SELECT DISTINCT deal_id FROM interactions WHERE deal_id IS NOT NULL AND interaction_id IN (${reloggedNow})`;
+  const rederiving = Number(found?.n ?? 0) > 0;
+  if (rederiving) {
+    await connection.run(`DELETE FROM ${engagements} WHERE deal_id IN (${rederived})`);
+    await connection.run(
+      `INSERT INTO ${engagements} ${undominated(`SELECT DISTINCT i.deal_id, c.contact_id, i.valid_from, i.known_from
+      FROM interactions i LEFT JOIN ${relogged} r ON r.interaction_id = i.interaction_id
+      JOIN interaction_contacts c ON c.interaction_id = i.interaction_id AND c.known_from = coalesce(r.latest_known_from, i.known_from)
+      WHERE i.deal_id IN (${rederived})`)}`,
+    );
+  }
   const newPoints = `SELECT DISTINCT deal_id, contact_id, valid_from, known_from FROM interaction_contacts
-    WHERE known_from > ${after} AND deal_id IS NOT NULL AND deal_id NOT IN (${rederived})`;
-  return [
-    `DELETE FROM ${relogged} WHERE interaction_id IN (${loggedNow})`,
-    `INSERT INTO ${relogged} SELECT interaction_id, min(known_from), max(known_from) FROM interactions
-      WHERE interaction_id IN (${loggedNow}) GROUP BY interaction_id HAVING count(*) > 1`,
-    `DELETE FROM ${engagements} WHERE deal_id IN (${rederived})`,
-    `INSERT INTO ${engagements} ${undominated(rederivedPoints)}`,
-    `INSERT INTO ${engagements} SELECT n.* FROM (${undominated(newPoints)}) n
-      LEFT JOIN (SELECT deal_id, contact_id, min(valid_from) AS earliest FROM ${engagements}
-                 WHERE deal_id IN (SELECT deal_id FROM interaction_contacts WHERE known_from > ${after})
-                 GROUP BY deal_id, contact_id) s
-        ON s.deal_id = n.deal_id AND s.contact_id = n.contact_id
-      WHERE s.earliest IS NULL OR n.valid_from < s.earliest`,
-  ];
+    WHERE known_from > ${after} AND deal_id IS NOT NULL ${rederiving ? `AND deal_id NOT IN (${rederived})` : ""}`;
+  await connection.run(`INSERT INTO ${engagements} SELECT n.* FROM (${undominated(newPoints)}) n
+    LEFT JOIN (SELECT deal_id, contact_id, min(valid_from) AS earliest FROM ${engagements}
+               WHERE deal_id IN (SELECT deal_id FROM interaction_contacts WHERE known_from > ${after})
+               GROUP BY deal_id, contact_id) s
+      ON s.deal_id = n.deal_id AND s.contact_id = n.contact_id
+    WHERE s.earliest IS NULL OR n.valid_from < s.earliest`);
 }

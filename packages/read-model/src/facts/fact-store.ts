@@ -9,7 +9,7 @@ import {
   isLatestVersion,
   lastTimeOf,
 } from "./deal-versions.ts";
-import { interactionDerivedTables, interactionDerivedUpdates, interactions } from "./engagement.ts";
+import { interactionDerivedTables, interactions, updateInteractionDerivedTables } from "./engagement.ts";
 import { type EventFactTable, eventFactRows, eventFactTables, stampColumns } from "./simple-facts.ts";
 
 /** Bumped when a table's shape or meaning changes: a file of another format is rebuilt from the log. */
@@ -211,8 +211,7 @@ export class FactStore {
       await this.#append("deal_versions", dealVersionColumns, batch.changes.inserted.values());
       await this.#append("deal_current", dealVersionColumns, [...batch.changes.inserted.values()].filter(isLatestVersion));
       for (const [table, rows] of batch.facts) await this.#append(table.table, tableColumns(table), rows);
-      if (batch.facts.has(interactions))
-        for (const statement of interactionDerivedUpdates(this.#written)) await connection.run(statement);
+      if (batch.facts.has(interactions)) await updateInteractionDerivedTables(connection, this.#written);
       await this.#append(
         "record_log",
         recordLogColumns,
