@@ -9,8 +9,9 @@ import { stageMeasures } from "./measures-stages.ts";
  * p50 33 s against the warm engine's 8.6 s; the core, quota and forecast KPIs alone are faster from SQL. The
  * engagement measures are faster from SQL since they read the stored engagement points (`interaction_engagements`)
  * and re-logged ids (`relogged_interactions`): the seven engagement KPIs by team, values only
- * (`test/bench/engagement-kpis.ts`, contended 2-core machine), p50 0.82 s against the warm engine's 1.07 s at 20k
- * deals (1.90 s from SQL before) and 1.86 s against 3.51 s at 100k.
+ * (`test/bench/engagement-kpis.ts`, contended 2-core machine), p50 0.57–0.82 s against the warm engine's 0.63–1.07 s
+ * at 20k deals over three runs (engine ÷ SQL 1.30, 0.97, 1.10; 1.90 s from SQL against 1.01 s before) and 1.86 s
+ * against 3.51 s at 100k.
  */
 const slowerInSql = new Set(Object.keys(stageMeasures));
 
