@@ -37,6 +37,28 @@ describe("the fact tables maintained live", () => {
         ]);
         last = written.positions.at(-1) as number;
       }
+      // An interaction logged again (other contacts, another deal, back-dated) and a back-dated first logging: the
+      // engagement points of every deal either names are derived again, live as in the rebuild.
+      const logged = Object.values(model.state.interactions).find((interaction) => interaction.dealId !== undefined);
+      const first = deals[0];
+      const second = deals.find((deal) => deal.id !== first?.id && deal.id !== logged?.dealId);
+      if (logged && first && second) {
+        const { interactionId, accountId, repId, kind, direction, held, contactIds } = logged;
+        const data = { interactionId, accountId, repId, kind, direction, held };
+        const written = await store.append(`deal-${second.id}`, [
+          {
+            type: "InteractionLogged",
+            occurredAt: at(200),
+            data: { ...data, dealId: second.id, contactIds: [...contactIds.slice(1), "contact-relogged"] },
+          },
+          {
+            type: "InteractionLogged",
+            occurredAt: at(300),
+            data: { ...data, interactionId: "interaction-back-dated", dealId: first.id, contactIds },
+          },
+        ]);
+        last = written.positions.at(-1) as number;
+      }
       if (closed) {
         const written = await store.append(`deal-${closed.id}`, [
           { type: "DealReopened", occurredAt: at(0), data: { dealId: closed.id, stage: "discovery" } },

@@ -1,3 +1,5 @@
+import type { DuckDBConnection } from "@duckdb/node-api";
+import type { Column } from "./columns.ts";
 import type { EventFactTable } from "./simple-facts.ts";
 
 /**
@@ -38,7 +40,7 @@ export const interactions: EventFactTable = {
 
 /**
  * The contacts of each logged interaction: one row per contact, joined to `interactions` by `event_id`, with the deal
- * the logging names (engaged contacts of deals are read from here alone).
+ * the logging names (the source of `interaction_engagements`).
  */
 export const interactionContacts: EventFactTable = {
   table: "interaction_contacts",
@@ -151,3 +153,88 @@ export const engagementFactTables: readonly EventFactTable[] = [
   dealAmountFacts,
   dealProbabilityFacts,
 ];
+
+/** A table derived from the event-fact tables at each flush (in its transaction), rather than written per event. */
+export interface DerivedFactTable {
+  readonly table: string;
+  readonly columns: readonly Column[];
+}
+
+/**
+ * `relogged_interactions`: the interaction ids logged more than once (corrections: few), with the positions of their
+ * first and latest loggings. The graph keeps an id's latest logging, listed at the position of its first.
+ */
+export const reloggedInteractions: DerivedFactTable = {
+  table: "relogged_interactions",
+  columns: [
+    { name: "interaction_id", type: "VARCHAR" },
+    { name: "first_known_from", type: "BIGINT" },
+    { name: "latest_known_from", type: "BIGINT" },
+  ],
+};
+
+/**
+ * `interaction_engagements`: the points of business time (`valid_from`) and log position (`known_from`) at which a
+ * contact became engaged on a deal through interactions, kept only where no earlier point dominates them. A contact
+ * is engaged on a deal through an interaction in a slice (asOf A, position K) when a logging of an interaction on the
+ * deal is visible there (at ≤ A, position ≤ K) and the contact is among the contacts of that interaction's latest
+ * logging (the graph keeps an id's latest logging, whatever deal it names, and reads its contacts at the head). That
+ * holds exactly when some stored point has `valid_from` ≤ A and `known_from` ≤ K: of a deal and contact's loggings in
+ * log order, those whose business time is earlier than every earlier one's (a logging at an earlier or equal time and
+ * position covers any other). About one row per (deal, contact) instead of one per interaction and contact.
+ */
+export const interactionEngagements: DerivedFactTable = {
+  table: "interaction_engagements",
+  columns: [
+    { name: "deal_id", type: "VARCHAR" },
+    { name: "contact_id", type: "VARCHAR" },
+    { name: "valid_from", type: "VARCHAR" },
+    { name: "known_from", type: "BIGINT" },
+  ],
+};
+
+/** The tables derived from the interaction tables. */
+export const interactionDerivedTables: readonly DerivedFactTable[] = [reloggedInteractions, interactionEngagements];
+
+/** Keeps the points of `points` (deal_id, contact_id, valid_from, known_from) that no earlier one of the same pair covers. */
+const undominated = (points: string) => `SELECT deal_id, contact_id, valid_from, known_from FROM (${points}) p
+  WINDOW earlier AS (PARTITION BY deal_id, contact_id ORDER BY known_from ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
+  QUALIFY min(valid_from) OVER earlier IS NULL OR valid_from < min(valid_from) OVER earlier`;
+
+/**
+ * Brings the {@link interactionDerivedTables} up to date once the interactions logged after position `after` are in
+ * their tables, in the writer's open transaction. Both are functions of the interaction tables at the head only, so a
+ * catch-up in one transaction and one event at a time write the same rows: the ids logged in the batch are counted
+ * again; new loggings add their engagement points unless a stored one dominates them (positions only grow), and a
+ * logging of an id logged before changes the contacts of all its loggings, so the deals those name are derived again
+ * (only when the batch logged an id again: a live event costs three statements, not five).
+ */
+export async function updateInteractionDerivedTables(connection: DuckDBConnection, after: number): Promise<void> {
+  const relogged = reloggedInteractions.table;
+  const engagements = interactionEngagements.table;
+  const loggedNow = `SELECT interaction_id FROM interactions WHERE known_from > ${after}`;
+  await connection.run(`DELETE FROM ${relogged} WHERE interaction_id IN (${loggedNow})`);
+  await connection.run(`INSERT INTO ${relogged} SELECT interaction_id, min(known_from), max(known_from) FROM interactions
+    WHERE interaction_id IN (${loggedNow}) GROUP BY interaction_id HAVING count(*) > 1`);
+  const reloggedNow = `SELECT interaction_id FROM ${relogged} WHERE latest_known_from > ${after}`;
+  const [found] = (await connection.runAndReadAll(`SELECT count(*) AS n FROM (${reloggedNow})`)).getRowObjectsJS();
+  const rederived = `SELECT DISTINCT deal_id FROM interactions WHERE deal_id IS NOT NULL AND interaction_id IN (${reloggedNow})`;
+  const rederiving = Number(found?.n ?? 0) > 0;
+  if (rederiving) {
+    await connection.run(`DELETE FROM ${engagements} WHERE deal_id IN (${rederived})`);
+    await connection.run(
+      `INSERT INTO ${engagements} ${undominated(`SELECT DISTINCT i.deal_id, c.contact_id, i.valid_from, i.known_from
+      FROM interactions i LEFT JOIN ${relogged} r ON r.interaction_id = i.interaction_id
+      JOIN interaction_contacts c ON c.interaction_id = i.interaction_id AND c.known_from = coalesce(r.latest_known_from, i.known_from)
+      WHERE i.deal_id IN (${rederived})`)}`,
+    );
+  }
+  const newPoints = `SELECT DISTINCT deal_id, contact_id, valid_from, known_from FROM interaction_contacts
+    WHERE known_from > ${after} AND deal_id IS NOT NULL ${rederiving ? `AND deal_id NOT IN (${rederived})` : ""}`;
+  await connection.run(`INSERT INTO ${engagements} SELECT n.* FROM (${undominated(newPoints)}) n
+    LEFT JOIN (SELECT deal_id, contact_id, min(valid_from) AS earliest FROM ${engagements}
+               WHERE deal_id IN (SELECT deal_id FROM interaction_contacts WHERE known_from > ${after})
+               GROUP BY deal_id, contact_id) s
+      ON s.deal_id = n.deal_id AND s.contact_id = n.contact_id
+    WHERE s.earliest IS NULL OR n.valid_from < s.earliest`);
+}

@@ -9,10 +9,11 @@ import {
   isLatestVersion,
   lastTimeOf,
 } from "./deal-versions.ts";
+import { interactionDerivedTables, interactions, updateInteractionDerivedTables } from "./engagement.ts";
 import { type EventFactTable, eventFactRows, eventFactTables, stampColumns } from "./simple-facts.ts";
 
 /** Bumped when a table's shape or meaning changes: a file of another format is rebuilt from the log. */
-const FORMAT = 3;
+const FORMAT = 5;
 
 const positionColumns: readonly Column[] = [
   { name: "format", type: "INTEGER" },
@@ -53,8 +54,16 @@ export const DEFAULT_MEMORY_LIMIT = "1GB";
 
 const tableColumns = (table: EventFactTable) => [...stampColumns, ...table.columns];
 
-/** Every table of facts: the deal versions, the latest version of each deal, and the event-fact tables. */
-export const factTableNames: readonly string[] = ["deal_versions", "deal_current", ...eventFactTables.map((t) => t.table)];
+/**
+ * Every table of facts: the deal versions, the latest version of each deal, the event-fact tables and the tables
+ * derived from the interaction tables at each flush (ids logged again, the points at which contacts became engaged).
+ */
+export const factTableNames: readonly string[] = [
+  "deal_versions",
+  "deal_current",
+  ...eventFactTables.map((t) => t.table),
+  ...interactionDerivedTables.map((t) => t.table),
+];
 
 /** Where the fact tables live: a DuckDB file, or memory (tests, a process whose file another one holds). */
 export interface FactStoreOptions {
@@ -84,6 +93,8 @@ export class FactStore {
   #versions: DealVersionProjection | undefined;
   #pending: { changes: DealVersionChanges; facts: Map<EventFactTable, Row[]>; records: Map<string, number> };
   #position = 0;
+  /** The position the file holds (the last flush's): interactions logged after it are new to the next flush. */
+  #written = 0;
   #eventId: string | null = null;
   #latestOccurredAt = "";
   #latestVersionTime = "";
@@ -225,6 +236,7 @@ export class FactStore {
       await this.#append("deal_versions", dealVersionColumns, batch.changes.inserted.values());
       await this.#append("deal_current", dealVersionColumns, [...batch.changes.inserted.values()].filter(isLatestVersion));
       for (const [table, rows] of batch.facts) await this.#append(table.table, tableColumns(table), rows);
+      if (batch.facts.has(interactions)) await updateInteractionDerivedTables(connection, this.#written);
       await this.#append(
         "record_log",
         recordLogColumns,
@@ -250,6 +262,7 @@ export class FactStore {
         latestOccurredAt,
       ]);
       await connection.run("COMMIT");
+      this.#written = position;
     } catch (error) {
       await connection.run("ROLLBACK");
       throw error;
@@ -288,6 +301,7 @@ export class FactStore {
     this.#versions = new DealVersionProjection(this.#config);
     this.#unflushed = 0;
     this.#position = 0;
+    this.#written = 0;
     this.#eventId = null;
     this.#latestOccurredAt = "";
     this.#latestVersionTime = "";
@@ -323,6 +337,7 @@ export class FactStore {
     await this.#writer.run(createTableSql("record_log", recordLogColumns));
     await this.#writer.run(createTableSql("ended_rows", endedColumns));
     for (const table of eventFactTables) await this.#writer.run(createTableSql(table.table, tableColumns(table)));
+    for (const { table, columns } of interactionDerivedTables) await this.#writer.run(createTableSql(table, columns));
   }
 
   async #restore(): Promise<void> {
@@ -334,6 +349,7 @@ export class FactStore {
       return;
     }
     this.#position = Number(stored.position);
+    this.#written = this.#position;
     this.#eventId = (stored.event_id as string | null) ?? null;
     this.#latestOccurredAt = (stored.latest_occurred_at as string | null) ?? "";
     const [bound] = (

@@ -55,13 +55,6 @@ const inPeriod = (scope: SqlScope, column: string) =>
   `${column} >= ${sqlString(scope.period.fromInstant)} AND ${column} < ${sqlString(scope.period.toInstant)}`;
 
 /**
- * Interaction ids logged more than once (corrections: few), with the positions of their first and latest loggings. The
- * graph keeps an id's latest logging, listed at the position of its first.
- */
-const reloggedSql = `SELECT interaction_id, min(known_from) AS first_known_from, max(known_from) AS latest_known_from
-  FROM interactions GROUP BY interaction_id HAVING count(*) > 1`;
-
-/**
  * The engagement relations, after the scope's CTEs. The groups' reps (`eng_reps`) and accounts (`eng_accounts`) are
  * partitioned as the engine does: by the grouped dimension where it applies to them, else in every group.
  */
@@ -102,10 +95,9 @@ eng_accounts AS (
   FROM (SELECT *, ${accountKey} AS key FROM eng_account_latest
         WHERE registered_position <= ${current.maxPosition} AND registered_at <= ${sqlString(current.asOf)} AND ${accountFilter(scope)}) a
   JOIN eng_groups g ON a.key IS NULL OR a.key = g.group_key),
-eng_relogged AS MATERIALIZED (${reloggedSql}),
 eng_interactions_in_period AS (
   SELECT i.*, coalesce(r.first_known_from, i.known_from) AS first_known_from
-  FROM interactions i LEFT JOIN eng_relogged r ON r.interaction_id = i.interaction_id
+  FROM interactions i LEFT JOIN relogged_interactions r ON r.interaction_id = i.interaction_id
   WHERE (r.interaction_id IS NULL OR i.known_from = r.latest_known_from)
     AND ${visibleNow(scope, "i")} AND ${inPeriod(scope, "i.valid_from")}),
 eng_interactions AS MATERIALIZED (SELECT * FROM (${interactionsInScope}) x ${accountCheck("x")}),
@@ -144,14 +136,12 @@ eng_leads AS (
 const factKey = (ms: string, position: string) => `CAST(${ms} AS HUGEINT) * 4294967296 + ${position}`;
 const validMs = "epoch_ms(CAST(valid_from AS TIMESTAMP))";
 
-/** An instant in epoch milliseconds as the graph writes instants (ISO, UTC, milliseconds). */
-const isoOfMs = (ms: string) => `strftime(make_timestamp(CAST((${ms}) * 1000 AS BIGINT)), '%Y-%m-%dT%H:%M:%S.%gZ')`;
-
 /**
  * `eng_interaction_values`: for each interaction logged on a deal in scope and visible now, in the period, its value —
  * the deal's amount at its time × (win probability just before the next visible interaction on the deal, or at the
- * evaluation time − win probability at its time). A probability at time t is the explicit one set (visibly) since
- * the deal entered the stage it was in at t, else the stage's; the amount at t is the latest of the deal's visible
+ * evaluation time − win probability at its time). The probability at t is the one of the deal's version valid at t as
+ * known now (the explicit probability set visibly since the deal entered the stage it was in, else the stage's: each
+ * probability fact starts a version), else the creation stage's; the amount at t is the latest of the deal's visible
  * amounts up to t, else its creation's.
  */
 function interactionValuesSql(scope: SqlScope): string {
@@ -173,40 +163,27 @@ eng_entries_after AS (
     AND deal_id IN (SELECT deal_id FROM eng_period_entries)
   GROUP BY deal_id),
 eng_deal_entries AS MATERIALIZED (
-  SELECT s.group_key, e.deal_id, e.event_id, e.valid_from AS entry_at, e.at_ms AS entry_ms,
-         coalesce(lead(e.at_ms) OVER (PARTITION BY e.deal_id ORDER BY e.valid_from, e.known_from),
+  SELECT s.group_key, e.deal_id, e.event_id, e.at_ms AS entry_ms,
+         coalesce(lead(e.at_ms) OVER (PARTITION BY e.deal_id ORDER BY e.at_ms, e.known_from),
                   a.first_after_ms) AS next_ms
   FROM eng_period_entries e JOIN scoped s ON s.deal_id = e.deal_id LEFT JOIN eng_entries_after a ON a.deal_id = e.deal_id),
 eng_value_probes AS (
-  SELECT group_key, deal_id, event_id, 'before' AS side, entry_at AS t, entry_ms AS t_ms FROM eng_deal_entries
+  SELECT group_key, deal_id, event_id, 'before' AS side, CAST(entry_ms AS BIGINT) AS t_ms FROM eng_deal_entries
   UNION ALL
-  SELECT group_key, deal_id, event_id, 'after',
-         CASE WHEN next_ms IS NULL THEN ${sqlString(scope.evaluatedAt)} ELSE ${isoOfMs("next_ms - 1")} END,
-         coalesce(next_ms - 1, ${Date.parse(scope.evaluatedAt)})
+  SELECT group_key, deal_id, event_id, 'after', CAST(coalesce(next_ms - 1, ${Date.parse(scope.evaluatedAt)}) AS BIGINT)
   FROM eng_deal_entries),
 eng_versions_known AS (
-  SELECT v.deal_id, v.valid_from, v.stage, v.stage_entered_at FROM deal_versions v
+  SELECT v.deal_id, v.valid_from_ms, v.probability FROM deal_versions v
   WHERE v.known_from <= ${known} AND (v.known_to IS NULL OR v.known_to > ${known})
     AND ${inEntries}),
 eng_created AS (
-  SELECT deal_id, arg_max(amount, known_from) AS amount, arg_max(stage, known_from) AS stage,
-         arg_max(valid_from, known_from) AS created_at
+  SELECT deal_id, arg_max(amount, known_from) AS amount, arg_max(stage, known_from) AS stage
   FROM deal_amount_facts WHERE created = 1 AND ${inEntries} GROUP BY deal_id),
-eng_probe_stages AS (
-  SELECT p.*, coalesce(v.stage, c.stage) AS stage, coalesce(v.stage_entered_at, c.created_at) AS entered_at,
-         c.amount AS created_amount, ${factKey("p.t_ms", "4294967295")} AS t_key
-  FROM eng_value_probes p JOIN eng_created c ON c.deal_id = p.deal_id
-  ASOF LEFT JOIN eng_versions_known v ON v.deal_id = p.deal_id AND p.t >= v.valid_from),
-eng_probe_probabilities AS (
-  SELECT p.*, CASE WHEN f.valid_from >= p.entered_at THEN f.probability END AS explicit_probability
-  FROM eng_probe_stages p
-  ASOF LEFT JOIN (SELECT deal_id, probability, valid_from, ${factKey(validMs, "known_from")} AS key FROM deal_probability_facts
-                  WHERE ${visibleNow(scope, "deal_probability_facts")} AND ${inEntries}) f
-    ON f.deal_id = p.deal_id AND p.t_key >= f.key),
 eng_probe_values AS MATERIALIZED (
-  SELECT group_key, deal_id, event_id, side, t_key, created_amount,
-         coalesce(explicit_probability, CASE stage ${stageProbability} ELSE 0 END) AS probability
-  FROM eng_probe_probabilities),
+  SELECT p.group_key, p.deal_id, p.event_id, p.side, ${factKey("p.t_ms", "4294967295")} AS t_key,
+         c.amount AS created_amount, coalesce(v.probability, CASE c.stage ${stageProbability} ELSE 0 END) AS probability
+  FROM eng_value_probes p JOIN eng_created c ON c.deal_id = p.deal_id
+  ASOF LEFT JOIN eng_versions_known v ON v.deal_id = p.deal_id AND p.t_ms >= v.valid_from_ms),
 eng_interaction_values AS (
   SELECT b.group_key, b.event_id, coalesce(a.amount, b.created_amount) * (f.probability - b.probability) AS value
   FROM (SELECT * FROM eng_probe_values WHERE side = 'before') b
@@ -218,50 +195,65 @@ eng_interaction_values AS (
 
 /**
  * Contacts engaged on deals (holding a buying role, or in an interaction logged on the deal, with the contacts of that
- * interaction's latest logging), as the graph's deal snapshots count them, for three kinds of rows of `eng_threads`:
+ * interaction's latest logging: the stored points of `interaction_engagements`), as the graph's deal snapshots count
+ * them at each row's asOf, for three kinds of rows of `eng_threads`. A role never removed from its contact on its deal
+ * (at the head: most) engages the contact from its first visible assignment on, like an interaction; only the roles
+ * once removed are replayed to their latest visible change. The kinds of rows:
  * `end` — each deal open at the end of the period (engaged then; `ids` the deal's role events); `account` — each
  * account with deals in scope (its deals' contacts engaged as things stand, together); `single` — each open deal in
  * scope that left the configured single-thread stage with too few stakeholders engaged when it left (its first stay
- * there that ended, in the stays of the stage measures: the creation's stay first, as the graph orders them, even when
- * a back-dated stage change precedes it).
+ * there that ended, in stays derived as the stage measures derive `stage_stays` but for these deals alone — open and
+ * above the amount, a tenth of the deals or fewer: the creation's stay first, as the graph orders them, even when a
+ * back-dated stage change precedes it, then a stay per change to another stage and per outcome).
  */
 function threadsSql(scope: SqlScope): string {
   const { current, atPeriodEnd, config } = scope;
   const known = current.maxPosition;
   const single = config.singleThread;
+  const stepOrder = "PARTITION BY deal_id ORDER BY step_rank, valid_from, known_from";
   return `
-eng_contacts_engaged AS (
-  SELECT deal_id, valid_from, known_from, contact_id FROM interaction_contacts
-  WHERE deal_id IS NOT NULL AND interaction_id NOT IN (SELECT interaction_id FROM eng_relogged)
+eng_single_deals AS (SELECT deal_id FROM scoped WHERE status = 'open' AND amount > ${single.minAmount}),
+eng_single_creations AS (
+  SELECT d.deal_id, arg_max(d.stage, d.known_from) AS stage, arg_max(d.valid_from, d.known_from) AS valid_from,
+         max(d.known_from) AS known_from
+  FROM deal_steps d SEMI JOIN eng_single_deals s ON s.deal_id = d.deal_id WHERE d.kind = 'created' GROUP BY d.deal_id),
+eng_single_steps AS (
+  SELECT deal_id, 0 AS step_rank, valid_from, known_from, stage, 'created' AS kind FROM eng_single_creations
   UNION ALL
-  SELECT i.deal_id, i.valid_from, i.known_from, c.contact_id FROM interactions i
-  JOIN eng_relogged r ON r.interaction_id = i.interaction_id
-  JOIN interaction_contacts c ON c.interaction_id = r.interaction_id AND c.known_from = r.latest_known_from
-  WHERE i.deal_id IS NOT NULL),
+  SELECT d.deal_id, 1, d.valid_from, d.known_from,
+    CASE d.kind WHEN 'won' THEN ${sqlString(config.wonStage)} WHEN 'lost' THEN ${sqlString(config.lostStage)}
+      WHEN 'reopened' THEN coalesce(d.stage, c.stage) ELSE d.stage END,
+    d.kind
+  FROM deal_steps d JOIN eng_single_creations c ON c.deal_id = d.deal_id
+  WHERE d.kind <> 'created' AND ${visibleNow(scope, "d")}),
+eng_single_stays AS (
+  SELECT deal_id, stage, row_number() OVER w AS ord, lead(valid_from) OVER w AS left_at
+  FROM (SELECT *, lag(stage) OVER w AS previous_stage FROM eng_single_steps WINDOW w AS (${stepOrder}))
+  WHERE kind <> 'stage' OR stage IS DISTINCT FROM previous_stage
+  WINDOW w AS (${stepOrder})),
 eng_left AS (
-  SELECT deal_id, arg_min(left_at, ord) AS left_at FROM stage_stays
-  WHERE stage = ${sqlString(single.stage)} AND left_at IS NOT NULL AND status = 'open' GROUP BY deal_id),
+  SELECT deal_id, arg_min(left_at, ord) AS left_at FROM eng_single_stays
+  WHERE stage = ${sqlString(single.stage)} AND left_at IS NOT NULL GROUP BY deal_id),
 eng_probes AS (
   SELECT 'end' AS kind, group_key, deal_id, account_id, ${sqlString(atPeriodEnd.asOf)} AS as_of FROM at_end WHERE status = 'open'
   UNION ALL SELECT 'account', group_key, deal_id, account_id, ${sqlString(current.asOf)} FROM scoped
   UNION ALL SELECT 'single', s.group_key, s.deal_id, s.account_id, l.left_at FROM scoped s JOIN eng_left l ON l.deal_id = s.deal_id
     WHERE s.status = 'open' AND s.amount > ${single.minAmount}),
+eng_removed_roles AS (SELECT DISTINCT deal_id, contact_id, role FROM contact_roles WHERE assigned = 0),
+eng_engaged_from AS (
+  SELECT deal_id, contact_id, valid_from, known_from FROM interaction_engagements
+  UNION ALL
+  SELECT r.deal_id, r.contact_id, r.valid_from, r.known_from FROM contact_roles r
+  ANTI JOIN eng_removed_roles x ON x.deal_id = r.deal_id AND x.contact_id = r.contact_id AND x.role = r.role),
 eng_engaged AS (
+  SELECT p.kind, p.group_key, p.deal_id, e.contact_id FROM eng_probes p
+  JOIN eng_engaged_from e ON e.deal_id = p.deal_id AND e.valid_from <= p.as_of AND e.known_from <= ${known}
+  UNION ALL
   SELECT p.kind, p.group_key, p.deal_id, r.contact_id FROM eng_probes p
-  JOIN contact_roles r ON r.deal_id = p.deal_id AND r.valid_from <= p.as_of AND r.known_from <= ${known}
-  GROUP BY p.kind, p.group_key, p.deal_id, r.contact_id, r.role HAVING arg_max(r.assigned, r.${latestFirst}) = 1
-  UNION ALL
-  SELECT p.kind, p.group_key, p.deal_id, e.contact_id FROM eng_probes p
-  JOIN eng_contacts_engaged e ON e.deal_id = p.deal_id AND e.valid_from <= ${sqlString(atPeriodEnd.asOf)} AND e.known_from <= ${known}
-  WHERE p.kind = 'end'
-  UNION ALL
-  SELECT p.kind, p.group_key, p.deal_id, e.contact_id FROM eng_probes p
-  JOIN eng_contacts_engaged e ON e.deal_id = p.deal_id AND e.valid_from <= ${sqlString(current.asOf)} AND e.known_from <= ${known}
-  WHERE p.kind = 'account'
-  UNION ALL
-  SELECT p.kind, p.group_key, p.deal_id, e.contact_id FROM eng_probes p
-  JOIN eng_contacts_engaged e ON e.deal_id = p.deal_id AND e.valid_from <= p.as_of AND e.known_from <= ${known}
-  WHERE p.kind = 'single'),
+  JOIN (SELECT r.* FROM contact_roles r
+        SEMI JOIN eng_removed_roles x ON x.deal_id = r.deal_id AND x.contact_id = r.contact_id AND x.role = r.role) r
+    ON r.deal_id = p.deal_id AND r.valid_from <= p.as_of AND r.known_from <= ${known}
+  GROUP BY p.kind, p.group_key, p.deal_id, r.contact_id, r.role HAVING arg_max(r.assigned, r.${latestFirst}) = 1),
 eng_threads AS (
   SELECT p.group_key, p.kind, count(DISTINCT e.contact_id) AS n,
          (SELECT list(r.event_id) FROM contact_roles r WHERE r.deal_id = p.deal_id) AS ids
