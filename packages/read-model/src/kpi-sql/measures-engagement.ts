@@ -102,7 +102,7 @@ eng_interactions_in_period AS (
     AND ${visibleNow(scope, "i")} AND ${inPeriod(scope, "i.valid_from")}),
 eng_interactions AS MATERIALIZED (SELECT * FROM (${interactionsInScope}) x ${accountCheck("x")}),
 eng_reached AS (
-  SELECT group_key, account_id, count(*) AS n, list(event_id) AS ids, arg_min(event_id, ${firstTouchOrder}) AS first_id
+  SELECT group_key, account_id, count(*) AS n, list(event_id ORDER BY event_id) AS ids, arg_min(event_id, ${firstTouchOrder}) AS first_id
   FROM eng_interactions GROUP BY group_key, account_id),
 eng_addressable AS (SELECT * FROM eng_accounts WHERE addressable = 1),
 eng_meeting_deals AS (
@@ -256,11 +256,12 @@ eng_engaged AS (
   GROUP BY p.kind, p.group_key, p.deal_id, r.contact_id, r.role HAVING arg_max(r.assigned, r.${latestFirst}) = 1),
 eng_threads AS (
   SELECT p.group_key, p.kind, count(DISTINCT e.contact_id) AS n,
-         (SELECT list(r.event_id) FROM contact_roles r WHERE r.deal_id = p.deal_id) AS ids
+         (SELECT list(r.event_id ORDER BY r.event_id) FROM contact_roles r WHERE r.deal_id = p.deal_id) AS ids,
+         p.deal_id
   FROM eng_probes p LEFT JOIN eng_engaged e ON e.kind = p.kind AND e.group_key = p.group_key AND e.deal_id = p.deal_id
   WHERE p.kind <> 'account' GROUP BY p.group_key, p.kind, p.deal_id
   UNION ALL
-  SELECT p.group_key, 'account', count(DISTINCT e.contact_id), NULL
+  SELECT p.group_key, 'account', count(DISTINCT e.contact_id), NULL, NULL
   FROM eng_probes p LEFT JOIN eng_engaged e ON e.kind = p.kind AND e.group_key = p.group_key AND e.deal_id = p.deal_id
   WHERE p.kind = 'account' GROUP BY p.group_key, p.account_id)`;
 }
@@ -274,7 +275,7 @@ const numberOr = (value: unknown, fallback: number | null): number | null =>
 function interactionCount(where: string): SqlMeasure {
   return {
     source: "eng_interactions",
-    aggregates: () => ({ n: `count(*) FILTER (WHERE ${where})`, ids: `list(event_id) FILTER (WHERE ${where})` }),
+    aggregates: () => ({ n: `count(*) FILTER (WHERE ${where})`, ids: `list(event_id ORDER BY event_id) FILTER (WHERE ${where})` }),
     result: (row) => ({ value: count(row("n")), eventIds: ids(row("ids")) }),
   };
 }
@@ -301,7 +302,7 @@ export const engagementMeasures: Readonly<Record<string, SqlMeasure>> = {
         accounts_total: "sum(n) FILTER (WHERE kind = 'account')",
         accounts: "count(*) FILTER (WHERE kind = 'account')",
         single: `count(*) FILTER (WHERE kind = 'single' AND n < ${scope.config.singleThread.minStakeholders})`,
-        ids: `flatten(list(ids) ${open})`,
+        ids: `flatten(list(ids ORDER BY deal_id) ${open})`,
       };
     },
     result: (row) => {
@@ -322,7 +323,7 @@ export const engagementMeasures: Readonly<Record<string, SqlMeasure>> = {
   },
   interaction_value_mean: {
     source: "eng_interaction_values",
-    aggregates: () => ({ total: "fsum(value)", n: "count(*)", ids: "list(event_id)" }),
+    aggregates: () => ({ total: "fsum(value)", n: "count(*)", ids: "list(event_id ORDER BY event_id)" }),
     result: (row) => {
       const interactions = count(row("n"));
       return {
@@ -339,20 +340,20 @@ export const engagementMeasures: Readonly<Record<string, SqlMeasure>> = {
     source: "eng_meetings",
     aggregates: () => ({
       n: "count(*) FILTER (WHERE deal_event_id IS NOT NULL)",
-      ids: "flatten(list([event_id, deal_event_id]) FILTER (WHERE deal_event_id IS NOT NULL))",
+      ids: "flatten(list([event_id, deal_event_id] ORDER BY event_id) FILTER (WHERE deal_event_id IS NOT NULL))",
     }),
     result: (row) => ({ value: count(row("n")), eventIds: ids(row("ids")) }),
   },
   reached_accounts: {
     source: "eng_reached",
-    aggregates: () => ({ n: "count(*)", ids: "list(first_id)" }),
+    aggregates: () => ({ n: "count(*)", ids: "list(first_id ORDER BY first_id)" }),
     result: (row) => ({ value: count(row("n")), eventIds: ids(row("ids")) }),
   },
   engaged_accounts: {
     source: "eng_reached",
     aggregates: (scope) => ({
       n: `count(*) FILTER (WHERE n >= ${interactionsNeeded(scope)})`,
-      ids: `flatten(list(ids) FILTER (WHERE n >= ${interactionsNeeded(scope)}))`,
+      ids: `flatten(list(ids ORDER BY account_id) FILTER (WHERE n >= ${interactionsNeeded(scope)}))`,
     }),
     result: (row, scope) => ({
       value: count(row("n")),
@@ -362,7 +363,7 @@ export const engagementMeasures: Readonly<Record<string, SqlMeasure>> = {
   },
   addressable_accounts: {
     source: "eng_addressable",
-    aggregates: () => ({ n: "count(*)", ids: "list(event_id)" }),
+    aggregates: () => ({ n: "count(*)", ids: "list(event_id ORDER BY event_id)" }),
     result: (row) => ({ value: count(row("n")), eventIds: ids(row("ids")) }),
   },
   lead_response_hours_median: {
@@ -373,7 +374,7 @@ export const engagementMeasures: Readonly<Record<string, SqlMeasure>> = {
       n: `count(*) FILTER (WHERE ${touched})`,
       under_one_hour: `count(*) FILTER (WHERE ${touched} AND ${responseHours} < 1)`,
       untouched: `count(*) FILTER (WHERE NOT (${touched}))`,
-      ids: `flatten(list([event_id, touch_event_id]) FILTER (WHERE ${touched}))`,
+      ids: `flatten(list([event_id, touch_event_id] ORDER BY event_id) FILTER (WHERE ${touched}))`,
     }),
     result: (row): MeasureResult => {
       const leads = count(row("n"));

@@ -218,7 +218,7 @@ const forecastAmount: SqlMeasure = {
   aggregates: () => ({
     exact: "count(*) FILTER (WHERE row_kind = 'forecast')",
     amount: "any_value(forecast) FILTER (WHERE row_kind = 'forecast')",
-    exact_ids: "list(forecast_event_id) FILTER (WHERE row_kind = 'forecast')",
+    exact_ids: "list(forecast_event_id ORDER BY forecast_event_id) FILTER (WHERE row_kind = 'forecast')",
     submitted_at: "any_value(forecast_submitted_at) FILTER (WHERE row_kind = 'forecast')",
     scope_id: "any_value(forecast_scope_id) FILTER (WHERE row_kind = 'forecast')",
     reps: `count(*) FILTER (WHERE ${isRep} AND rep_forecast IS NOT NULL)`,
