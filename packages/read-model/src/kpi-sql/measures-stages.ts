@@ -35,13 +35,12 @@ const reachedColumn = (target: number) => `reached_${target}`;
 
 /**
  * The relations the stage measures read, after the scope's CTEs:
- * - `stage_stays`: every stay of the deals in scope as things stand (the creation's stage, then a stay per stage change
- *   to another stage and per outcome, in (business time, position) order; a stay ends when the next starts), for the
- *   deals that can count (`stage_deals`: open, or with a step at or after the period's start; a closed deal whose
- *   steps all came before has no stay that began or ended in the period);
+ * - `stage_stays`: every stay of the deals in scope as things stand, read from the stored stays (`deal_stays`) known at
+ *   the slice's position: those begun by its asOf (the creation's stay always), a stay left after it still open;
  * - `stage_time`: per (deal, stage) the days of its stays that ended in the period (`done`), and per open deal the age
  *   of its current stay at the evaluation time (`open`);
- * - `stage_entries`: per deal and stage, the deal's first stay in that stage when it began in the period, with, for
+ * - `stage_entries`: per deal and stage, the deal's first stay in that stage (`first_in_stage`: the visible stays are a
+ *   prefix of the stored ones, so the first visible one) when it began in the period, with, for
  *   each stage index, the entered event of the first other stay begun no earlier at that index or beyond (for
  *   conversions between any two stages);
  * - `forecast_deals`: the deals at the end of the period whose expected close date was in the period at some time while
@@ -52,9 +51,10 @@ const reachedColumn = (target: number) => `reached_${target}`;
 export function stageSourcesSql(scope: SqlScope): string {
   const { config, current, atPeriodEnd, period, evaluatedAt } = scope;
   const configured = config.stages.map((stage) => sqlString(stage.id)).join(", ");
-  const ordered = "PARTITION BY deal_id ORDER BY step_rank, valid_from, known_from";
+  const asOfMs = Date.parse(current.asOf);
+  // A stay left after asOf is still open as of asOf.
+  const leftBy = (column: string) => `CASE WHEN t.left_ms <= ${asOfMs} THEN t.${column} END AS ${column}`;
   const periodOver = evaluatedAt >= period.toInstant;
-  const from = sqlString(period.fromInstant);
   const dateInPeriod = (date: string) => `${date} >= ${sqlString(period.from)} AND ${date} < ${sqlString(period.to)}`;
   const reached = Array.from(
     { length: config.stages.length + 1 },
@@ -65,30 +65,12 @@ stage_creations AS MATERIALIZED (
   SELECT d.deal_id, arg_max(d.stage, d.known_from) AS stage, arg_max(d.close_date, d.known_from) AS close_date,
     arg_max(d.valid_from, d.known_from) AS valid_from, max(d.known_from) AS known_from, arg_max(d.event_id, d.known_from) AS event_id
   FROM deal_steps d SEMI JOIN scoped s ON s.deal_id = d.deal_id WHERE d.kind = 'created' GROUP BY d.deal_id),
-stage_deals AS MATERIALIZED (
-  SELECT s.deal_id, s.group_key, s.status FROM scoped s JOIN stage_creations c ON c.deal_id = s.deal_id
-  WHERE s.status = 'open' OR c.valid_from >= ${from} OR s.deal_id IN (
-    SELECT d.deal_id FROM deal_steps d
-    WHERE d.kind <> 'created' AND d.valid_from >= ${from} AND ${visibleIn("d", current.asOf, current.maxPosition)})),
-stage_steps AS (
-  SELECT s.deal_id, s.group_key, s.status, 0 AS step_rank, c.valid_from, c.known_from, c.stage, 'created' AS kind, c.event_id
-  FROM stage_deals s JOIN stage_creations c ON c.deal_id = s.deal_id
-  UNION ALL
-  SELECT s.deal_id, s.group_key, s.status, 1, d.valid_from, d.known_from,
-    CASE d.kind WHEN 'won' THEN ${sqlString(config.wonStage)} WHEN 'lost' THEN ${sqlString(config.lostStage)}
-      WHEN 'reopened' THEN coalesce(d.stage, c.stage) ELSE d.stage END,
-    d.kind, d.event_id
-  FROM deal_steps d JOIN stage_deals s ON s.deal_id = d.deal_id JOIN stage_creations c ON c.deal_id = d.deal_id
-  WHERE d.kind <> 'created' AND ${visibleIn("d", current.asOf, current.maxPosition)}),
-stage_moves AS (SELECT *, lag(stage) OVER (${ordered}) AS previous_stage FROM stage_steps),
 stage_stays AS MATERIALIZED (
-  SELECT deal_id, group_key, status, ord, stage, ${stageIndexSql(scope, "stage")} AS idx, entered_at, entered_event_id,
-    entered_ms, left_at, left_event_id, ${epochMs("left_at")} AS left_ms
-  FROM (
-    SELECT deal_id, group_key, status, row_number() OVER w AS ord, stage, valid_from AS entered_at, event_id AS entered_event_id,
-      ${epochMs("valid_from")} AS entered_ms, lead(valid_from) OVER w AS left_at, lead(event_id) OVER w AS left_event_id
-    FROM stage_moves WHERE kind <> 'stage' OR stage IS DISTINCT FROM previous_stage
-    WINDOW w AS (${ordered}))),
+  SELECT s.deal_id, s.group_key, s.status, t.ord, t.stage, ${stageIndexSql(scope, "t.stage")} AS idx, t.first_in_stage,
+    t.entered_at, t.entered_event_id, t.entered_ms, ${leftBy("left_at")}, ${leftBy("left_event_id")}, ${leftBy("left_ms")}
+  FROM deal_stays t JOIN scoped s ON s.deal_id = t.deal_id
+  WHERE t.known_from <= ${current.maxPosition} AND (t.known_to IS NULL OR t.known_to > ${current.maxPosition})
+    AND (t.ord = 1 OR t.entered_ms <= ${asOfMs})),
 stage_time AS (
   SELECT group_key, deal_id, stage, 'done' AS kind, sum((left_ms - entered_ms) / 86400000.0) AS days,
     flatten(list([entered_event_id, left_event_id] ORDER BY ord)) AS stay_ids
@@ -99,13 +81,11 @@ stage_time AS (
   SELECT group_key, deal_id, stage, 'open', ${daysUntil("entered_ms", evaluatedAt)}, NULL
   FROM stage_stays WHERE left_at IS NULL AND status = 'open'),
 stage_entries AS (
-  SELECT e.group_key, e.deal_id, e.stage, e.event_id, ${reached}
-  FROM (
-    SELECT group_key, deal_id, stage, min(ord) AS ord, arg_min(entered_at, ord) AS entered_at, arg_min(entered_event_id, ord) AS event_id
-    FROM stage_stays GROUP BY group_key, deal_id, stage) e
-  LEFT JOIN stage_stays x ON x.deal_id = e.deal_id AND x.ord <> e.ord AND x.entered_at >= e.entered_at
-  WHERE e.entered_at >= ${sqlString(period.fromInstant)} AND e.entered_at < ${sqlString(period.toInstant)}
-  GROUP BY e.group_key, e.deal_id, e.stage, e.event_id),
+  SELECT e.group_key, e.deal_id, e.stage, e.entered_event_id AS event_id, ${reached}
+  FROM stage_stays e
+  LEFT JOIN stage_stays x ON x.deal_id = e.deal_id AND x.ord <> e.ord AND x.entered_ms >= e.entered_ms
+  WHERE e.first_in_stage = 1 AND e.entered_at >= ${sqlString(period.fromInstant)} AND e.entered_at < ${sqlString(period.toInstant)}
+  GROUP BY e.group_key, e.deal_id, e.stage, e.entered_event_id),
 close_deals AS MATERIALIZED (
   SELECT c.deal_id FROM stage_creations c SEMI JOIN at_end e ON e.deal_id = c.deal_id WHERE ${dateInPeriod("c.close_date")}
   UNION
