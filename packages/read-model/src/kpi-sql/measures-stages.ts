@@ -35,8 +35,10 @@ const reachedColumn = (target: number) => `reached_${target}`;
 
 /**
  * The relations the stage measures read, after the scope's CTEs:
- * - `stage_stays`: every stay of the deals in scope as things stand, read from the stored stays (`deal_stays`) known at
- *   the slice's position: those begun by its asOf (the creation's stay always), a stay left after it still open;
+ * - `stage_stays`: the stays of the deals in scope as things stand, read from the stored stays (`deal_stays`) known at
+ *   the slice's position: those begun by its asOf (the creation's stay always), a stay left after it still open. Only
+ *   the stays a measure can read: begun or left in or after the period, open, or a deal's first in the single-thread
+ *   stage (multithreading's first ended stay there: the first stay in a stage, when it has ended, is the first ended);
  * - `stage_time`: per (deal, stage) the days of its stays that ended in the period (`done`), and per open deal the age
  *   of its current stay at the evaluation time (`open`);
  * - `stage_entries`: per deal and stage, the deal's first stay in that stage (`first_in_stage`: the visible stays are a
@@ -45,13 +47,15 @@ const reachedColumn = (target: number) => `reached_${target}`;
  *   conversions between any two stages);
  * - `forecast_deals`: the deals at the end of the period whose expected close date was in the period at some time while
  *   they were open, with the first such date's event as evidence (close-date histories are read only for the deals
- *   with a date in the period, `close_deals`);
+ *   with a date in the period, `close_deals`, each entry ordered by its `key`: the creation's first, then by stamp;
+ *   the next entry is found by a join, which costs far less than window functions over a deal partition);
  * - `deal_risks`: the stale and silent-evaluator findings on open deals at the evaluation time.
  */
 export function stageSourcesSql(scope: SqlScope): string {
   const { config, current, atPeriodEnd, period, evaluatedAt } = scope;
   const configured = config.stages.map((stage) => sqlString(stage.id)).join(", ");
   const asOfMs = Date.parse(current.asOf);
+  const fromMs = Date.parse(period.fromInstant);
   // A stay left after asOf is still open as of asOf.
   const leftBy = (column: string) => `CASE WHEN t.left_ms <= ${asOfMs} THEN t.${column} END AS ${column}`;
   const periodOver = evaluatedAt >= period.toInstant;
@@ -61,16 +65,14 @@ export function stageSourcesSql(scope: SqlScope): string {
     (_, target) => `arg_min(x.entered_event_id, x.ord) FILTER (WHERE x.idx >= ${target}) AS ${reachedColumn(target)}`,
   ).join(", ");
   return `
-stage_creations AS MATERIALIZED (
-  SELECT d.deal_id, arg_max(d.stage, d.known_from) AS stage, arg_max(d.close_date, d.known_from) AS close_date,
-    arg_max(d.valid_from, d.known_from) AS valid_from, max(d.known_from) AS known_from, arg_max(d.event_id, d.known_from) AS event_id
-  FROM deal_steps d SEMI JOIN scoped s ON s.deal_id = d.deal_id WHERE d.kind = 'created' GROUP BY d.deal_id),
 stage_stays AS MATERIALIZED (
   SELECT s.deal_id, s.group_key, s.status, t.ord, t.stage, ${stageIndexSql(scope, "t.stage")} AS idx, t.first_in_stage,
     t.entered_at, t.entered_event_id, t.entered_ms, ${leftBy("left_at")}, ${leftBy("left_event_id")}, ${leftBy("left_ms")}
   FROM deal_stays t JOIN scoped s ON s.deal_id = t.deal_id
   WHERE t.known_from <= ${current.maxPosition} AND (t.known_to IS NULL OR t.known_to > ${current.maxPosition})
-    AND (t.ord = 1 OR t.entered_ms <= ${asOfMs})),
+    AND (t.ord = 1 OR t.entered_ms <= ${asOfMs})
+    AND (t.entered_ms >= ${fromMs} OR t.left_ms IS NULL OR t.left_ms >= ${fromMs} OR t.left_ms > ${asOfMs}
+      OR (t.first_in_stage = 1 AND t.stage = ${sqlString(config.singleThread.stage)}))),
 stage_time AS (
   SELECT group_key, deal_id, stage, 'done' AS kind, sum((left_ms - entered_ms) / 86400000.0) AS days,
     flatten(list([entered_event_id, left_event_id] ORDER BY ord)) AS stay_ids
@@ -87,35 +89,40 @@ stage_entries AS (
   WHERE e.first_in_stage = 1 AND e.entered_at >= ${sqlString(period.fromInstant)} AND e.entered_at < ${sqlString(period.toInstant)}
   GROUP BY e.group_key, e.deal_id, e.stage, e.entered_event_id),
 close_deals AS MATERIALIZED (
-  SELECT c.deal_id FROM stage_creations c SEMI JOIN at_end e ON e.deal_id = c.deal_id WHERE ${dateInPeriod("c.close_date")}
+  SELECT d.deal_id FROM deal_steps d SEMI JOIN at_end e ON e.deal_id = d.deal_id WHERE d.kind = 'created' AND ${dateInPeriod("d.close_date")}
   UNION
   SELECT d.deal_id FROM deal_close_dates d SEMI JOIN at_end e ON e.deal_id = d.deal_id
   WHERE ${dateInPeriod("d.date")} AND ${visibleIn("d", atPeriodEnd.asOf, atPeriodEnd.maxPosition)}),
-close_entries AS (
-  SELECT c.deal_id, 0 AS step_rank, ${stamp("c")} AS stamp, c.close_date AS date, 0 AS closing, c.event_id
-  FROM stage_creations c SEMI JOIN close_deals e ON e.deal_id = c.deal_id
+close_creations AS MATERIALIZED (
+  SELECT d.deal_id, arg_max(d.close_date, d.known_from) AS close_date, arg_max(${stamp("d")}, d.known_from) AS stamp,
+    arg_max(d.event_id, d.known_from) AS event_id
+  FROM deal_steps d SEMI JOIN close_deals e ON e.deal_id = d.deal_id WHERE d.kind = 'created' GROUP BY d.deal_id),
+close_entries AS MATERIALIZED (
+  SELECT deal_id, '0' || stamp AS key, stamp, close_date AS date, 0 AS closing, event_id FROM close_creations
   UNION ALL
-  SELECT d.deal_id, 1, ${stamp("d")}, d.date, d.closing, d.event_id
+  SELECT d.deal_id, '1' || ${stamp("d")}, ${stamp("d")}, d.date, d.closing, d.event_id
   FROM deal_close_dates d SEMI JOIN close_deals e ON e.deal_id = d.deal_id
   WHERE ${visibleIn("d", atPeriodEnd.asOf, atPeriodEnd.maxPosition)}),
 close_outcomes AS (
   SELECT d.deal_id, ${stamp("d")} AS stamp, d.kind FROM deal_steps d SEMI JOIN close_deals e ON e.deal_id = d.deal_id
   WHERE d.kind IN ('won', 'lost', 'reopened') AND ${visibleIn("d", atPeriodEnd.asOf, atPeriodEnd.maxPosition)}),
 close_history AS (
-  SELECT *, row_number() OVER w AS ord, lead(stamp) OVER w AS next_stamp, greatest(first_value(stamp) OVER w, stamp) AS cut
-  FROM close_entries WINDOW w AS (PARTITION BY deal_id ORDER BY step_rank, stamp)),
+  SELECT h.deal_id, h.key, h.date, h.closing, h.event_id, greatest(c.stamp, h.stamp) AS cut, substr(min(n.key), 2) AS next_stamp
+  FROM close_entries h JOIN close_creations c ON c.deal_id = h.deal_id
+  LEFT JOIN close_entries n ON n.deal_id = h.deal_id AND n.key > h.key
+  GROUP BY h.deal_id, h.key, h.date, h.closing, h.event_id, h.stamp, c.stamp),
 close_held AS (
-  SELECT h.deal_id, h.ord, h.date, h.event_id,
+  SELECT h.deal_id, h.key, h.date, h.event_id,
     (h.closing = 0 AND coalesce(arg_max(o.kind, o.stamp) FILTER (WHERE o.stamp < h.cut), 'reopened') = 'reopened')
       OR count(*) FILTER (WHERE o.kind = 'reopened' AND o.stamp >= h.cut AND (h.next_stamp IS NULL OR o.stamp < h.next_stamp)) > 0
       AS while_open
   FROM close_history h LEFT JOIN close_outcomes o ON o.deal_id = h.deal_id
-  GROUP BY h.deal_id, h.ord, h.date, h.event_id, h.closing, h.cut, h.next_stamp),
+  GROUP BY h.deal_id, h.key, h.date, h.event_id, h.closing, h.cut, h.next_stamp),
 forecast_deals AS (
   SELECT e.group_key, e.deal_id, e.status, e.expected_close_date, e.pushes, e.close_date_event_id, f.evidence,
     e.status = 'open' AND ${periodOver ? "TRUE" : `e.expected_close_date >= ${sqlString(period.to)}`} AS slipped
   FROM at_end e JOIN (
-    SELECT deal_id, arg_min(event_id, ord) AS evidence FROM close_held
+    SELECT deal_id, arg_min(event_id, key) AS evidence FROM close_held
     WHERE while_open AND ${dateInPeriod("date")} GROUP BY deal_id) f
   ON f.deal_id = e.deal_id),
 risk_touches AS MATERIALIZED (
