@@ -83,11 +83,12 @@ stage_time AS (
   SELECT group_key, deal_id, stage, 'open', ${daysUntil("entered_ms", evaluatedAt)}, NULL
   FROM stage_stays WHERE left_at IS NULL AND status = 'open'),
 stage_entries AS (
-  SELECT e.group_key, e.deal_id, e.stage, e.entered_event_id AS event_id, ${reached}
+  SELECT any_value(e.group_key) AS group_key, e.deal_id, any_value(e.stage) AS stage, any_value(e.entered_event_id) AS event_id,
+    ${reached}
   FROM stage_stays e
   LEFT JOIN stage_stays x ON x.deal_id = e.deal_id AND x.ord <> e.ord AND x.entered_ms >= e.entered_ms
-  WHERE e.first_in_stage = 1 AND e.entered_at >= ${sqlString(period.fromInstant)} AND e.entered_at < ${sqlString(period.toInstant)}
-  GROUP BY e.group_key, e.deal_id, e.stage, e.entered_event_id),
+  WHERE e.first_in_stage = 1 AND e.entered_ms >= ${fromMs} AND e.entered_ms < ${Date.parse(period.toInstant)}
+  GROUP BY e.deal_id, e.ord),
 close_deals AS MATERIALIZED (
   SELECT d.deal_id FROM deal_steps d SEMI JOIN at_end e ON e.deal_id = d.deal_id WHERE d.kind = 'created' AND ${dateInPeriod("d.close_date")}
   UNION
@@ -140,7 +141,8 @@ risk_contact_touches AS (
   SELECT t.deal_id, t.touched_at, t.stamp, t.event_id, unnest(string_split(c.contact_ids, ${sqlString(CONTACT_SEPARATOR)})) AS contact_id
   FROM risk_touches t JOIN (
     SELECT interaction_id, arg_max(contact_ids, known_from) AS contact_ids FROM deal_touches
-    WHERE interaction_id IN (SELECT interaction_id FROM risk_touches) GROUP BY interaction_id) c
+    WHERE interaction_id IN (SELECT interaction_id FROM risk_touches WHERE deal_id IN (SELECT deal_id FROM risk_evaluators))
+    GROUP BY interaction_id) c
   ON c.interaction_id = t.interaction_id
   WHERE t.deal_id IN (SELECT deal_id FROM risk_evaluators)),
 risk_evaluator_touches AS (
@@ -188,7 +190,8 @@ export function conversionMeasure(fromStage: string, toStage: string): SqlMeasur
       return {
         entered: `count(*) FILTER (WHERE ${entered})`,
         converted: `count(${reached}) FILTER (WHERE ${entered})`,
-        ids: `flatten(list(list_filter([event_id, ${reached}], x -> x IS NOT NULL) ORDER BY deal_id) FILTER (WHERE ${entered}))`,
+        // Unconverted deals' null reached ids are dropped once per group, not per deal.
+        ids: `list_filter(flatten(list([event_id, ${reached}] ORDER BY deal_id) FILTER (WHERE ${entered})), x -> x IS NOT NULL)`,
       };
     },
     result: (row) => {
