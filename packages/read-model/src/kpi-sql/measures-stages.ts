@@ -57,7 +57,14 @@ export function stageSourcesSql(scope: SqlScope): string {
   const asOfMs = Date.parse(current.asOf);
   const fromMs = Date.parse(period.fromInstant);
   // A stay left after asOf is still open as of asOf.
-  const leftBy = (column: string) => `CASE WHEN t.left_ms <= ${asOfMs} THEN t.${column} END AS ${column}`;
+  const leftBy = (column: string) =>
+    scope.currentIsLatest ? `t.${column}` : `CASE WHEN t.left_ms <= ${asOfMs} THEN t.${column} END AS ${column}`;
+  // At the head of the log and after every version's bounds (so after every step), the stays known now are all begun
+  // and left by asOf: those with an open record interval.
+  const staysKnown = scope.currentIsLatest
+    ? "t.known_to IS NULL"
+    : `t.known_from <= ${current.maxPosition} AND (t.known_to IS NULL OR t.known_to > ${current.maxPosition})
+    AND (t.ord = 1 OR t.entered_ms <= ${asOfMs})`;
   const periodOver = evaluatedAt >= period.toInstant;
   const dateInPeriod = (date: string) => `${date} >= ${sqlString(period.from)} AND ${date} < ${sqlString(period.to)}`;
   const reached = Array.from(
@@ -69,8 +76,7 @@ stage_stays AS MATERIALIZED (
   SELECT s.deal_id, s.group_key, s.status, t.ord, t.stage, ${stageIndexSql(scope, "t.stage")} AS idx, t.first_in_stage,
     t.entered_at, t.entered_event_id, t.entered_ms, ${leftBy("left_at")}, ${leftBy("left_event_id")}, ${leftBy("left_ms")}
   FROM deal_stays t JOIN scoped s ON s.deal_id = t.deal_id
-  WHERE t.known_from <= ${current.maxPosition} AND (t.known_to IS NULL OR t.known_to > ${current.maxPosition})
-    AND (t.ord = 1 OR t.entered_ms <= ${asOfMs})
+  WHERE ${staysKnown}
     AND (t.entered_ms >= ${fromMs} OR t.left_ms IS NULL OR t.left_ms >= ${fromMs} OR t.left_ms > ${asOfMs}
       OR (t.first_in_stage = 1 AND t.stage = ${sqlString(config.singleThread.stage)}))),
 stage_time AS (
