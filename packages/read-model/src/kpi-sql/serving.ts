@@ -7,9 +7,10 @@ import { engagementMeasures } from "./measures-engagement.ts";
  * in-memory engine where both are at hand: the engagement measures (interactions, contacts and leads re-ranked per
  * query). Measured at 100k deals (`test/bench/read-model.ts`): all 25 active KPIs by team from SQL p50 33 s against
  * the warm engine's 8.6 s; the core, quota and forecast KPIs alone are faster from SQL. The stage measures and
- * conversions read stored stays (`deal_stays`) and are faster from SQL at 100k deals, by team, in one run of
- * `test/bench/stage-kpis.ts`: the four stage KPIs p50 1.31 s against the warm engine's 1.64 s; at 20k deals they are
- * still 1.1–1.8 times the engine's time (figures on a contended 2-core machine).
+ * conversions read stored stays (`deal_stays`) and are faster from SQL (`test/bench/stage-kpis.ts`, by team, p50):
+ * the four stage KPIs at 20k deals 145 ms against the warm engine's 181 ms (162 ms as served with the graph in
+ * memory), at 100k 1.31 s against 1.64 s. SQL spends more CPU (two DuckDB threads): on a busy 2-core machine it took up
+ * to 1.8 times the engine's time at 20k.
  */
 const slowerInSql = new Set(Object.keys(engagementMeasures));
 
