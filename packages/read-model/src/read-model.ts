@@ -136,7 +136,7 @@ export class RevenueReadModel {
   /**
    * The stage funnel and time in stage per group: from the fact tables when there are any, else from the engine. SQL
    * reads stored stays and is faster than the warm engine (`test/bench/stage-kpis.ts`, by team, p50): at 20k deals
-   * 96 ms with the graph in memory against 118 ms, at 100k 0.98 s against 1.05 s (on a busy machine up to 1.7 times
+   * 96 ms with the graph in memory against 118 ms, at 100k 271 ms against 706 ms (on a busy machine up to 1.7 times
    * the engine's time at 20k).
    */
   async funnel(query: Omit<KpiQuery, "kpis">, now: Date): Promise<FunnelGroup[]> {

@@ -9,7 +9,7 @@ import { engagementMeasures } from "./measures-engagement.ts";
  * the warm engine's 8.6 s; the core, quota and forecast KPIs alone are faster from SQL. The stage measures and
  * conversions read stored stays (`deal_stays`) and are faster from SQL (`test/bench/stage-kpis.ts`, by team, p50):
  * the four stage KPIs at 20k deals 145 ms against the warm engine's 181 ms (162 ms as served with the graph in
- * memory), at 100k 1.31 s against 1.64 s. SQL spends more CPU (two DuckDB threads): on a busy 2-core machine it took up
+ * memory), at 100k 455 ms (440 ms) against 1.02 s. SQL spends more CPU (two DuckDB threads): on a busy 2-core machine it took up
  * to 1.8 times the engine's time at 20k.
  */
 const slowerInSql = new Set(Object.keys(engagementMeasures));
