@@ -34,6 +34,14 @@ describe("the fact tables maintained live", () => {
             data: { dealId: deal.id, amount: 1_000 + index, currency: "EUR" },
           },
           { type: "DealCloseDateChanged", occurredAt: at(1), data: { dealId: deal.id, expectedCloseDate: "2027-03-31" } },
+          // Stage changes back-dated among the deal's stays, in one batch, the later one further back: stored stays end
+          // from the first one each changes, those both change at the first.
+          { type: "DealStageChanged", occurredAt: at(30), data: { dealId: deal.id, from: deal.stage, to: "negotiation" } },
+          {
+            type: "DealStageChanged",
+            occurredAt: at(60 + index),
+            data: { dealId: deal.id, from: deal.stage, to: "business_case" },
+          },
         ]);
         last = written.positions.at(-1) as number;
       }

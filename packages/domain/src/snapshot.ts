@@ -106,16 +106,21 @@ export interface DealSnapshot {
   readonly facts: DealFacts;
 }
 
-/** Derives a deal's state in a slice; null when the deal did not exist in it. */
-export function dealAt(state: GraphState, facts: DealFacts, slice: TimeSlice, config: RevenueConfig): DealSnapshot | null {
-  const created = facts.created;
-  if (!created || !visible(created, slice)) return null;
-  const amountFact = lastVisible(facts.amounts, slice);
-  const timeline: (Stamp & {
-    stage: string;
-    kind: "stage" | "won" | "lost" | "reopened";
-    outcome?: DealFacts["outcomes"][number];
-  })[] = [];
+/** A visible stage change or outcome of a deal, with the stage it leads to. */
+type TimelineStep = Stamp & {
+  stage: string;
+  kind: "stage" | "won" | "lost" | "reopened";
+  outcome?: DealFacts["outcomes"][number];
+};
+
+/** A deal's visible stage changes and outcomes in (business time, position) order, each with the stage it leads to. */
+function stageTimeline(
+  facts: DealFacts,
+  created: NonNullable<DealFacts["created"]>,
+  slice: TimeSlice,
+  config: RevenueConfig,
+): TimelineStep[] {
+  const timeline: TimelineStep[] = [];
   for (const change of facts.stages) if (visible(change, slice)) timeline.push({ ...change, stage: change.to, kind: "stage" });
   for (const outcome of facts.outcomes) {
     if (!visible(outcome, slice)) continue;
@@ -124,12 +129,41 @@ export function dealAt(state: GraphState, facts: DealFacts, slice: TimeSlice, co
     timeline.push({ ...outcome, stage, kind: outcome.kind, outcome });
   }
   timeline.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.pos - b.pos));
+  return timeline;
+}
+
+/**
+ * The stays a timeline makes: the creation's stage first (even when a back-dated step comes before the creation),
+ * then a stay per stage change to another stage and per outcome; a stay ends when the next begins.
+ */
+function staysOf(created: NonNullable<DealFacts["created"]>, timeline: readonly TimelineStep[]): StageStay[] {
   const stays: StageStay[] = [];
-  let current: { stage: string; enteredAt: string; enteredEventId: string } = {
-    stage: created.stage,
-    enteredAt: created.at,
-    enteredEventId: created.eventId,
-  };
+  let current = { stage: created.stage, enteredAt: created.at, enteredEventId: created.eventId };
+  for (const step of timeline) {
+    if (step.stage === current.stage && step.kind === "stage") continue;
+    stays.push({ ...current, leftAt: step.at, leftEventId: step.eventId });
+    current = { stage: step.stage, enteredAt: step.at, enteredEventId: step.eventId };
+  }
+  stays.push({ ...current, leftAt: null, leftEventId: null });
+  return stays;
+}
+
+/**
+ * A deal's stage stays in a slice, as {@link dealAt} derives them (its `stays`), without the rest of the snapshot;
+ * empty when the deal's creation is not visible in the slice.
+ */
+export function dealStays(facts: DealFacts, slice: TimeSlice, config: RevenueConfig): StageStay[] {
+  const created = facts.created;
+  if (!created || !visible(created, slice)) return [];
+  return staysOf(created, stageTimeline(facts, created, slice, config));
+}
+
+/** Derives a deal's state in a slice; null when the deal did not exist in it. */
+export function dealAt(state: GraphState, facts: DealFacts, slice: TimeSlice, config: RevenueConfig): DealSnapshot | null {
+  const created = facts.created;
+  if (!created || !visible(created, slice)) return null;
+  const amountFact = lastVisible(facts.amounts, slice);
+  const timeline = stageTimeline(facts, created, slice, config);
   let closed: DealSnapshot["closed"] = null;
   for (const step of timeline) {
     if (step.kind === "won" || step.kind === "lost") {
@@ -144,11 +178,9 @@ export function dealAt(state: GraphState, facts: DealFacts, slice: TimeSlice, co
         ...(step.outcome?.currency !== undefined ? { currency: step.outcome.currency } : {}),
       };
     } else if (step.kind === "reopened") closed = null;
-    if (step.stage === current.stage && step.kind === "stage") continue;
-    stays.push({ ...current, leftAt: step.at, leftEventId: step.eventId });
-    current = { stage: step.stage, enteredAt: step.at, enteredEventId: step.eventId };
   }
-  stays.push({ ...current, leftAt: null, leftEventId: null });
+  const stays = staysOf(created, timeline);
+  const current = stays.at(-1) as StageStay;
   const { closeDates, pushes } = closeDateHistory(created, facts.closeDates, timeline, slice);
 
   const roleState = new Map<string, Set<string>>();

@@ -3,6 +3,14 @@ import type { GraphState, RevenueConfig } from "@revgraph/domain";
 import type { RecordedEvent } from "@revgraph/events";
 import { appendRows, type Column, createTableSql, type Row } from "./columns.ts";
 import {
+  type DealStayChanges,
+  DealStayProjection,
+  dealStayColumns,
+  endedStayColumns,
+  endStaysSql,
+  noStayChanges,
+} from "./deal-stays.ts";
+import {
   type DealVersionChanges,
   DealVersionProjection,
   dealVersionColumns,
@@ -13,7 +21,7 @@ import { interactionDerivedTables, interactions, updateInteractionDerivedTables 
 import { type EventFactTable, eventFactRows, eventFactTables, stampColumns } from "./simple-facts.ts";
 
 /** Bumped when a table's shape or meaning changes: a file of another format is rebuilt from the log. */
-const FORMAT = 5;
+const FORMAT = 6;
 
 const positionColumns: readonly Column[] = [
   { name: "format", type: "INTEGER" },
@@ -55,12 +63,14 @@ export const DEFAULT_MEMORY_LIMIT = "1GB";
 const tableColumns = (table: EventFactTable) => [...stampColumns, ...table.columns];
 
 /**
- * Every table of facts: the deal versions, the latest version of each deal, the event-fact tables and the tables
- * derived from the interaction tables at each flush (ids logged again, the points at which contacts became engaged).
+ * Every table of facts: the deal versions, the latest version of each deal, the stage stays, the event-fact tables and
+ * the tables derived from the interaction tables at each flush (ids logged again, the points at which contacts became
+ * engaged).
  */
 export const factTableNames: readonly string[] = [
   "deal_versions",
   "deal_current",
+  "deal_stays",
   ...eventFactTables.map((t) => t.table),
   ...interactionDerivedTables.map((t) => t.table),
 ];
@@ -91,7 +101,13 @@ export class FactStore {
   readonly #config: RevenueConfig;
   /** The open rows of each deal, loaded by {@link prepare} (at once for an empty file). */
   #versions: DealVersionProjection | undefined;
-  #pending: { changes: DealVersionChanges; facts: Map<EventFactTable, Row[]>; records: Map<string, number> };
+  readonly #stays: DealStayProjection;
+  #pending: {
+    changes: DealVersionChanges;
+    stays: DealStayChanges;
+    facts: Map<EventFactTable, Row[]>;
+    records: Map<string, number>;
+  };
   #position = 0;
   /** The position the file holds (the last flush's): interactions logged after it are new to the next flush. */
   #written = 0;
@@ -107,11 +123,17 @@ export class FactStore {
     this.#writer = writer;
     this.#reader = reader;
     this.#config = config;
+    this.#stays = new DealStayProjection(config);
     this.#pending = FactStore.#emptyBatch();
   }
 
   static #emptyBatch() {
-    return { changes: { inserted: new Map(), ended: [] }, facts: new Map<EventFactTable, Row[]>(), records: new Map() };
+    return {
+      changes: { inserted: new Map(), ended: [] },
+      stays: noStayChanges(),
+      facts: new Map<EventFactTable, Row[]>(),
+      records: new Map(),
+    };
   }
 
   /** Opens (or creates) the tables and restores where they stand. */
@@ -199,6 +221,7 @@ export class FactStore {
     if (event.globalPosition <= this.#position) return;
     if (!this.#versions) throw new Error("FactStore.prepare() must load the open deal versions before apply");
     this.#versions.apply(state, event, this.#pending.changes);
+    this.#stays.apply(state, event, this.#pending.stays);
     for (const table of eventFactTables) {
       const rows = eventFactRows(table, event, state);
       if (rows.length === 0) continue;
@@ -235,6 +258,12 @@ export class FactStore {
     try {
       await this.#append("deal_versions", dealVersionColumns, batch.changes.inserted.values());
       await this.#append("deal_current", dealVersionColumns, [...batch.changes.inserted.values()].filter(isLatestVersion));
+      if (batch.stays.ended.length > 0) {
+        await this.#append("ended_stays", endedStayColumns, batch.stays.ended);
+        await connection.run(endStaysSql);
+        await connection.run("DELETE FROM ended_stays");
+      }
+      await this.#append("deal_stays", dealStayColumns, batch.stays.inserted);
       for (const [table, rows] of batch.facts) await this.#append(table.table, tableColumns(table), rows);
       if (batch.facts.has(interactions)) await updateInteractionDerivedTables(connection, this.#written);
       await this.#append(
@@ -328,7 +357,7 @@ export class FactStore {
     await this.#writer.run(createTableSql("read_model_position", positionColumns));
     const stored = (await this.#writer.runAndReadAll("SELECT format FROM read_model_position")).getRowObjectsJS();
     if (stored.length > 0 && stored[0]?.format !== FORMAT) {
-      for (const table of [...factTableNames, "record_log", "ended_rows"])
+      for (const table of [...factTableNames, "record_log", "ended_rows", "ended_stays"])
         await this.#writer.run(`DROP TABLE IF EXISTS ${table}`);
       await this.#writer.run("DELETE FROM read_model_position");
     }
@@ -336,6 +365,8 @@ export class FactStore {
     await this.#writer.run(createTableSql("deal_current", dealVersionColumns));
     await this.#writer.run(createTableSql("record_log", recordLogColumns));
     await this.#writer.run(createTableSql("ended_rows", endedColumns));
+    await this.#writer.run(createTableSql("deal_stays", dealStayColumns));
+    await this.#writer.run(createTableSql("ended_stays", endedStayColumns));
     for (const table of eventFactTables) await this.#writer.run(createTableSql(table.table, tableColumns(table)));
     for (const { table, columns } of interactionDerivedTables) await this.#writer.run(createTableSql(table, columns));
   }

@@ -3,9 +3,10 @@ import type { EventFactTable } from "./simple-facts.ts";
 /**
  * A deal's stage timeline, one row per event that starts or moves it: the creation (`created`, with the stage and
  * expected close date it was created with), stage changes (`stage`, to the new stage) and outcomes (`won`, `lost`,
- * `reopened` with the stage it reopened in). Stays, closes and reopens in any slice are derived from the rows visible
- * in it, in (business time, position) order, as the graph derives them from the deal's facts. A deal's creation is
- * its latest `created` row, as the graph keeps only the latest.
+ * `reopened` with the stage it reopened in). Closes and reopens in any slice (for close-date histories) are derived
+ * from the rows visible in it, in (business time, position) order, as the graph derives them from the deal's facts;
+ * stays are stored of their own (`deal_stays`, see `deal-stays.ts`). A deal's creation is its latest `created` row, as
+ * the graph keeps only the latest.
  */
 export const dealSteps: EventFactTable = {
   table: "deal_steps",

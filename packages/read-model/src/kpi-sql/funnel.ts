@@ -22,8 +22,18 @@ export async function funnelSql(
   const parsed = parseKpiQuery({ ...query, kpis: ["stage_conversion"] }, now);
   const stages = [...config.stages.map((stage) => stage.id), config.wonStage];
   const pairs = stages.slice(0, -1).map((from, index) => ({ from, to: stages[index + 1] as string }));
-  const names = [...pairs.map(({ from, to }) => conversionMeasureName(from, to)), "stage_time_days_mean"];
-  const { groups } = await measureGroupsSql(connection, facts, config, parsed, now, names);
+  const conversions = pairs.map(({ from, to }) => conversionMeasureName(from, to));
+  // The conversions' events are listed; time in stage is detail only (its stays' events are not aggregated).
+  const { groups } = await measureGroupsSql(
+    connection,
+    facts,
+    config,
+    parsed,
+    now,
+    [...conversions, "stage_time_days_mean"],
+    { eventIds: false },
+    () => new Set(conversions),
+  );
   const groupBy = parsed.query.groupBy;
   return groups.map(({ key, measureOf }) => ({
     group: groupBy ? { dimension: groupBy, key } : null,

@@ -1,6 +1,7 @@
 import { DAY_MS } from "@revgraph/domain";
 import type { Dimension, MeasureResult } from "@revgraph/kpis";
 import type { SqlMeasure } from "./measures.ts";
+import { storedStaysInSlice } from "./measures-stages.ts";
 import { filterPredicate, inList, latestFirst, repDimension, type SqlScope, sqlString } from "./predicates.ts";
 
 /**
@@ -202,38 +203,20 @@ eng_interaction_values AS (
  * `end` — each deal open at the end of the period (engaged then; `ids` the deal's role events); `account` — each
  * account with deals in scope (its deals' contacts engaged as things stand, together); `single` — each open deal in
  * scope that left the configured single-thread stage with too few stakeholders engaged when it left (its first stay
- * there that ended, in stays derived as the stage measures derive `stage_stays` but for these deals alone — open and
- * above the amount, a tenth of the deals or fewer: the creation's stay first, as the graph orders them, even when a
- * back-dated stage change precedes it, then a stay per change to another stage and per outcome).
+ * there, from the stored stays as the stage measures read them, when it ended by asOf).
  */
 function threadsSql(scope: SqlScope): string {
   const { current, atPeriodEnd, config } = scope;
   const known = current.maxPosition;
   const single = config.singleThread;
-  const stepOrder = "PARTITION BY deal_id ORDER BY step_rank, valid_from, known_from";
+  const { staysKnown, leftBy } = storedStaysInSlice(scope);
   return `
 eng_single_deals AS (SELECT deal_id FROM scoped WHERE status = 'open' AND amount > ${single.minAmount}),
-eng_single_creations AS (
-  SELECT d.deal_id, arg_max(d.stage, d.known_from) AS stage, arg_max(d.valid_from, d.known_from) AS valid_from,
-         max(d.known_from) AS known_from
-  FROM deal_steps d SEMI JOIN eng_single_deals s ON s.deal_id = d.deal_id WHERE d.kind = 'created' GROUP BY d.deal_id),
-eng_single_steps AS (
-  SELECT deal_id, 0 AS step_rank, valid_from, known_from, stage, 'created' AS kind FROM eng_single_creations
-  UNION ALL
-  SELECT d.deal_id, 1, d.valid_from, d.known_from,
-    CASE d.kind WHEN 'won' THEN ${sqlString(config.wonStage)} WHEN 'lost' THEN ${sqlString(config.lostStage)}
-      WHEN 'reopened' THEN coalesce(d.stage, c.stage) ELSE d.stage END,
-    d.kind
-  FROM deal_steps d JOIN eng_single_creations c ON c.deal_id = d.deal_id
-  WHERE d.kind <> 'created' AND ${visibleNow(scope, "d")}),
-eng_single_stays AS (
-  SELECT deal_id, stage, row_number() OVER w AS ord, lead(valid_from) OVER w AS left_at
-  FROM (SELECT *, lag(stage) OVER w AS previous_stage FROM eng_single_steps WINDOW w AS (${stepOrder}))
-  WHERE kind <> 'stage' OR stage IS DISTINCT FROM previous_stage
-  WINDOW w AS (${stepOrder})),
 eng_left AS (
-  SELECT deal_id, arg_min(left_at, ord) AS left_at FROM eng_single_stays
-  WHERE stage = ${sqlString(single.stage)} AND left_at IS NOT NULL GROUP BY deal_id),
+  SELECT deal_id, left_at FROM (
+    SELECT t.deal_id, ${leftBy("left_at")} FROM deal_stays t SEMI JOIN eng_single_deals s ON s.deal_id = t.deal_id
+    WHERE ${staysKnown} AND t.first_in_stage = 1 AND t.stage = ${sqlString(single.stage)})
+  WHERE left_at IS NOT NULL),
 eng_probes AS (
   SELECT 'end' AS kind, group_key, deal_id, account_id, ${sqlString(atPeriodEnd.asOf)} AS as_of FROM at_end WHERE status = 'open'
   UNION ALL SELECT 'account', group_key, deal_id, account_id, ${sqlString(current.asOf)} FROM scoped
@@ -275,7 +258,10 @@ const numberOr = (value: unknown, fallback: number | null): number | null =>
 function interactionCount(where: string): SqlMeasure {
   return {
     source: "eng_interactions",
-    aggregates: () => ({ n: `count(*) FILTER (WHERE ${where})`, ids: `list(event_id ORDER BY event_id) FILTER (WHERE ${where})` }),
+    aggregates: () => ({
+      n: `count(*) FILTER (WHERE ${where})`,
+      ids: `list(event_id ORDER BY event_id) FILTER (WHERE ${where})`,
+    }),
     result: (row) => ({ value: count(row("n")), eventIds: ids(row("ids")) }),
   };
 }

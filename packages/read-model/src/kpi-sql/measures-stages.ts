@@ -34,61 +34,62 @@ function stageIndexSql(scope: SqlScope, stage: string): string {
 const reachedColumn = (target: number) => `reached_${target}`;
 
 /**
+ * How the stored stays (`deal_stays`, alias `t`) are read in the scope's current slice: `staysKnown` keeps the stays
+ * known at its position and begun by its asOf (the creation's stay always); `leftBy(column)` selects a column of the
+ * stay's end only when it ended by asOf (a stay left after asOf is still open as of asOf).
+ */
+export function storedStaysInSlice(scope: SqlScope): { staysKnown: string; leftBy: (column: string) => string } {
+  const { current } = scope;
+  const asOfMs = Date.parse(current.asOf);
+  return {
+    // At the head of the log and after every version's bounds (so after every step), the stays known now are all
+    // begun and left by asOf: those with an open record interval.
+    staysKnown: scope.currentIsLatest
+      ? "t.known_to IS NULL"
+      : `t.known_from <= ${current.maxPosition} AND (t.known_to IS NULL OR t.known_to > ${current.maxPosition})
+    AND (t.ord = 1 OR t.entered_ms <= ${asOfMs})`,
+    leftBy: (column) =>
+      scope.currentIsLatest ? `t.${column}` : `CASE WHEN t.left_ms <= ${asOfMs} THEN t.${column} END AS ${column}`,
+  };
+}
+/**
  * The relations the stage measures read, after the scope's CTEs:
- * - `stage_stays`: every stay of the deals in scope as things stand (the creation's stage, then a stay per stage change
- *   to another stage and per outcome, in (business time, position) order; a stay ends when the next starts), for the
- *   deals that can count (`stage_deals`: open, or with a step at or after the period's start; a closed deal whose
- *   steps all came before has no stay that began or ended in the period);
+ * - `stage_stays`: the stays of the deals in scope as things stand, read from the stored stays (`deal_stays`) known at
+ *   the slice's position: those begun by its asOf (the creation's stay always), a stay left after it still open. Only
+ *   the stays a measure can read: begun or left in or after the period, open, or a deal's first in the single-thread
+ *   stage (multithreading's first ended stay there: the first stay in a stage, when it has ended, is the first ended);
  * - `stage_time`: per (deal, stage) the days of its stays that ended in the period (`done`), and per open deal the age
  *   of its current stay at the evaluation time (`open`);
- * - `stage_entries`: per deal and stage, the deal's first stay in that stage when it began in the period, with, for
+ * - `stage_entries`: per deal and stage, the deal's first stay in that stage (`first_in_stage`: the visible stays are a
+ *   prefix of the stored ones, so the first visible one) when it began in the period, with, for
  *   each stage index, the entered event of the first other stay begun no earlier at that index or beyond (for
  *   conversions between any two stages);
  * - `forecast_deals`: the deals at the end of the period whose expected close date was in the period at some time while
  *   they were open, with the first such date's event as evidence (close-date histories are read only for the deals
- *   with a date in the period, `close_deals`);
+ *   with a date in the period, `close_deals`, each entry ordered by its `key`: the creation's first, then by stamp;
+ *   the next entry is found by a join, which costs far less than window functions over a deal partition);
  * - `deal_risks`: the stale and silent-evaluator findings on open deals at the evaluation time.
  */
 export function stageSourcesSql(scope: SqlScope): string {
   const { config, current, atPeriodEnd, period, evaluatedAt } = scope;
   const configured = config.stages.map((stage) => sqlString(stage.id)).join(", ");
-  const ordered = "PARTITION BY deal_id ORDER BY step_rank, valid_from, known_from";
+  const asOfMs = Date.parse(current.asOf);
+  const fromMs = Date.parse(period.fromInstant);
+  const { staysKnown, leftBy } = storedStaysInSlice(scope);
   const periodOver = evaluatedAt >= period.toInstant;
-  const from = sqlString(period.fromInstant);
   const dateInPeriod = (date: string) => `${date} >= ${sqlString(period.from)} AND ${date} < ${sqlString(period.to)}`;
   const reached = Array.from(
     { length: config.stages.length + 1 },
     (_, target) => `arg_min(x.entered_event_id, x.ord) FILTER (WHERE x.idx >= ${target}) AS ${reachedColumn(target)}`,
   ).join(", ");
   return `
-stage_creations AS MATERIALIZED (
-  SELECT d.deal_id, arg_max(d.stage, d.known_from) AS stage, arg_max(d.close_date, d.known_from) AS close_date,
-    arg_max(d.valid_from, d.known_from) AS valid_from, max(d.known_from) AS known_from, arg_max(d.event_id, d.known_from) AS event_id
-  FROM deal_steps d SEMI JOIN scoped s ON s.deal_id = d.deal_id WHERE d.kind = 'created' GROUP BY d.deal_id),
-stage_deals AS MATERIALIZED (
-  SELECT s.deal_id, s.group_key, s.status FROM scoped s JOIN stage_creations c ON c.deal_id = s.deal_id
-  WHERE s.status = 'open' OR c.valid_from >= ${from} OR s.deal_id IN (
-    SELECT d.deal_id FROM deal_steps d
-    WHERE d.kind <> 'created' AND d.valid_from >= ${from} AND ${visibleIn("d", current.asOf, current.maxPosition)})),
-stage_steps AS (
-  SELECT s.deal_id, s.group_key, s.status, 0 AS step_rank, c.valid_from, c.known_from, c.stage, 'created' AS kind, c.event_id
-  FROM stage_deals s JOIN stage_creations c ON c.deal_id = s.deal_id
-  UNION ALL
-  SELECT s.deal_id, s.group_key, s.status, 1, d.valid_from, d.known_from,
-    CASE d.kind WHEN 'won' THEN ${sqlString(config.wonStage)} WHEN 'lost' THEN ${sqlString(config.lostStage)}
-      WHEN 'reopened' THEN coalesce(d.stage, c.stage) ELSE d.stage END,
-    d.kind, d.event_id
-  FROM deal_steps d JOIN stage_deals s ON s.deal_id = d.deal_id JOIN stage_creations c ON c.deal_id = d.deal_id
-  WHERE d.kind <> 'created' AND ${visibleIn("d", current.asOf, current.maxPosition)}),
-stage_moves AS (SELECT *, lag(stage) OVER (${ordered}) AS previous_stage FROM stage_steps),
 stage_stays AS MATERIALIZED (
-  SELECT deal_id, group_key, status, ord, stage, ${stageIndexSql(scope, "stage")} AS idx, entered_at, entered_event_id,
-    entered_ms, left_at, left_event_id, ${epochMs("left_at")} AS left_ms
-  FROM (
-    SELECT deal_id, group_key, status, row_number() OVER w AS ord, stage, valid_from AS entered_at, event_id AS entered_event_id,
-      ${epochMs("valid_from")} AS entered_ms, lead(valid_from) OVER w AS left_at, lead(event_id) OVER w AS left_event_id
-    FROM stage_moves WHERE kind <> 'stage' OR stage IS DISTINCT FROM previous_stage
-    WINDOW w AS (${ordered}))),
+  SELECT s.deal_id, s.group_key, s.status, t.ord, t.stage, ${stageIndexSql(scope, "t.stage")} AS idx, t.first_in_stage,
+    t.entered_at, t.entered_event_id, t.entered_ms, ${leftBy("left_at")}, ${leftBy("left_event_id")}, ${leftBy("left_ms")}
+  FROM deal_stays t JOIN scoped s ON s.deal_id = t.deal_id
+  WHERE ${staysKnown}
+    AND (t.entered_ms >= ${fromMs} OR t.left_ms IS NULL OR t.left_ms >= ${fromMs} OR t.left_ms > ${asOfMs}
+      OR (t.first_in_stage = 1 AND t.stage = ${sqlString(config.singleThread.stage)}))),
 stage_time AS (
   SELECT group_key, deal_id, stage, 'done' AS kind, sum((left_ms - entered_ms) / 86400000.0) AS days,
     flatten(list([entered_event_id, left_event_id] ORDER BY ord)) AS stay_ids
@@ -99,43 +100,47 @@ stage_time AS (
   SELECT group_key, deal_id, stage, 'open', ${daysUntil("entered_ms", evaluatedAt)}, NULL
   FROM stage_stays WHERE left_at IS NULL AND status = 'open'),
 stage_entries AS (
-  SELECT e.group_key, e.deal_id, e.stage, e.event_id, ${reached}
-  FROM (
-    SELECT group_key, deal_id, stage, min(ord) AS ord, arg_min(entered_at, ord) AS entered_at, arg_min(entered_event_id, ord) AS event_id
-    FROM stage_stays GROUP BY group_key, deal_id, stage) e
-  LEFT JOIN stage_stays x ON x.deal_id = e.deal_id AND x.ord <> e.ord AND x.entered_at >= e.entered_at
-  WHERE e.entered_at >= ${sqlString(period.fromInstant)} AND e.entered_at < ${sqlString(period.toInstant)}
-  GROUP BY e.group_key, e.deal_id, e.stage, e.event_id),
+  SELECT any_value(e.group_key) AS group_key, e.deal_id, any_value(e.stage) AS stage, any_value(e.entered_event_id) AS event_id,
+    ${reached}
+  FROM stage_stays e
+  LEFT JOIN stage_stays x ON x.deal_id = e.deal_id AND x.ord <> e.ord AND x.entered_ms >= e.entered_ms
+  WHERE e.first_in_stage = 1 AND e.entered_ms >= ${fromMs} AND e.entered_ms < ${Date.parse(period.toInstant)}
+  GROUP BY e.deal_id, e.ord),
 close_deals AS MATERIALIZED (
-  SELECT c.deal_id FROM stage_creations c SEMI JOIN at_end e ON e.deal_id = c.deal_id WHERE ${dateInPeriod("c.close_date")}
+  SELECT d.deal_id FROM deal_steps d SEMI JOIN at_end e ON e.deal_id = d.deal_id WHERE d.kind = 'created' AND ${dateInPeriod("d.close_date")}
   UNION
   SELECT d.deal_id FROM deal_close_dates d SEMI JOIN at_end e ON e.deal_id = d.deal_id
   WHERE ${dateInPeriod("d.date")} AND ${visibleIn("d", atPeriodEnd.asOf, atPeriodEnd.maxPosition)}),
-close_entries AS (
-  SELECT c.deal_id, 0 AS step_rank, ${stamp("c")} AS stamp, c.close_date AS date, 0 AS closing, c.event_id
-  FROM stage_creations c SEMI JOIN close_deals e ON e.deal_id = c.deal_id
+close_creations AS MATERIALIZED (
+  SELECT d.deal_id, arg_max(d.close_date, d.known_from) AS close_date, arg_max(${stamp("d")}, d.known_from) AS stamp,
+    arg_max(d.event_id, d.known_from) AS event_id
+  FROM deal_steps d SEMI JOIN close_deals e ON e.deal_id = d.deal_id WHERE d.kind = 'created' GROUP BY d.deal_id),
+close_entries AS MATERIALIZED (
+  SELECT deal_id, '0' || stamp AS key, stamp, close_date AS date, 0 AS closing, event_id FROM close_creations
   UNION ALL
-  SELECT d.deal_id, 1, ${stamp("d")}, d.date, d.closing, d.event_id
+  SELECT d.deal_id, '1' || ${stamp("d")}, ${stamp("d")}, d.date, d.closing, d.event_id
   FROM deal_close_dates d SEMI JOIN close_deals e ON e.deal_id = d.deal_id
   WHERE ${visibleIn("d", atPeriodEnd.asOf, atPeriodEnd.maxPosition)}),
 close_outcomes AS (
   SELECT d.deal_id, ${stamp("d")} AS stamp, d.kind FROM deal_steps d SEMI JOIN close_deals e ON e.deal_id = d.deal_id
   WHERE d.kind IN ('won', 'lost', 'reopened') AND ${visibleIn("d", atPeriodEnd.asOf, atPeriodEnd.maxPosition)}),
 close_history AS (
-  SELECT *, row_number() OVER w AS ord, lead(stamp) OVER w AS next_stamp, greatest(first_value(stamp) OVER w, stamp) AS cut
-  FROM close_entries WINDOW w AS (PARTITION BY deal_id ORDER BY step_rank, stamp)),
+  SELECT h.deal_id, h.key, h.date, h.closing, h.event_id, greatest(c.stamp, h.stamp) AS cut, substr(min(n.key), 2) AS next_stamp
+  FROM close_entries h JOIN close_creations c ON c.deal_id = h.deal_id
+  LEFT JOIN close_entries n ON n.deal_id = h.deal_id AND n.key > h.key
+  GROUP BY h.deal_id, h.key, h.date, h.closing, h.event_id, h.stamp, c.stamp),
 close_held AS (
-  SELECT h.deal_id, h.ord, h.date, h.event_id,
+  SELECT h.deal_id, h.key, h.date, h.event_id,
     (h.closing = 0 AND coalesce(arg_max(o.kind, o.stamp) FILTER (WHERE o.stamp < h.cut), 'reopened') = 'reopened')
       OR count(*) FILTER (WHERE o.kind = 'reopened' AND o.stamp >= h.cut AND (h.next_stamp IS NULL OR o.stamp < h.next_stamp)) > 0
       AS while_open
   FROM close_history h LEFT JOIN close_outcomes o ON o.deal_id = h.deal_id
-  GROUP BY h.deal_id, h.ord, h.date, h.event_id, h.closing, h.cut, h.next_stamp),
+  GROUP BY h.deal_id, h.key, h.date, h.event_id, h.closing, h.cut, h.next_stamp),
 forecast_deals AS (
   SELECT e.group_key, e.deal_id, e.status, e.expected_close_date, e.pushes, e.close_date_event_id, f.evidence,
     e.status = 'open' AND ${periodOver ? "TRUE" : `e.expected_close_date >= ${sqlString(period.to)}`} AS slipped
   FROM at_end e JOIN (
-    SELECT deal_id, arg_min(event_id, ord) AS evidence FROM close_held
+    SELECT deal_id, arg_min(event_id, key) AS evidence FROM close_held
     WHERE while_open AND ${dateInPeriod("date")} GROUP BY deal_id) f
   ON f.deal_id = e.deal_id),
 risk_touches AS MATERIALIZED (
@@ -153,7 +158,8 @@ risk_contact_touches AS (
   SELECT t.deal_id, t.touched_at, t.stamp, t.event_id, unnest(string_split(c.contact_ids, ${sqlString(CONTACT_SEPARATOR)})) AS contact_id
   FROM risk_touches t JOIN (
     SELECT interaction_id, arg_max(contact_ids, known_from) AS contact_ids FROM deal_touches
-    WHERE interaction_id IN (SELECT interaction_id FROM risk_touches) GROUP BY interaction_id) c
+    WHERE interaction_id IN (SELECT interaction_id FROM risk_touches WHERE deal_id IN (SELECT deal_id FROM risk_evaluators))
+    GROUP BY interaction_id) c
   ON c.interaction_id = t.interaction_id
   WHERE t.deal_id IN (SELECT deal_id FROM risk_evaluators)),
 risk_evaluator_touches AS (
@@ -201,7 +207,8 @@ export function conversionMeasure(fromStage: string, toStage: string): SqlMeasur
       return {
         entered: `count(*) FILTER (WHERE ${entered})`,
         converted: `count(${reached}) FILTER (WHERE ${entered})`,
-        ids: `flatten(list(list_filter([event_id, ${reached}], x -> x IS NOT NULL) ORDER BY deal_id) FILTER (WHERE ${entered}))`,
+        // Unconverted deals' null reached ids are dropped once per group, not per deal.
+        ids: `list_filter(flatten(list([event_id, ${reached}] ORDER BY deal_id) FILTER (WHERE ${entered})), x -> x IS NOT NULL)`,
       };
     },
     result: (row) => {

@@ -21,21 +21,30 @@ export interface SqlMeasure {
   readonly result: (row: (name: string) => unknown, scope: SqlScope) => MeasureResult;
 }
 
-/** The sources of this module and of `measures-quota.ts`. */
-const coreSources: ReadonlySet<MeasureSource> = new Set<MeasureSource>([
-  "scoped",
-  "closed_deals",
-  "open_at_end",
-  "rep_rows",
-  "commit_deals",
-]);
+/** The sources of `measures-stages.ts`: their relations go into a statement only when a measure reads one. */
+const stageSources: Readonly<Record<StageSource, true>> = {
+  stage_time: true,
+  stage_entries: true,
+  forecast_deals: true,
+  deal_risks: true,
+};
+
+/** The sources of `measures-engagement.ts`: their relations go into a statement only when a measure reads one. */
+const engagementSources: Readonly<Record<EngagementSource, true>> = {
+  eng_interactions: true,
+  eng_reached: true,
+  eng_addressable: true,
+  eng_leads: true,
+  eng_meetings: true,
+  eng_threads: true,
+  eng_interaction_values: true,
+};
 
 /**
  * The relations measures read, after the scope's CTEs: deals closed in the period (with amounts in the base
  * currency at the close date, when a rate is known) and deals open at the end of the period (amounts at that date),
- * the quota relations, and — only when `sources` has another one — the stage and engagement relations (which refer to
- * each other). DuckDB parses every CTE of a statement, used or not: without them the core statement's text is 40% as
- * long.
+ * the quota relations, and the stage relations and the engagement relations each only when `sources` has one of
+ * theirs. DuckDB parses every CTE of a statement, used or not: without them the core statement's text is 40% as long.
  */
 export function measureSourcesSql(scope: SqlScope, sources: Iterable<MeasureSource>): string {
   const base = sqlString(scope.config.baseCurrency);
@@ -43,9 +52,9 @@ export function measureSourcesSql(scope: SqlScope, sources: Iterable<MeasureSour
     `CASE WHEN ${alias}.currency = ${base} THEN ${alias}.amount ELSE ${alias}.amount * fx.rate END AS amount_base,
      CASE WHEN ${alias}.currency = ${base} THEN NULL ELSE fx.event_id END AS rate_event_id`;
   const endDate = sqlString(scope.atPeriodEnd.asOf.slice(0, 10));
-  const others = [...sources].some((source) => !coreSources.has(source))
-    ? `,${stageSourcesSql(scope)},${engagementSourcesSql(scope)}`
-    : "";
+  const asked = [...sources];
+  const stage = asked.some((source) => source in stageSources) ? `,${stageSourcesSql(scope)}` : "";
+  const engagement = asked.some((source) => source in engagementSources) ? `,${engagementSourcesSql(scope)}` : "";
   // Every open deal converts at the same date: one rate per currency, joined by currency alone.
   return `
 closed_deals AS (
@@ -56,7 +65,7 @@ open_at_end AS (
   SELECT e.*, ${converted("e")}
   FROM (SELECT *, ${endDate} AS rate_date FROM at_end WHERE status = 'open') e
   LEFT JOIN (SELECT currency, arg_max(rate, effective_date) AS rate, arg_max(event_id, effective_date) AS event_id FROM fx
-             WHERE effective_date <= ${endDate} GROUP BY currency) fx ON fx.currency = e.currency),${quotaSourcesSql(scope)}${others}`;
+             WHERE effective_date <= ${endDate} GROUP BY currency) fx ON fx.currency = e.currency),${quotaSourcesSql(scope)}${stage}${engagement}`;
 }
 
 /** A deal (a row of `scoped`, as `alias`) closed in the period: its close's instant, compared as epoch milliseconds. */
