@@ -11,7 +11,7 @@ import type { Column, Row } from "./columns.ts";
  * In a slice (asOf A, position K) a deal's last visible touch is the row known at K when its `touched_at` is at or
  * before A (it is the latest of all touches known at K, so of those visible); when it is after A, an earlier touch may
  * be the last visible one, and only then are the deal's touches (`deal_touches`) read. `touched_at` is the touch's
- * business time, `stamp` its (business time, position) order key as `deal_touches` rows give it.
+ * business time, `event_id` the event that logged it.
  */
 export const dealLastTouchColumns: readonly Column[] = [
   { name: "deal_id", type: "VARCHAR" },
