@@ -3,6 +3,22 @@ import type { GraphState, RevenueConfig } from "@revgraph/domain";
 import type { RecordedEvent } from "@revgraph/events";
 import { appendRows, type Column, createTableSql, type Row } from "./columns.ts";
 import {
+  type DealCloseHistoryChanges,
+  DealCloseHistoryProjection,
+  dealCloseHistoryColumns,
+  endCloseHistorySql,
+  endedCloseHistoryColumns,
+  noCloseHistoryChanges,
+} from "./deal-close-history.ts";
+import {
+  applyLastTouch,
+  type DealLastTouchChanges,
+  dealLastTouchColumns,
+  endedLastTouchColumns,
+  endLastTouchesSql,
+  noLastTouchChanges,
+} from "./deal-last-touches.ts";
+import {
   type DealStayChanges,
   DealStayProjection,
   dealStayColumns,
@@ -21,7 +37,7 @@ import { interactionDerivedTables, interactions, updateInteractionDerivedTables 
 import { type EventFactTable, eventFactRows, eventFactTables, stampColumns } from "./simple-facts.ts";
 
 /** Bumped when a table's shape or meaning changes: a file of another format is rebuilt from the log. */
-const FORMAT = 6;
+const FORMAT = 7;
 
 const positionColumns: readonly Column[] = [
   { name: "format", type: "INTEGER" },
@@ -63,14 +79,16 @@ export const DEFAULT_MEMORY_LIMIT = "1GB";
 const tableColumns = (table: EventFactTable) => [...stampColumns, ...table.columns];
 
 /**
- * Every table of facts: the deal versions, the latest version of each deal, the stage stays, the event-fact tables and
- * the tables derived from the interaction tables at each flush (ids logged again, the points at which contacts became
- * engaged).
+ * Every table of facts: the deal versions, the latest version of each deal, the stage stays, the close-date histories,
+ * each deal's latest touch, the event-fact tables and the tables derived from the interaction tables at each flush
+ * (ids logged again, the points at which contacts became engaged).
  */
 export const factTableNames: readonly string[] = [
   "deal_versions",
   "deal_current",
   "deal_stays",
+  "deal_close_history",
+  "deal_last_touches",
   ...eventFactTables.map((t) => t.table),
   ...interactionDerivedTables.map((t) => t.table),
 ];
@@ -102,9 +120,12 @@ export class FactStore {
   /** The open rows of each deal, loaded by {@link prepare} (at once for an empty file). */
   #versions: DealVersionProjection | undefined;
   readonly #stays: DealStayProjection;
+  readonly #closeHistory: DealCloseHistoryProjection;
   #pending: {
     changes: DealVersionChanges;
     stays: DealStayChanges;
+    closeHistory: DealCloseHistoryChanges;
+    lastTouches: DealLastTouchChanges;
     facts: Map<EventFactTable, Row[]>;
     records: Map<string, number>;
   };
@@ -124,6 +145,7 @@ export class FactStore {
     this.#reader = reader;
     this.#config = config;
     this.#stays = new DealStayProjection(config);
+    this.#closeHistory = new DealCloseHistoryProjection(config);
     this.#pending = FactStore.#emptyBatch();
   }
 
@@ -131,6 +153,8 @@ export class FactStore {
     return {
       changes: { inserted: new Map(), ended: [] },
       stays: noStayChanges(),
+      closeHistory: noCloseHistoryChanges(),
+      lastTouches: noLastTouchChanges(),
       facts: new Map<EventFactTable, Row[]>(),
       records: new Map(),
     };
@@ -222,6 +246,8 @@ export class FactStore {
     if (!this.#versions) throw new Error("FactStore.prepare() must load the open deal versions before apply");
     this.#versions.apply(state, event, this.#pending.changes);
     this.#stays.apply(state, event, this.#pending.stays);
+    this.#closeHistory.apply(state, event, this.#pending.closeHistory);
+    applyLastTouch(state, event, this.#pending.lastTouches);
     for (const table of eventFactTables) {
       const rows = eventFactRows(table, event, state);
       if (rows.length === 0) continue;
@@ -264,6 +290,18 @@ export class FactStore {
         await connection.run("DELETE FROM ended_stays");
       }
       await this.#append("deal_stays", dealStayColumns, batch.stays.inserted);
+      if (batch.closeHistory.ended.length > 0) {
+        await this.#append("ended_close_history", endedCloseHistoryColumns, batch.closeHistory.ended);
+        await connection.run(endCloseHistorySql);
+        await connection.run("DELETE FROM ended_close_history");
+      }
+      await this.#append("deal_close_history", dealCloseHistoryColumns, batch.closeHistory.inserted);
+      if (batch.lastTouches.ended.length > 0) {
+        await this.#append("ended_last_touches", endedLastTouchColumns, batch.lastTouches.ended);
+        await connection.run(endLastTouchesSql);
+        await connection.run("DELETE FROM ended_last_touches");
+      }
+      await this.#append("deal_last_touches", dealLastTouchColumns, batch.lastTouches.inserted);
       for (const [table, rows] of batch.facts) await this.#append(table.table, tableColumns(table), rows);
       if (batch.facts.has(interactions)) await updateInteractionDerivedTables(connection, this.#written);
       await this.#append(
@@ -357,7 +395,14 @@ export class FactStore {
     await this.#writer.run(createTableSql("read_model_position", positionColumns));
     const stored = (await this.#writer.runAndReadAll("SELECT format FROM read_model_position")).getRowObjectsJS();
     if (stored.length > 0 && stored[0]?.format !== FORMAT) {
-      for (const table of [...factTableNames, "record_log", "ended_rows", "ended_stays"])
+      for (const table of [
+        ...factTableNames,
+        "record_log",
+        "ended_rows",
+        "ended_stays",
+        "ended_close_history",
+        "ended_last_touches",
+      ])
         await this.#writer.run(`DROP TABLE IF EXISTS ${table}`);
       await this.#writer.run("DELETE FROM read_model_position");
     }
@@ -367,6 +412,10 @@ export class FactStore {
     await this.#writer.run(createTableSql("ended_rows", endedColumns));
     await this.#writer.run(createTableSql("deal_stays", dealStayColumns));
     await this.#writer.run(createTableSql("ended_stays", endedStayColumns));
+    await this.#writer.run(createTableSql("deal_close_history", dealCloseHistoryColumns));
+    await this.#writer.run(createTableSql("ended_close_history", endedCloseHistoryColumns));
+    await this.#writer.run(createTableSql("deal_last_touches", dealLastTouchColumns));
+    await this.#writer.run(createTableSql("ended_last_touches", endedLastTouchColumns));
     for (const table of eventFactTables) await this.#writer.run(createTableSql(table.table, tableColumns(table)));
     for (const { table, columns } of interactionDerivedTables) await this.#writer.run(createTableSql(table, columns));
   }

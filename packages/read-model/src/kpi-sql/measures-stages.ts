@@ -65,10 +65,14 @@ export function storedStaysInSlice(scope: SqlScope): { staysKnown: string; leftB
  *   each stage index, the entered event of the first other stay begun no earlier at that index or beyond (for
  *   conversions between any two stages);
  * - `forecast_deals`: the deals at the end of the period whose expected close date was in the period at some time while
- *   they were open, with the first such date's event as evidence (close-date histories are read only for the deals
- *   with a date in the period, `close_deals`, each entry ordered by its `key`: the creation's first, then by stamp;
- *   the next entry is found by a join, which costs far less than window functions over a deal partition);
- * - `deal_risks`: the stale and silent-evaluator findings on open deals at the evaluation time.
+ *   they were open, with the first such date's event as evidence, read from the stored close-date histories
+ *   (`deal_close_history`) known at the period end's position: the entries set by its asOf (the creation's always),
+ *   each held while open when it was so by that asOf;
+ * - `deal_risks`: the stale and silent-evaluator findings on open deals at the evaluation time. A deal's last touch is
+ *   its latest touch known at the slice's position (`deal_last_touches`) when that is visible at its asOf; only the
+ *   deals whose latest known touch is after asOf read their touches (`deal_touches`). The open deals in technical
+ *   validation read theirs for their evaluators, each touch with its own contacts unless its id was logged again
+ *   (`relogged_interactions`: then the latest logging's, as the graph keeps them).
  */
 export function stageSourcesSql(scope: SqlScope): string {
   const { config, current, atPeriodEnd, period, evaluatedAt } = scope;
@@ -76,6 +80,14 @@ export function stageSourcesSql(scope: SqlScope): string {
   const asOfMs = Date.parse(current.asOf);
   const fromMs = Date.parse(period.fromInstant);
   const { staysKnown, leftBy } = storedStaysInSlice(scope);
+  const inTechnicalValidation = `s.status = 'open' AND s.stage = ${sqlString(config.technicalValidationStage)}`;
+  const endAsOf = sqlString(atPeriodEnd.asOf);
+  const closeHistoryKnown = scope.periodEndIsLatest
+    ? "h.known_to IS NULL"
+    : `h.known_from <= ${atPeriodEnd.maxPosition} AND (h.known_to IS NULL OR h.known_to > ${atPeriodEnd.maxPosition})`;
+  const latestTouchKnown = scope.currentIsLatest
+    ? "l.known_to IS NULL"
+    : `l.known_from <= ${current.maxPosition} AND (l.known_to IS NULL OR l.known_to > ${current.maxPosition})`;
   const periodOver = evaluatedAt >= period.toInstant;
   const dateInPeriod = (date: string) => `${date} >= ${sqlString(period.from)} AND ${date} < ${sqlString(period.to)}`;
   const reached = Array.from(
@@ -106,61 +118,45 @@ stage_entries AS (
   LEFT JOIN stage_stays x ON x.deal_id = e.deal_id AND x.ord <> e.ord AND x.entered_ms >= e.entered_ms
   WHERE e.first_in_stage = 1 AND e.entered_ms >= ${fromMs} AND e.entered_ms < ${Date.parse(period.toInstant)}
   GROUP BY e.deal_id, e.ord),
-close_deals AS MATERIALIZED (
-  SELECT d.deal_id FROM deal_steps d SEMI JOIN at_end e ON e.deal_id = d.deal_id WHERE d.kind = 'created' AND ${dateInPeriod("d.close_date")}
-  UNION
-  SELECT d.deal_id FROM deal_close_dates d SEMI JOIN at_end e ON e.deal_id = d.deal_id
-  WHERE ${dateInPeriod("d.date")} AND ${visibleIn("d", atPeriodEnd.asOf, atPeriodEnd.maxPosition)}),
-close_creations AS MATERIALIZED (
-  SELECT d.deal_id, arg_max(d.close_date, d.known_from) AS close_date, arg_max(${stamp("d")}, d.known_from) AS stamp,
-    arg_max(d.event_id, d.known_from) AS event_id
-  FROM deal_steps d SEMI JOIN close_deals e ON e.deal_id = d.deal_id WHERE d.kind = 'created' GROUP BY d.deal_id),
-close_entries AS MATERIALIZED (
-  SELECT deal_id, '0' || stamp AS key, stamp, close_date AS date, 0 AS closing, event_id FROM close_creations
-  UNION ALL
-  SELECT d.deal_id, '1' || ${stamp("d")}, ${stamp("d")}, d.date, d.closing, d.event_id
-  FROM deal_close_dates d SEMI JOIN close_deals e ON e.deal_id = d.deal_id
-  WHERE ${visibleIn("d", atPeriodEnd.asOf, atPeriodEnd.maxPosition)}),
-close_outcomes AS (
-  SELECT d.deal_id, ${stamp("d")} AS stamp, d.kind FROM deal_steps d SEMI JOIN close_deals e ON e.deal_id = d.deal_id
-  WHERE d.kind IN ('won', 'lost', 'reopened') AND ${visibleIn("d", atPeriodEnd.asOf, atPeriodEnd.maxPosition)}),
-close_history AS (
-  SELECT h.deal_id, h.key, h.date, h.closing, h.event_id, greatest(c.stamp, h.stamp) AS cut, substr(min(n.key), 2) AS next_stamp
-  FROM close_entries h JOIN close_creations c ON c.deal_id = h.deal_id
-  LEFT JOIN close_entries n ON n.deal_id = h.deal_id AND n.key > h.key
-  GROUP BY h.deal_id, h.key, h.date, h.closing, h.event_id, h.stamp, c.stamp),
 close_held AS (
-  SELECT h.deal_id, h.key, h.date, h.event_id,
-    (h.closing = 0 AND coalesce(arg_max(o.kind, o.stamp) FILTER (WHERE o.stamp < h.cut), 'reopened') = 'reopened')
-      OR count(*) FILTER (WHERE o.kind = 'reopened' AND o.stamp >= h.cut AND (h.next_stamp IS NULL OR o.stamp < h.next_stamp)) > 0
-      AS while_open
-  FROM close_history h LEFT JOIN close_outcomes o ON o.deal_id = h.deal_id
-  GROUP BY h.deal_id, h.key, h.date, h.event_id, h.closing, h.cut, h.next_stamp),
+  SELECT h.deal_id, h.ord, h.event_id FROM deal_close_history h SEMI JOIN at_end e ON e.deal_id = h.deal_id
+  WHERE ${closeHistoryKnown} AND (h.ord = 1 OR h.set_at <= ${endAsOf}) AND h.while_open_from <= ${endAsOf}
+    AND ${dateInPeriod("h.date")}),
 forecast_deals AS (
   SELECT e.group_key, e.deal_id, e.status, e.expected_close_date, e.pushes, e.close_date_event_id, f.evidence,
     e.status = 'open' AND ${periodOver ? "TRUE" : `e.expected_close_date >= ${sqlString(period.to)}`} AS slipped
   FROM at_end e JOIN (
-    SELECT deal_id, arg_min(event_id, key) AS evidence FROM close_held
-    WHERE while_open AND ${dateInPeriod("date")} GROUP BY deal_id) f
+    SELECT deal_id, arg_min(event_id, ord) AS evidence FROM close_held GROUP BY deal_id) f
   ON f.deal_id = e.deal_id),
-risk_touches AS MATERIALIZED (
-  SELECT t.deal_id, t.interaction_id, t.valid_from AS touched_at, ${stamp("t")} AS stamp, t.event_id
-  FROM deal_touches t SEMI JOIN scoped s ON s.deal_id = t.deal_id AND s.status = 'open'
-  WHERE ${visibleIn("t", current.asOf, current.maxPosition)}),
 risk_evaluators AS MATERIALIZED (
   SELECT r.deal_id, r.contact_id, min(${stamp("r")}) AS first_stamp,
     arg_max(r.assigned, ${stamp("r")}) FILTER (WHERE r.role = 'technical_evaluator') AS assigned
   FROM contact_roles r SEMI JOIN scoped s
-    ON s.deal_id = r.deal_id AND s.status = 'open' AND s.stage = ${sqlString(config.technicalValidationStage)}
+    ON s.deal_id = r.deal_id AND ${inTechnicalValidation}
   WHERE ${visibleIn("r", current.asOf, current.maxPosition)}
   GROUP BY r.deal_id, r.contact_id),
+risk_last_touch AS (
+  SELECT l.deal_id, l.touched_at, l.event_id FROM deal_last_touches l
+  WHERE ${latestTouchKnown} AND l.touched_at <= ${sqlString(current.asOf)}
+  UNION ALL
+  SELECT t.deal_id, arg_max(t.valid_from, ${stamp("t")}), arg_max(t.event_id, ${stamp("t")})
+  FROM deal_touches t SEMI JOIN (
+    SELECT l.deal_id FROM deal_last_touches l SEMI JOIN scoped s ON s.deal_id = l.deal_id AND s.status = 'open'
+    WHERE ${latestTouchKnown} AND l.touched_at > ${sqlString(current.asOf)}) l
+  ON l.deal_id = t.deal_id
+  WHERE ${visibleIn("t", current.asOf, current.maxPosition)}
+  GROUP BY t.deal_id),
+risk_touches AS MATERIALIZED (
+  SELECT t.deal_id, t.interaction_id, t.contact_ids, t.valid_from AS touched_at, ${stamp("t")} AS stamp, t.event_id
+  FROM deal_touches t SEMI JOIN scoped s ON s.deal_id = t.deal_id AND ${inTechnicalValidation}
+  WHERE ${visibleIn("t", current.asOf, current.maxPosition)}),
 risk_contact_touches AS (
-  SELECT t.deal_id, t.touched_at, t.stamp, t.event_id, unnest(string_split(c.contact_ids, ${sqlString(CONTACT_SEPARATOR)})) AS contact_id
-  FROM risk_touches t JOIN (
-    SELECT interaction_id, arg_max(contact_ids, known_from) AS contact_ids FROM deal_touches
-    WHERE interaction_id IN (SELECT interaction_id FROM risk_touches WHERE deal_id IN (SELECT deal_id FROM risk_evaluators))
-    GROUP BY interaction_id) c
-  ON c.interaction_id = t.interaction_id
+  SELECT t.deal_id, t.touched_at, t.stamp, t.event_id,
+    unnest(string_split(coalesce(l.contact_ids, t.contact_ids), ${sqlString(CONTACT_SEPARATOR)})) AS contact_id
+  FROM risk_touches t LEFT JOIN (
+    SELECT d.interaction_id, d.contact_ids FROM relogged_interactions r
+    JOIN deal_touches d ON d.interaction_id = r.interaction_id AND d.known_from = r.latest_known_from) l
+  ON l.interaction_id = t.interaction_id
   WHERE t.deal_id IN (SELECT deal_id FROM risk_evaluators)),
 risk_evaluator_touches AS (
   SELECT v.deal_id, v.contact_id, v.first_stamp, arg_max(t.touched_at, t.stamp) AS touched_at, arg_max(t.event_id, t.stamp) AS event_id
@@ -171,9 +167,7 @@ risk_evaluator_touches AS (
 deal_risks AS (
   SELECT s.group_key, s.deal_id, 0 AS seq, '' AS contact_order, 'stale' AS kind, NULL AS contact_id,
     floor(${daysUntil(epochMs("coalesce(l.touched_at, s.created_at)"), evaluatedAt)}) AS days, coalesce(l.event_id, s.created_event_id) AS evidence
-  FROM scoped s LEFT JOIN (
-    SELECT deal_id, arg_max(touched_at, stamp) AS touched_at, arg_max(event_id, stamp) AS event_id FROM risk_touches GROUP BY deal_id) l
-  ON l.deal_id = s.deal_id
+  FROM scoped s LEFT JOIN risk_last_touch l ON l.deal_id = s.deal_id
   WHERE s.status = 'open' AND ${daysUntil(epochMs("coalesce(l.touched_at, s.created_at)"), evaluatedAt)} >= ${config.staleAfterDays}
   UNION ALL
   SELECT s.group_key, s.deal_id, 1, v.first_stamp, 'evaluator_silent', v.contact_id,

@@ -1,0 +1,162 @@
+import { type DealFacts, dealAt, END_OF_TIME, type GraphState, type RevenueConfig } from "@revgraph/domain";
+import type { EventType, RecordedEvent } from "@revgraph/events";
+import type { Column, Row } from "./columns.ts";
+
+/**
+ * Deal close-date histories, bitemporal: each row is one expected close date of a deal (`ord` 1: the creation's, then
+ * the changes and closes' dates in (business time, position) order), as the graph derives the deal's close-date history
+ * from every fact known over a record-time interval `[known_from, known_to)` of log positions (known_to null: still
+ * known so). `set_at` is the business time of the event that set it, `while_open_from` the earliest business time as
+ * of which the deal counts as open while it held the date (set while open, or reopened before the next date was set;
+ * null: never). A late or back-dated fact never rewrites a row: it ends the record interval of the rows from the first
+ * one it changes (`known_to`) and adds their successors.
+ *
+ * A history as of business time A is a prefix: the rows known at K with `ord = 1` or `set_at <= A`, each held while
+ * open as of A when `while_open_from <= A` (only the last of them can be reopened after A; the others' next date is
+ * set by A).
+ */
+export const dealCloseHistoryColumns: readonly Column[] = [
+  { name: "deal_id", type: "VARCHAR" },
+  { name: "ord", type: "INTEGER" },
+  { name: "date", type: "VARCHAR" },
+  { name: "set_at", type: "VARCHAR" },
+  { name: "event_id", type: "VARCHAR" },
+  { name: "while_open_from", type: "VARCHAR" },
+  { name: "known_from", type: "BIGINT" },
+  { name: "known_to", type: "BIGINT" },
+];
+
+/** Close-date rows of a deal written earlier whose record interval ends: those of `ord` at or after `from_ord` still open. */
+export const endedCloseHistoryColumns: readonly Column[] = [
+  { name: "deal_id", type: "VARCHAR" },
+  { name: "from_ord", type: "INTEGER" },
+  { name: "known_to", type: "BIGINT" },
+];
+
+const ORD = 1;
+const KNOWN_TO = 7;
+
+/**
+ * Ends the record interval of the rows written earlier that `ended_close_history` names: each at the first position
+ * that ended it. Runs before the batch's new rows are written.
+ */
+export const endCloseHistorySql = `UPDATE deal_close_history SET known_to = e.known_to
+FROM (
+  SELECT h.deal_id, h.ord, min(e.known_to) AS known_to FROM deal_close_history h
+  JOIN ended_close_history e ON e.deal_id = h.deal_id AND h.ord >= e.from_ord
+  WHERE h.known_to IS NULL GROUP BY h.deal_id, h.ord) e
+WHERE deal_close_history.deal_id = e.deal_id AND deal_close_history.ord = e.ord AND deal_close_history.known_to IS NULL`;
+
+/** Changes to the close-date table in one batch: new rows (open ones by deal, to end in the batch), and ends of earlier rows. */
+export interface DealCloseHistoryChanges {
+  readonly inserted: (string | number | null)[][];
+  readonly openByDeal: Map<string, (string | number | null)[][]>;
+  readonly ended: Row[];
+}
+
+/** An empty batch of close-date changes. */
+export function noCloseHistoryChanges(): DealCloseHistoryChanges {
+  return { inserted: [], openByDeal: new Map(), ended: [] };
+}
+
+/** The events that change a deal's close-date history: its dates, and the outcomes that close and reopen it. */
+const closeDateEvents: ReadonlySet<EventType> = new Set([
+  "DealCreated",
+  "DealCloseDateChanged",
+  "DealWon",
+  "DealLost",
+  "DealReopened",
+]);
+
+/** One close-date entry as stored (without the deal and the record interval). */
+interface CloseDateRow {
+  readonly date: string;
+  readonly setAt: string;
+  readonly eventId: string;
+  readonly whileOpenFrom: string | null;
+}
+
+const sameRow = (a: CloseDateRow, b: CloseDateRow) =>
+  a.date === b.date && a.setAt === b.setAt && a.eventId === b.eventId && a.whileOpenFrom === b.whileOpenFrom;
+
+/**
+ * Keeps the close-date table in step with the graph, event by event, as {@link DealStayProjection} keeps the stays:
+ * for an event that changes a deal's close-date history at position p, the history known before it and after it are
+ * derived with the graph's `dealAt` and compared, and the rows from the first that differs end at p and are added
+ * again as derived at p. It holds nothing between events.
+ */
+export class DealCloseHistoryProjection {
+  readonly #config: RevenueConfig;
+
+  constructor(config: RevenueConfig) {
+    this.#config = config;
+  }
+
+  /** Applies one event (already applied to `state`), recording row changes in `changes`. */
+  apply(state: GraphState, event: RecordedEvent, changes: DealCloseHistoryChanges): void {
+    if (!closeDateEvents.has(event.type)) return;
+    const dealId = (event.data as { dealId?: unknown }).dealId;
+    if (typeof dealId !== "string") return;
+    const facts = state.deals[dealId];
+    if (!facts) return;
+    const position = event.globalPosition;
+    const before = this.#historyAt(state, facts, position - 1);
+    const after = this.#historyAt(state, facts, position);
+    let from = 0;
+    while (from < before.length && from < after.length && sameRow(before[from] as CloseDateRow, after[from] as CloseDateRow))
+      from++;
+    if (from === before.length && from === after.length) return;
+    this.#end(changes, dealId, from + 1, position);
+    const open = changes.openByDeal.get(dealId) ?? [];
+    after.slice(from).forEach((entry, index) => {
+      const row = [dealId, from + index + 1, entry.date, entry.setAt, entry.eventId, entry.whileOpenFrom, position, null];
+      changes.inserted.push(row);
+      open.push(row);
+    });
+    changes.openByDeal.set(dealId, open);
+  }
+
+  /**
+   * The deal's close-date history known at `maxPosition`, each entry with the earliest business time as of which it is
+   * held while open: found by asking the graph as of the entry's own time (or the creation's, when later) and then as
+   * of each later reopening, the only times at which the answer can change (it never changes back).
+   */
+  #historyAt(state: GraphState, facts: DealFacts, maxPosition: number): CloseDateRow[] {
+    const snapshot = dealAt(state, facts, { asOf: END_OF_TIME, maxPosition }, this.#config);
+    if (!snapshot) return [];
+    const createdAt = snapshot.createdAt;
+    const reopenings = facts.outcomes
+      .filter((outcome) => outcome.kind === "reopened" && outcome.pos <= maxPosition)
+      .map((outcome) => outcome.at);
+    return snapshot.closeDateHistory.map((entry, index) => {
+      let whileOpenFrom: string | null = null;
+      if (entry.whileOpen) {
+        // ISO instants compare as strings: the later of the entry's time and the creation's.
+        const first = [entry.at, createdAt].sort()[1] as string;
+        for (const asOf of [first, ...reopenings.filter((at) => at > first)]) {
+          const held = dealAt(state, facts, { asOf, maxPosition }, this.#config)?.closeDateHistory[index]?.whileOpen;
+          if (held) {
+            whileOpenFrom = asOf;
+            break;
+          }
+        }
+      }
+      return { date: entry.date, setAt: entry.at, eventId: entry.eventId, whileOpenFrom };
+    });
+  }
+
+  /** Ends the deal's rows from `fromOrd` at `position`: those of this batch at once, those written earlier on flush. */
+  #end(changes: DealCloseHistoryChanges, dealId: string, fromOrd: number, position: number): void {
+    const open = changes.openByDeal.get(dealId);
+    if (open)
+      changes.openByDeal.set(
+        dealId,
+        open.filter((row) => {
+          if (Number(row[ORD]) < fromOrd) return true;
+          row[KNOWN_TO] = position;
+          return false;
+        }),
+      );
+    changes.ended.push([dealId, fromOrd, position]);
+  }
+}
