@@ -195,6 +195,18 @@ eng_interaction_values AS (
 }
 
 /**
+ * The contacts engaged on each deal (`deal_id`, `contact_id`, repeated where several points engage one) at one business
+ * time `asOf` (an SQL expression the same for every deal) as known at position `known`: the stored engagement points
+ * and never-removed roles at or before it, and the once-removed roles whose latest change at or before it assigned them.
+ * Reads `eng_engaged_from` and `eng_removed_role_facts`.
+ */
+const engagedAt = (asOf: string, known: number) => `
+  SELECT deal_id, contact_id FROM eng_engaged_from WHERE valid_from <= ${asOf} AND known_from <= ${known}
+  UNION ALL
+  SELECT deal_id, contact_id FROM eng_removed_role_facts WHERE valid_from <= ${asOf} AND known_from <= ${known}
+  GROUP BY deal_id, contact_id, role HAVING arg_max(assigned, ${latestFirst}) = 1`;
+
+/**
  * Contacts engaged on deals (holding a buying role, or in an interaction logged on the deal, with the contacts of that
  * interaction's latest logging: the stored points of `interaction_engagements`), as the graph's deal snapshots count
  * them at each row's asOf, for three kinds of rows of `eng_threads`. A role never removed from its contact on its deal
@@ -203,7 +215,9 @@ eng_interaction_values AS (
  * `end` — each deal open at the end of the period (engaged then; `ids` the deal's role events); `account` — each
  * account with deals in scope (its deals' contacts engaged as things stand, together); `single` — each open deal in
  * scope that left the configured single-thread stage with too few stakeholders engaged when it left (its first stay
- * there, from the stored stays as the stage measures read them, when it ended by asOf).
+ * there, from the stored stays as the stage measures read them, when it ended by asOf). The `end` and `account` rows
+ * each read the contacts engaged at one time for every deal ({@link engagedAt}: filtered before the join to the deals,
+ * not once per deal); only the few `single` rows join at each deal's own time.
  */
 function threadsSql(scope: SqlScope): string {
   const { current, atPeriodEnd, config } = scope;
@@ -217,36 +231,42 @@ eng_left AS (
     SELECT t.deal_id, ${leftBy("left_at")} FROM deal_stays t SEMI JOIN eng_single_deals s ON s.deal_id = t.deal_id
     WHERE ${staysKnown} AND t.first_in_stage = 1 AND t.stage = ${sqlString(single.stage)})
   WHERE left_at IS NOT NULL),
-eng_probes AS (
-  SELECT 'end' AS kind, group_key, deal_id, account_id, ${sqlString(atPeriodEnd.asOf)} AS as_of FROM at_end WHERE status = 'open'
-  UNION ALL SELECT 'account', group_key, deal_id, account_id, ${sqlString(current.asOf)} FROM scoped
-  UNION ALL SELECT 'single', s.group_key, s.deal_id, s.account_id, l.left_at FROM scoped s JOIN eng_left l ON l.deal_id = s.deal_id
-    WHERE s.status = 'open' AND s.amount > ${single.minAmount}),
+eng_single_probes AS (
+  SELECT s.group_key, s.deal_id, l.left_at FROM scoped s JOIN eng_left l ON l.deal_id = s.deal_id
+  WHERE s.status = 'open' AND s.amount > ${single.minAmount}),
 eng_removed_roles AS (SELECT DISTINCT deal_id, contact_id, role FROM contact_roles WHERE assigned = 0),
 eng_engaged_from AS (
   SELECT deal_id, contact_id, valid_from, known_from FROM interaction_engagements
   UNION ALL
   SELECT r.deal_id, r.contact_id, r.valid_from, r.known_from FROM contact_roles r
   ANTI JOIN eng_removed_roles x ON x.deal_id = r.deal_id AND x.contact_id = r.contact_id AND x.role = r.role),
-eng_engaged AS (
-  SELECT p.kind, p.group_key, p.deal_id, e.contact_id FROM eng_probes p
-  JOIN eng_engaged_from e ON e.deal_id = p.deal_id AND e.valid_from <= p.as_of AND e.known_from <= ${known}
+eng_removed_role_facts AS (
+  SELECT r.* FROM contact_roles r
+  SEMI JOIN eng_removed_roles x ON x.deal_id = r.deal_id AND x.contact_id = r.contact_id AND x.role = r.role),
+eng_engaged_end AS (${engagedAt(sqlString(atPeriodEnd.asOf), known)}),
+eng_engaged_now AS (${engagedAt(sqlString(current.asOf), known)}),
+eng_engaged_single AS (
+  SELECT p.deal_id, e.contact_id FROM eng_single_probes p
+  JOIN eng_engaged_from e ON e.deal_id = p.deal_id AND e.valid_from <= p.left_at AND e.known_from <= ${known}
   UNION ALL
-  SELECT p.kind, p.group_key, p.deal_id, r.contact_id FROM eng_probes p
-  JOIN (SELECT r.* FROM contact_roles r
-        SEMI JOIN eng_removed_roles x ON x.deal_id = r.deal_id AND x.contact_id = r.contact_id AND x.role = r.role) r
-    ON r.deal_id = p.deal_id AND r.valid_from <= p.as_of AND r.known_from <= ${known}
-  GROUP BY p.kind, p.group_key, p.deal_id, r.contact_id, r.role HAVING arg_max(r.assigned, r.${latestFirst}) = 1),
+  SELECT p.deal_id, r.contact_id FROM eng_single_probes p
+  JOIN eng_removed_role_facts r ON r.deal_id = p.deal_id AND r.valid_from <= p.left_at AND r.known_from <= ${known}
+  GROUP BY p.deal_id, r.contact_id, r.role HAVING arg_max(r.assigned, r.${latestFirst}) = 1),
 eng_threads AS (
-  SELECT p.group_key, p.kind, count(DISTINCT e.contact_id) AS n,
+  SELECT p.group_key, 'end' AS kind, count(DISTINCT e.contact_id) AS n,
          (SELECT list(r.event_id ORDER BY r.event_id) FROM contact_roles r WHERE r.deal_id = p.deal_id) AS ids,
          p.deal_id
-  FROM eng_probes p LEFT JOIN eng_engaged e ON e.kind = p.kind AND e.group_key = p.group_key AND e.deal_id = p.deal_id
-  WHERE p.kind <> 'account' GROUP BY p.group_key, p.kind, p.deal_id
+  FROM (SELECT group_key, deal_id FROM at_end WHERE status = 'open') p
+  LEFT JOIN eng_engaged_end e ON e.deal_id = p.deal_id
+  GROUP BY p.group_key, p.deal_id
   UNION ALL
-  SELECT p.group_key, 'account', count(DISTINCT e.contact_id), NULL, NULL
-  FROM eng_probes p LEFT JOIN eng_engaged e ON e.kind = p.kind AND e.group_key = p.group_key AND e.deal_id = p.deal_id
-  WHERE p.kind = 'account' GROUP BY p.group_key, p.account_id)`;
+  SELECT p.group_key, 'single', count(DISTINCT e.contact_id), NULL, p.deal_id
+  FROM eng_single_probes p LEFT JOIN eng_engaged_single e ON e.deal_id = p.deal_id
+  GROUP BY p.group_key, p.deal_id
+  UNION ALL
+  SELECT s.group_key, 'account', count(DISTINCT e.contact_id), NULL, NULL
+  FROM scoped s LEFT JOIN eng_engaged_now e ON e.deal_id = s.deal_id
+  GROUP BY s.group_key, s.account_id)`;
 }
 
 const ids = (value: unknown): string[] => (Array.isArray(value) ? (value as string[]) : []);
