@@ -1,5 +1,6 @@
-import { DAY_MS } from "@revgraph/domain";
+import { DAY_MS, END_OF_TIME } from "@revgraph/domain";
 import type { Dimension, MeasureResult } from "@revgraph/kpis";
+import { factKey, interactionValues, stageProbabilitySql } from "../facts/engagement.ts";
 import type { SqlMeasure } from "./measures.ts";
 import { storedStaysInSlice } from "./measures-stages.ts";
 import { filterPredicate, inList, latestFirst, repDimension, type SqlScope, sqlString } from "./predicates.ts";
@@ -129,12 +130,6 @@ eng_leads AS (
   ${accountFiltered ? `WHERE x.account_id IS NULL OR ${inGroupAccounts("x")}` : ""}),${threadsSql(scope)},${interactionValuesSql(scope)}`;
 }
 
-/**
- * A fact's place in a deal's history as one number: its business time in epoch milliseconds, then its log position
- * (the graph's order). A probe at time t with position 2³²−1 finds the latest fact at or before t (ASOF joins on one
- * number instead of text).
- */
-const factKey = (ms: string, position: string) => `CAST(${ms} AS HUGEINT) * 4294967296 + ${position}`;
 const validMs = "epoch_ms(CAST(valid_from AS TIMESTAMP))";
 
 /**
@@ -143,16 +138,13 @@ const validMs = "epoch_ms(CAST(valid_from AS TIMESTAMP))";
  * evaluation time − win probability at its time). The probability at t is the one of the deal's version valid at t as
  * known now (the explicit probability set visibly since the deal entered the stage it was in, else the stage's: each
  * probability fact starts a version), else the creation stage's; the amount at t is the latest of the deal's visible
- * amounts up to t, else its creation's.
+ * amounts up to t, else its creation's. At the head of the log with no asOf the values are read from the stored ones
+ * instead ({@link storedInteractionValuesSql}).
  */
 function interactionValuesSql(scope: SqlScope): string {
   const { current, config } = scope;
+  if (current.asOf === END_OF_TIME && scope.currentIsLatest) return storedInteractionValuesSql(scope);
   const known = current.maxPosition;
-  const stageProbability = [
-    `WHEN ${sqlString(config.wonStage)} THEN 1`,
-    `WHEN ${sqlString(config.lostStage)} THEN 0`,
-    ...config.stages.map((stage) => `WHEN ${sqlString(stage.id)} THEN ${stage.probability}`),
-  ].join(" ");
   const inEntries = "deal_id IN (SELECT deal_id FROM eng_deal_entries)";
   return `
 eng_period_entries AS (
@@ -182,7 +174,7 @@ eng_created AS (
   FROM deal_amount_facts WHERE created = 1 AND ${inEntries} GROUP BY deal_id),
 eng_probe_values AS MATERIALIZED (
   SELECT p.group_key, p.deal_id, p.event_id, p.side, ${factKey("p.t_ms", "4294967295")} AS t_key,
-         c.amount AS created_amount, coalesce(v.probability, CASE c.stage ${stageProbability} ELSE 0 END) AS probability
+         c.amount AS created_amount, coalesce(v.probability, ${stageProbabilitySql(config, "c.stage")}) AS probability
   FROM eng_value_probes p JOIN eng_created c ON c.deal_id = p.deal_id
   ASOF LEFT JOIN eng_versions_known v ON v.deal_id = p.deal_id AND p.t_ms >= v.valid_from_ms),
 eng_interaction_values AS (
@@ -192,6 +184,31 @@ eng_interaction_values AS (
   ASOF LEFT JOIN (SELECT deal_id, amount, ${factKey(validMs, "known_from")} AS key FROM deal_amount_facts
                   WHERE created = 0 AND ${visibleNow(scope, "deal_amount_facts")} AND ${inEntries}) a
     ON a.deal_id = b.deal_id AND b.t_key >= a.key)`;
+}
+
+/**
+ * `eng_interaction_values` at the head of the log with no asOf (every fact visible, the versions known the latest
+ * ones): the stored {@link interactionValues} of the deals in scope, in the period, those of each deal's last
+ * interaction finished with its probability at the evaluation time (its version valid then, else its creation
+ * stage's) — the same values as {@link interactionValuesSql} reads from the facts, without a join over the versions
+ * for every interaction.
+ */
+function storedInteractionValuesSql(scope: SqlScope): string {
+  return `
+eng_stored_values AS MATERIALIZED (
+  SELECT s.group_key, v.* FROM ${interactionValues.table} v JOIN scoped s ON s.deal_id = v.deal_id
+  WHERE ${inPeriod(scope, "v.valid_from")}),
+eng_last_after AS (
+  SELECT l.deal_id, coalesce(v.probability, ${stageProbabilitySql(scope.config, "c.stage")}) AS probability
+  FROM (SELECT DISTINCT deal_id, CAST(${Date.parse(scope.evaluatedAt)} AS BIGINT) AS t_ms FROM eng_stored_values WHERE value IS NULL) l
+  JOIN (SELECT deal_id, arg_max(stage, known_from) AS stage FROM deal_amount_facts
+        WHERE created = 1 AND deal_id IN (SELECT deal_id FROM eng_stored_values WHERE value IS NULL) GROUP BY deal_id) c
+    ON c.deal_id = l.deal_id
+  ASOF LEFT JOIN (SELECT deal_id, valid_from_ms, probability FROM deal_versions WHERE known_to IS NULL) v
+    ON v.deal_id = l.deal_id AND l.t_ms >= v.valid_from_ms),
+eng_interaction_values AS (
+  SELECT s.group_key, s.event_id, coalesce(s.value, s.amount * (a.probability - s.probability_before)) AS value
+  FROM eng_stored_values s LEFT JOIN eng_last_after a ON a.deal_id = s.deal_id)`;
 }
 
 /**
