@@ -189,23 +189,23 @@ eng_interaction_values AS (
 /**
  * `eng_interaction_values` at the head of the log with no asOf (every fact visible, the versions known the latest
  * ones): the stored {@link interactionValues} of the deals in scope, in the period, those of each deal's last
- * interaction finished with its probability at the evaluation time (its version valid then, else its creation
- * stage's) — the same values as {@link interactionValuesSql} reads from the facts, without a join over the versions
- * for every interaction.
+ * interaction finished with its probability at the evaluation time (its version begun latest by then, else its
+ * creation stage's) — the same values as {@link interactionValuesSql} reads from the facts, without an ASOF join over
+ * the versions for every interaction.
  */
 function storedInteractionValuesSql(scope: SqlScope): string {
+  const lastDeals = "deal_id IN (SELECT deal_id FROM eng_stored_values WHERE value IS NULL)";
   return `
 eng_stored_values AS MATERIALIZED (
   SELECT s.group_key, v.* FROM ${interactionValues.table} v JOIN scoped s ON s.deal_id = v.deal_id
   WHERE ${inPeriod(scope, "v.valid_from")}),
 eng_last_after AS (
-  SELECT l.deal_id, coalesce(v.probability, ${stageProbabilitySql(scope.config, "c.stage")}) AS probability
-  FROM (SELECT DISTINCT deal_id, CAST(${Date.parse(scope.evaluatedAt)} AS BIGINT) AS t_ms FROM eng_stored_values WHERE value IS NULL) l
-  JOIN (SELECT deal_id, arg_max(stage, known_from) AS stage FROM deal_amount_facts
-        WHERE created = 1 AND deal_id IN (SELECT deal_id FROM eng_stored_values WHERE value IS NULL) GROUP BY deal_id) c
-    ON c.deal_id = l.deal_id
-  ASOF LEFT JOIN (SELECT deal_id, valid_from_ms, probability FROM deal_versions WHERE known_to IS NULL) v
-    ON v.deal_id = l.deal_id AND l.t_ms >= v.valid_from_ms),
+  SELECT c.deal_id, coalesce(v.probability, ${stageProbabilitySql(scope.config, "c.stage")}) AS probability
+  FROM (SELECT deal_id, arg_max(stage, known_from) AS stage FROM deal_amount_facts
+        WHERE created = 1 AND ${lastDeals} GROUP BY deal_id) c
+  LEFT JOIN (SELECT deal_id, arg_max_null(probability, valid_from_ms) AS probability FROM deal_versions
+             WHERE known_to IS NULL AND valid_from_ms <= ${Date.parse(scope.evaluatedAt)} AND ${lastDeals} GROUP BY deal_id) v
+    ON v.deal_id = c.deal_id),
 eng_interaction_values AS (
   SELECT s.group_key, s.event_id, coalesce(s.value, s.amount * (a.probability - s.probability_before)) AS value
   FROM eng_stored_values s LEFT JOIN eng_last_after a ON a.deal_id = s.deal_id)`;
