@@ -1,4 +1,5 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
+import type { RevenueConfig } from "@revgraph/domain";
 import type { Column } from "./columns.ts";
 import type { EventFactTable } from "./simple-facts.ts";
 
@@ -193,8 +194,95 @@ export const interactionEngagements: DerivedFactTable = {
   ],
 };
 
-/** The tables derived from the interaction tables. */
-export const interactionDerivedTables: readonly DerivedFactTable[] = [reloggedInteractions, interactionEngagements];
+/**
+ * `interaction_values`: each logging of an interaction on a deal (`event_id`, its business time `valid_from`) with its
+ * value as things stand at the head of the log and at any asOf after every fact: the deal's amount at the
+ * interaction's time (the latest of its amounts up to then, else its creation's) × (its win probability just before
+ * the deal's next logged interaction − its probability at the interaction's time), the probability at t being the
+ * one of the deal's version valid at t, else its creation stage's (`value`). On the deal's last interaction the value
+ * depends on the evaluation time: `value` is NULL and `amount` and `probability_before` are kept for the query to
+ * finish it. Deals with no creation have no rows (nothing can be in scope on them). Every field reads only the head
+ * of the interaction, amount and version tables, so a deal's rows are derived again whenever a batch adds a row
+ * about it to any of them.
+ */
+export const interactionValues: DerivedFactTable = {
+  table: "interaction_values",
+  columns: [
+    { name: "deal_id", type: "VARCHAR" },
+    { name: "event_id", type: "VARCHAR" },
+    { name: "valid_from", type: "VARCHAR" },
+    { name: "value", type: "DOUBLE" },
+    { name: "amount", type: "DOUBLE" },
+    { name: "probability_before", type: "DOUBLE" },
+  ],
+};
+
+/** The tables derived from the interaction tables (and, for interaction values, the deal amounts and versions). */
+export const interactionDerivedTables: readonly DerivedFactTable[] = [
+  reloggedInteractions,
+  interactionEngagements,
+  interactionValues,
+];
+
+/** The win probability of stage `stage` (an SQL expression) under `config`: won 1, lost 0, unknown stages 0. */
+export function stageProbabilitySql(config: RevenueConfig, stage: string): string {
+  const sqlText = (value: string) => `'${value.replaceAll("'", "''")}'`;
+  const cases = [
+    `WHEN ${sqlText(config.wonStage)} THEN 1`,
+    `WHEN ${sqlText(config.lostStage)} THEN 0`,
+    ...config.stages.map((entry) => `WHEN ${sqlText(entry.id)} THEN ${entry.probability}`),
+  ];
+  return `CASE ${stage} ${cases.join(" ")} ELSE 0 END`;
+}
+
+/**
+ * A fact's place in a deal's history as one number: its business time in epoch milliseconds, then its log position
+ * (the graph's order). A probe at time t with position 2³²−1 finds the latest fact at or before t (ASOF joins on one
+ * number instead of text).
+ */
+export const factKey = (ms: string, position: string) => `CAST(${ms} AS HUGEINT) * 4294967296 + ${position}`;
+
+/**
+ * Brings {@link interactionValues} up to date once the facts written after position `after` are in their tables (deal
+ * versions ended included), in the writer's open transaction: the rows of every deal with an interaction logging, an
+ * amount or a version written after `after` are derived again from the head of the tables, with the stage
+ * probabilities of `config`.
+ */
+export async function updateInteractionValues(connection: DuckDBConnection, after: number, config: RevenueConfig) {
+  const table = interactionValues.table;
+  const touched = `SELECT deal_id FROM interactions WHERE known_from > ${after} AND deal_id IS NOT NULL
+    UNION SELECT deal_id FROM deal_amount_facts WHERE known_from > ${after}
+    UNION SELECT deal_id FROM deal_versions WHERE known_from > ${after}`;
+  await connection.run(`CREATE OR REPLACE TEMP TABLE interaction_value_deals AS ${touched}`);
+  const inTouched = "deal_id IN (SELECT deal_id FROM interaction_value_deals)";
+  await connection.run(`DELETE FROM ${table} WHERE ${inTouched}`);
+  await connection.run(`INSERT INTO ${table}
+WITH entries AS (
+  SELECT deal_id, event_id, valid_from, CAST(at_ms AS BIGINT) AS at_ms,
+         lead(at_ms) OVER (PARTITION BY deal_id ORDER BY at_ms, known_from) AS next_ms
+  FROM interactions WHERE ${inTouched}),
+created AS (
+  SELECT deal_id, arg_max(amount, known_from) AS amount, arg_max(stage, known_from) AS stage
+  FROM deal_amount_facts WHERE created = 1 AND ${inTouched} GROUP BY deal_id),
+versions AS (SELECT deal_id, valid_from_ms, probability FROM deal_versions WHERE known_to IS NULL AND ${inTouched}),
+amounts AS (
+  SELECT deal_id, amount, ${factKey("epoch_ms(CAST(valid_from AS TIMESTAMP))", "known_from")} AS key
+  FROM deal_amount_facts WHERE created = 0 AND ${inTouched}),
+probes AS (
+  SELECT e.deal_id, e.event_id, e.valid_from, e.at_ms, CAST(e.next_ms - 1 AS BIGINT) AS after_ms, c.amount AS created_amount,
+         coalesce(v.probability, ${stageProbabilitySql(config, "c.stage")}) AS probability_before,
+         ${stageProbabilitySql(config, "c.stage")} AS created_probability
+  FROM entries e JOIN created c ON c.deal_id = e.deal_id
+  ASOF LEFT JOIN versions v ON v.deal_id = e.deal_id AND e.at_ms >= v.valid_from_ms),
+valued AS (
+  SELECT p.*, coalesce(a.amount, p.created_amount) AS amount FROM probes p
+  ASOF LEFT JOIN amounts a ON a.deal_id = p.deal_id AND ${factKey("p.at_ms", "4294967295")} >= a.key)
+SELECT b.deal_id, b.event_id, b.valid_from,
+       CASE WHEN b.after_ms IS NOT NULL THEN b.amount * (coalesce(v.probability, b.created_probability) - b.probability_before) END,
+       b.amount, b.probability_before
+FROM valued b ASOF LEFT JOIN versions v ON v.deal_id = b.deal_id AND b.after_ms >= v.valid_from_ms`);
+  await connection.run("DROP TABLE interaction_value_deals");
+}
 
 /** Keeps the points of `points` (deal_id, contact_id, valid_from, known_from) that no earlier one of the same pair covers. */
 const undominated = (points: string) => `SELECT deal_id, contact_id, valid_from, known_from FROM (${points}) p

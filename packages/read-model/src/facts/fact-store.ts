@@ -33,11 +33,17 @@ import {
   isLatestVersion,
   lastTimeOf,
 } from "./deal-versions.ts";
-import { interactionDerivedTables, interactions, updateInteractionDerivedTables } from "./engagement.ts";
+import {
+  dealAmountFacts,
+  interactionDerivedTables,
+  interactions,
+  updateInteractionDerivedTables,
+  updateInteractionValues,
+} from "./engagement.ts";
 import { type EventFactTable, eventFactRows, eventFactTables, stampColumns } from "./simple-facts.ts";
 
 /** Bumped when a table's shape or meaning changes: a file of another format is rebuilt from the log. */
-const FORMAT = 7;
+const FORMAT = 9;
 
 const positionColumns: readonly Column[] = [
   { name: "format", type: "INTEGER" },
@@ -81,7 +87,7 @@ const tableColumns = (table: EventFactTable) => [...stampColumns, ...table.colum
 /**
  * Every table of facts: the deal versions, the latest version of each deal, the stage stays, the close-date histories,
  * each deal's latest touch, the event-fact tables and the tables derived from the interaction tables at each flush
- * (ids logged again, the points at which contacts became engaged).
+ * (ids logged again, the points at which contacts became engaged, the interactions' values at the head).
  */
 export const factTableNames: readonly string[] = [
   "deal_versions",
@@ -320,6 +326,9 @@ export class FactStore {
           "UPDATE deal_versions SET known_to = e.known_to, known_to_at = e.known_to_at FROM ended_rows e WHERE deal_versions.row_id = e.row_id",
         );
         await connection.run("DELETE FROM ended_rows");
+      }
+      if (batch.facts.has(interactions) || batch.facts.has(dealAmountFacts) || batch.changes.inserted.size > 0) {
+        await updateInteractionValues(connection, this.#written, this.#config);
       }
       await connection.run("DELETE FROM read_model_position");
       await connection.run("INSERT INTO read_model_position VALUES ($1, $2, $3, $4)", [

@@ -1,5 +1,6 @@
-import { DAY_MS } from "@revgraph/domain";
+import { DAY_MS, END_OF_TIME } from "@revgraph/domain";
 import type { Dimension, MeasureResult } from "@revgraph/kpis";
+import { factKey, interactionValues, stageProbabilitySql } from "../facts/engagement.ts";
 import type { SqlMeasure } from "./measures.ts";
 import { storedStaysInSlice } from "./measures-stages.ts";
 import { filterPredicate, inList, latestFirst, repDimension, type SqlScope, sqlString } from "./predicates.ts";
@@ -129,12 +130,6 @@ eng_leads AS (
   ${accountFiltered ? `WHERE x.account_id IS NULL OR ${inGroupAccounts("x")}` : ""}),${threadsSql(scope)},${interactionValuesSql(scope)}`;
 }
 
-/**
- * A fact's place in a deal's history as one number: its business time in epoch milliseconds, then its log position
- * (the graph's order). A probe at time t with position 2³²−1 finds the latest fact at or before t (ASOF joins on one
- * number instead of text).
- */
-const factKey = (ms: string, position: string) => `CAST(${ms} AS HUGEINT) * 4294967296 + ${position}`;
 const validMs = "epoch_ms(CAST(valid_from AS TIMESTAMP))";
 
 /**
@@ -143,16 +138,13 @@ const validMs = "epoch_ms(CAST(valid_from AS TIMESTAMP))";
  * evaluation time − win probability at its time). The probability at t is the one of the deal's version valid at t as
  * known now (the explicit probability set visibly since the deal entered the stage it was in, else the stage's: each
  * probability fact starts a version), else the creation stage's; the amount at t is the latest of the deal's visible
- * amounts up to t, else its creation's.
+ * amounts up to t, else its creation's. At the head of the log with no asOf the values are read from the stored ones
+ * instead ({@link storedInteractionValuesSql}).
  */
 function interactionValuesSql(scope: SqlScope): string {
   const { current, config } = scope;
+  if (current.asOf === END_OF_TIME && scope.currentIsLatest) return storedInteractionValuesSql(scope);
   const known = current.maxPosition;
-  const stageProbability = [
-    `WHEN ${sqlString(config.wonStage)} THEN 1`,
-    `WHEN ${sqlString(config.lostStage)} THEN 0`,
-    ...config.stages.map((stage) => `WHEN ${sqlString(stage.id)} THEN ${stage.probability}`),
-  ].join(" ");
   const inEntries = "deal_id IN (SELECT deal_id FROM eng_deal_entries)";
   return `
 eng_period_entries AS (
@@ -182,7 +174,7 @@ eng_created AS (
   FROM deal_amount_facts WHERE created = 1 AND ${inEntries} GROUP BY deal_id),
 eng_probe_values AS MATERIALIZED (
   SELECT p.group_key, p.deal_id, p.event_id, p.side, ${factKey("p.t_ms", "4294967295")} AS t_key,
-         c.amount AS created_amount, coalesce(v.probability, CASE c.stage ${stageProbability} ELSE 0 END) AS probability
+         c.amount AS created_amount, coalesce(v.probability, ${stageProbabilitySql(config, "c.stage")}) AS probability
   FROM eng_value_probes p JOIN eng_created c ON c.deal_id = p.deal_id
   ASOF LEFT JOIN eng_versions_known v ON v.deal_id = p.deal_id AND p.t_ms >= v.valid_from_ms),
 eng_interaction_values AS (
@@ -195,6 +187,43 @@ eng_interaction_values AS (
 }
 
 /**
+ * `eng_interaction_values` at the head of the log with no asOf (every fact visible, the versions known the latest
+ * ones): the stored {@link interactionValues} of the deals in scope, in the period, those of each deal's last
+ * interaction finished with its probability at the evaluation time (its version begun latest by then, else its
+ * creation stage's) — the same values as {@link interactionValuesSql} reads from the facts, without an ASOF join over
+ * the versions for every interaction.
+ */
+function storedInteractionValuesSql(scope: SqlScope): string {
+  const lastDeals = "deal_id IN (SELECT deal_id FROM eng_stored_values WHERE value IS NULL)";
+  return `
+eng_stored_values AS MATERIALIZED (
+  SELECT s.group_key, v.* FROM ${interactionValues.table} v JOIN scoped s ON s.deal_id = v.deal_id
+  WHERE ${inPeriod(scope, "v.valid_from")}),
+eng_last_after AS (
+  SELECT c.deal_id, coalesce(v.probability, ${stageProbabilitySql(scope.config, "c.stage")}) AS probability
+  FROM (SELECT deal_id, arg_max(stage, known_from) AS stage FROM deal_amount_facts
+        WHERE created = 1 AND ${lastDeals} GROUP BY deal_id) c
+  LEFT JOIN (SELECT deal_id, arg_max_null(probability, valid_from_ms) AS probability FROM deal_versions
+             WHERE known_to IS NULL AND valid_from_ms <= ${Date.parse(scope.evaluatedAt)} AND ${lastDeals} GROUP BY deal_id) v
+    ON v.deal_id = c.deal_id),
+eng_interaction_values AS (
+  SELECT s.group_key, s.event_id, coalesce(s.value, s.amount * (a.probability - s.probability_before)) AS value
+  FROM eng_stored_values s LEFT JOIN eng_last_after a ON a.deal_id = s.deal_id)`;
+}
+
+/**
+ * The contacts engaged on each deal (`deal_id`, `contact_id`, repeated where several points engage one) at one business
+ * time `asOf` (an SQL expression the same for every deal) as known at position `known`: the stored engagement points
+ * and never-removed roles at or before it, and the once-removed roles whose latest change at or before it assigned them.
+ * Reads `eng_engaged_from` and `eng_removed_role_facts`.
+ */
+const engagedAt = (asOf: string, known: number) => `
+  SELECT deal_id, contact_id FROM eng_engaged_from WHERE valid_from <= ${asOf} AND known_from <= ${known}
+  UNION ALL
+  SELECT deal_id, contact_id FROM eng_removed_role_facts WHERE valid_from <= ${asOf} AND known_from <= ${known}
+  GROUP BY deal_id, contact_id, role HAVING arg_max(assigned, ${latestFirst}) = 1`;
+
+/**
  * Contacts engaged on deals (holding a buying role, or in an interaction logged on the deal, with the contacts of that
  * interaction's latest logging: the stored points of `interaction_engagements`), as the graph's deal snapshots count
  * them at each row's asOf, for three kinds of rows of `eng_threads`. A role never removed from its contact on its deal
@@ -203,7 +232,9 @@ eng_interaction_values AS (
  * `end` — each deal open at the end of the period (engaged then; `ids` the deal's role events); `account` — each
  * account with deals in scope (its deals' contacts engaged as things stand, together); `single` — each open deal in
  * scope that left the configured single-thread stage with too few stakeholders engaged when it left (its first stay
- * there, from the stored stays as the stage measures read them, when it ended by asOf).
+ * there, from the stored stays as the stage measures read them, when it ended by asOf). The `end` and `account` rows
+ * each read the contacts engaged at one time for every deal ({@link engagedAt}: filtered before the join to the deals,
+ * not once per deal); only the few `single` rows join at each deal's own time.
  */
 function threadsSql(scope: SqlScope): string {
   const { current, atPeriodEnd, config } = scope;
@@ -217,36 +248,42 @@ eng_left AS (
     SELECT t.deal_id, ${leftBy("left_at")} FROM deal_stays t SEMI JOIN eng_single_deals s ON s.deal_id = t.deal_id
     WHERE ${staysKnown} AND t.first_in_stage = 1 AND t.stage = ${sqlString(single.stage)})
   WHERE left_at IS NOT NULL),
-eng_probes AS (
-  SELECT 'end' AS kind, group_key, deal_id, account_id, ${sqlString(atPeriodEnd.asOf)} AS as_of FROM at_end WHERE status = 'open'
-  UNION ALL SELECT 'account', group_key, deal_id, account_id, ${sqlString(current.asOf)} FROM scoped
-  UNION ALL SELECT 'single', s.group_key, s.deal_id, s.account_id, l.left_at FROM scoped s JOIN eng_left l ON l.deal_id = s.deal_id
-    WHERE s.status = 'open' AND s.amount > ${single.minAmount}),
+eng_single_probes AS (
+  SELECT s.group_key, s.deal_id, l.left_at FROM scoped s JOIN eng_left l ON l.deal_id = s.deal_id
+  WHERE s.status = 'open' AND s.amount > ${single.minAmount}),
 eng_removed_roles AS (SELECT DISTINCT deal_id, contact_id, role FROM contact_roles WHERE assigned = 0),
 eng_engaged_from AS (
   SELECT deal_id, contact_id, valid_from, known_from FROM interaction_engagements
   UNION ALL
   SELECT r.deal_id, r.contact_id, r.valid_from, r.known_from FROM contact_roles r
   ANTI JOIN eng_removed_roles x ON x.deal_id = r.deal_id AND x.contact_id = r.contact_id AND x.role = r.role),
-eng_engaged AS (
-  SELECT p.kind, p.group_key, p.deal_id, e.contact_id FROM eng_probes p
-  JOIN eng_engaged_from e ON e.deal_id = p.deal_id AND e.valid_from <= p.as_of AND e.known_from <= ${known}
+eng_removed_role_facts AS (
+  SELECT r.* FROM contact_roles r
+  SEMI JOIN eng_removed_roles x ON x.deal_id = r.deal_id AND x.contact_id = r.contact_id AND x.role = r.role),
+eng_engaged_end AS (${engagedAt(sqlString(atPeriodEnd.asOf), known)}),
+eng_engaged_now AS (${engagedAt(sqlString(current.asOf), known)}),
+eng_engaged_single AS (
+  SELECT p.deal_id, e.contact_id FROM eng_single_probes p
+  JOIN eng_engaged_from e ON e.deal_id = p.deal_id AND e.valid_from <= p.left_at AND e.known_from <= ${known}
   UNION ALL
-  SELECT p.kind, p.group_key, p.deal_id, r.contact_id FROM eng_probes p
-  JOIN (SELECT r.* FROM contact_roles r
-        SEMI JOIN eng_removed_roles x ON x.deal_id = r.deal_id AND x.contact_id = r.contact_id AND x.role = r.role) r
-    ON r.deal_id = p.deal_id AND r.valid_from <= p.as_of AND r.known_from <= ${known}
-  GROUP BY p.kind, p.group_key, p.deal_id, r.contact_id, r.role HAVING arg_max(r.assigned, r.${latestFirst}) = 1),
+  SELECT p.deal_id, r.contact_id FROM eng_single_probes p
+  JOIN eng_removed_role_facts r ON r.deal_id = p.deal_id AND r.valid_from <= p.left_at AND r.known_from <= ${known}
+  GROUP BY p.deal_id, r.contact_id, r.role HAVING arg_max(r.assigned, r.${latestFirst}) = 1),
 eng_threads AS (
-  SELECT p.group_key, p.kind, count(DISTINCT e.contact_id) AS n,
+  SELECT p.group_key, 'end' AS kind, count(DISTINCT e.contact_id) AS n,
          (SELECT list(r.event_id ORDER BY r.event_id) FROM contact_roles r WHERE r.deal_id = p.deal_id) AS ids,
          p.deal_id
-  FROM eng_probes p LEFT JOIN eng_engaged e ON e.kind = p.kind AND e.group_key = p.group_key AND e.deal_id = p.deal_id
-  WHERE p.kind <> 'account' GROUP BY p.group_key, p.kind, p.deal_id
+  FROM (SELECT group_key, deal_id FROM at_end WHERE status = 'open') p
+  LEFT JOIN eng_engaged_end e ON e.deal_id = p.deal_id
+  GROUP BY p.group_key, p.deal_id
   UNION ALL
-  SELECT p.group_key, 'account', count(DISTINCT e.contact_id), NULL, NULL
-  FROM eng_probes p LEFT JOIN eng_engaged e ON e.kind = p.kind AND e.group_key = p.group_key AND e.deal_id = p.deal_id
-  WHERE p.kind = 'account' GROUP BY p.group_key, p.account_id)`;
+  SELECT p.group_key, 'single', count(DISTINCT e.contact_id), NULL, p.deal_id
+  FROM eng_single_probes p LEFT JOIN eng_engaged_single e ON e.deal_id = p.deal_id
+  GROUP BY p.group_key, p.deal_id
+  UNION ALL
+  SELECT s.group_key, 'account', count(DISTINCT e.contact_id), NULL, NULL
+  FROM scoped s LEFT JOIN eng_engaged_now e ON e.deal_id = s.deal_id
+  GROUP BY s.group_key, s.account_id)`;
 }
 
 const ids = (value: unknown): string[] => (Array.isArray(value) ? (value as string[]) : []);
