@@ -24,6 +24,7 @@ import {
 import { compiledMeasure, type MeasureSource, measureSourcesSql, type SqlMeasure } from "./measures.ts";
 import { conversionMeasureName } from "./measures-stages.ts";
 import { type SqlScope, scopeCtes, sqlString } from "./predicates.ts";
+import { readRows } from "./read-rows.ts";
 
 /** The measures a definition reads: its formula's (a conversion is one measure) and its context's. */
 export function measuresOf(definition: KpiDefinition): string[] {
@@ -233,7 +234,7 @@ export async function measureGroupsSql(
   const sql = `WITH ${scopeCtes(scope)},${measureSourcesSql(scope, bySource.keys())}${aggregates.map((cte) => `,\n${cte}`).join("")}
 SELECT k.group_key, ${[...aliases.values()].join(", ") || "NULL AS nothing"}
 FROM (${keys}) k ${[...bySource.keys()].map((source) => `LEFT JOIN agg_${source} USING (group_key)`).join(" ")}`;
-  const rows = (await connection.runAndReadAll(sql)).getRowObjectsJS();
+  const rows = await readRows(connection, sql);
   const groups = rows
     .map((row) => ({ key: String(row.group_key), row }))
     .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))

@@ -2,6 +2,7 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import type { KpiResult } from "@revgraph/kpis";
 import { compiledMeasure, type MeasureSource, measureSourcesSql, type SqlMeasure } from "./measures.ts";
 import { type SqlScope, scopeCtes, sqlString } from "./predicates.ts";
+import { readRows } from "./read-rows.ts";
 
 /**
  * The events behind one KPI result, fetched when asked: the derivation's contributing event ids (deduplicated, in
@@ -107,7 +108,7 @@ export class SqlContributingEvents {
       ];
       const sql = `${this.#listed(parts, null)}
 SELECT group_key, ${columns.join(", ")} FROM listed GROUP BY group_key`;
-      const rows = (await this.#connection.runAndReadAll(sql)).getRowObjectsJS();
+      const rows = await readRows(this.#connection, sql);
       return new Map(rows.map((row) => [String(row.group_key), row]));
     })();
     return this.#counts;
@@ -120,7 +121,7 @@ SELECT group_key, ${columns.join(", ")} FROM listed GROUP BY group_key`;
     const sql = `${this.#listed(this.#idParts([...new Set(inputs)]), groupKey)},
 first_seen AS (SELECT id, min(part * ${stride} + list_index) AS seen FROM listed GROUP BY id)
 SELECT id FROM first_seen ORDER BY seen LIMIT ${size} OFFSET ${from}`;
-    return (await this.#connection.runAndReadAll(sql)).getRowObjectsJS().map((row) => String(row.id));
+    return (await readRows(this.#connection, sql)).map((row) => String(row.id));
   }
 
   /** The id parts of these measures, numbered in their order (measure numbers are the question's). */
