@@ -77,7 +77,8 @@ const CATCH_UP_CHECKPOINT_THRESHOLD = "1GB";
  * the peak RSS of a fresh process answering all 25 KPIs by team from SQL without the graph (`read-model-facts-only.ts`)
  * from 2.2 GB to 1.2 GB, at 6.0–6.6 s instead of 5.3–5.7 s; the core scorecard's stays at 0.33 GB. DuckDB fails a
  * query it cannot fit ("Out of Memory Error"): all 25 KPIs by team need between 256 and 512 MB, at 20k deals and at
- * 100k alike. Catching up runs without it (DuckDB keeps what it has not checkpointed in memory), and so does a store
+ * 100k alike, values only; with every event id listed they need about 2 GB at 100k, and such a query runs once more
+ * under DuckDB's own limit (`kpi-sql/read-rows.ts`). Catching up runs without it (DuckDB keeps what it has not checkpointed in memory), and so does a store
  * in memory, whose tables live in the buffer pool.
  */
 export const DEFAULT_MEMORY_LIMIT = "1GB";
