@@ -1,6 +1,7 @@
 import { type DealFacts, dealAt, END_OF_TIME, type GraphState, type RevenueConfig } from "@revgraph/domain";
 import type { EventType, RecordedEvent } from "@revgraph/events";
-import type { Column, Row } from "./columns.ts";
+import type { Column } from "./columns.ts";
+import { type DealRowListChanges, replaceDealRowsFrom, sharedPrefix } from "./deal-row-lists.ts";
 
 /**
  * Deal close-date histories, bitemporal: each row is one expected close date of a deal (`ord` 1: the creation's, then
@@ -25,39 +26,6 @@ export const dealCloseHistoryColumns: readonly Column[] = [
   { name: "known_from", type: "BIGINT" },
   { name: "known_to", type: "BIGINT" },
 ];
-
-/** Close-date rows of a deal written earlier whose record interval ends: those of `ord` at or after `from_ord` still open. */
-export const endedCloseHistoryColumns: readonly Column[] = [
-  { name: "deal_id", type: "VARCHAR" },
-  { name: "from_ord", type: "INTEGER" },
-  { name: "known_to", type: "BIGINT" },
-];
-
-const ORD = 1;
-const KNOWN_TO = 7;
-
-/**
- * Ends the record interval of the rows written earlier that `ended_close_history` names: each at the first position
- * that ended it. Runs before the batch's new rows are written.
- */
-export const endCloseHistorySql = `UPDATE deal_close_history SET known_to = e.known_to
-FROM (
-  SELECT h.deal_id, h.ord, min(e.known_to) AS known_to FROM deal_close_history h
-  JOIN ended_close_history e ON e.deal_id = h.deal_id AND h.ord >= e.from_ord
-  WHERE h.known_to IS NULL GROUP BY h.deal_id, h.ord) e
-WHERE deal_close_history.deal_id = e.deal_id AND deal_close_history.ord = e.ord AND deal_close_history.known_to IS NULL`;
-
-/** Changes to the close-date table in one batch: new rows (open ones by deal, to end in the batch), and ends of earlier rows. */
-export interface DealCloseHistoryChanges {
-  readonly inserted: (string | number | null)[][];
-  readonly openByDeal: Map<string, (string | number | null)[][]>;
-  readonly ended: Row[];
-}
-
-/** An empty batch of close-date changes. */
-export function noCloseHistoryChanges(): DealCloseHistoryChanges {
-  return { inserted: [], openByDeal: new Map(), ended: [] };
-}
 
 /** The events that change a deal's close-date history: its dates, and the outcomes that close and reopen it. */
 const closeDateEvents: ReadonlySet<EventType> = new Set([
@@ -93,7 +61,7 @@ export class DealCloseHistoryProjection {
   }
 
   /** Applies one event (already applied to `state`), recording row changes in `changes`. */
-  apply(state: GraphState, event: RecordedEvent, changes: DealCloseHistoryChanges): void {
+  apply(state: GraphState, event: RecordedEvent, changes: DealRowListChanges): void {
     if (!closeDateEvents.has(event.type)) return;
     const dealId = (event.data as { dealId?: unknown }).dealId;
     if (typeof dealId !== "string") return;
@@ -102,18 +70,21 @@ export class DealCloseHistoryProjection {
     const position = event.globalPosition;
     const before = this.#historyAt(state, facts, position - 1);
     const after = this.#historyAt(state, facts, position);
-    let from = 0;
-    while (from < before.length && from < after.length && sameRow(before[from] as CloseDateRow, after[from] as CloseDateRow))
-      from++;
+    const from = sharedPrefix(before, after, sameRow);
     if (from === before.length && from === after.length) return;
-    this.#end(changes, dealId, from + 1, position);
-    const open = changes.openByDeal.get(dealId) ?? [];
-    after.slice(from).forEach((entry, index) => {
-      const row = [dealId, from + index + 1, entry.date, entry.setAt, entry.eventId, entry.whileOpenFrom, position, null];
-      changes.inserted.push(row);
-      open.push(row);
-    });
-    changes.openByDeal.set(dealId, open);
+    const rows = after
+      .slice(from)
+      .map((entry, index) => [
+        dealId,
+        from + index + 1,
+        entry.date,
+        entry.setAt,
+        entry.eventId,
+        entry.whileOpenFrom,
+        position,
+        null,
+      ]);
+    replaceDealRowsFrom(changes, dealId, from + 1, position, rows);
   }
 
   /**
@@ -143,20 +114,5 @@ export class DealCloseHistoryProjection {
       }
       return { date: entry.date, setAt: entry.at, eventId: entry.eventId, whileOpenFrom };
     });
-  }
-
-  /** Ends the deal's rows from `fromOrd` at `position`: those of this batch at once, those written earlier on flush. */
-  #end(changes: DealCloseHistoryChanges, dealId: string, fromOrd: number, position: number): void {
-    const open = changes.openByDeal.get(dealId);
-    if (open)
-      changes.openByDeal.set(
-        dealId,
-        open.filter((row) => {
-          if (Number(row[ORD]) < fromOrd) return true;
-          row[KNOWN_TO] = position;
-          return false;
-        }),
-      );
-    changes.ended.push([dealId, fromOrd, position]);
   }
 }

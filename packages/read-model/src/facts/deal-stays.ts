@@ -1,6 +1,7 @@
 import { type DealFacts, dealStays, END_OF_TIME, type GraphState, type RevenueConfig, type StageStay } from "@revgraph/domain";
 import type { EventType, RecordedEvent } from "@revgraph/events";
-import type { Column, Row } from "./columns.ts";
+import type { Column } from "./columns.ts";
+import { type DealRowListChanges, replaceDealRowsFrom, sharedPrefix } from "./deal-row-lists.ts";
 
 /**
  * Deal stage stays, bitemporal: each row is one stay of a deal in a stage, as the graph derives it from every step
@@ -29,39 +30,6 @@ export const dealStayColumns: readonly Column[] = [
   { name: "known_to", type: "BIGINT" },
 ];
 
-/** Stays of a deal written earlier whose record interval ends: those of `ord` at or after `from_ord` still open. */
-export const endedStayColumns: readonly Column[] = [
-  { name: "deal_id", type: "VARCHAR" },
-  { name: "from_ord", type: "INTEGER" },
-  { name: "known_to", type: "BIGINT" },
-];
-
-const ORD = 1;
-const KNOWN_TO = 11;
-
-/**
- * Ends the record interval of the stays written earlier that `ended_stays` names: each at the first position that
- * ended it (several events of one batch may end the same deal's stays). Runs before the batch's new stays are written.
- */
-export const endStaysSql = `UPDATE deal_stays SET known_to = e.known_to
-FROM (
-  SELECT s.deal_id, s.ord, min(e.known_to) AS known_to FROM deal_stays s
-  JOIN ended_stays e ON e.deal_id = s.deal_id AND s.ord >= e.from_ord
-  WHERE s.known_to IS NULL GROUP BY s.deal_id, s.ord) e
-WHERE deal_stays.deal_id = e.deal_id AND deal_stays.ord = e.ord AND deal_stays.known_to IS NULL`;
-
-/** Changes to the stay table in one batch: new rows (open ones by deal, to end in the batch), and ends of earlier rows. */
-export interface DealStayChanges {
-  readonly inserted: (string | number | null)[][];
-  readonly openByDeal: Map<string, (string | number | null)[][]>;
-  readonly ended: Row[];
-}
-
-/** An empty batch of stay changes. */
-export function noStayChanges(): DealStayChanges {
-  return { inserted: [], openByDeal: new Map(), ended: [] };
-}
-
 /** The events that add a step to a deal's stage timeline. */
 const stepEvents: ReadonlySet<EventType> = new Set(["DealCreated", "DealStageChanged", "DealWon", "DealLost", "DealReopened"]);
 
@@ -87,7 +55,7 @@ export class DealStayProjection {
   }
 
   /** Applies one event (already applied to `state`), recording row changes in `changes`. */
-  apply(state: GraphState, event: RecordedEvent, changes: DealStayChanges): void {
+  apply(state: GraphState, event: RecordedEvent, changes: DealRowListChanges): void {
     if (!stepEvents.has(event.type)) return;
     const dealId = (event.data as { dealId?: unknown }).dealId;
     if (typeof dealId !== "string") return;
@@ -98,13 +66,11 @@ export class DealStayProjection {
     let from = 0;
     if (event.type !== "DealCreated") {
       const before = this.#staysAt(facts, position - 1);
-      while (from < before.length && from < after.length && sameStay(before[from] as StageStay, after[from] as StageStay)) from++;
+      from = sharedPrefix(before, after, sameStay);
       if (from === before.length && from === after.length) return;
     }
-    this.#end(changes, dealId, from + 1, position);
-    const open = changes.openByDeal.get(dealId) ?? [];
     const seen = new Set(after.slice(0, from).map((stay) => stay.stage));
-    after.slice(from).forEach((stay, index) => {
+    const rows = after.slice(from).map((stay, index) => {
       const row = [
         dealId,
         from + index + 1,
@@ -120,28 +86,12 @@ export class DealStayProjection {
         null,
       ];
       seen.add(stay.stage);
-      changes.inserted.push(row);
-      open.push(row);
+      return row;
     });
-    changes.openByDeal.set(dealId, open);
+    replaceDealRowsFrom(changes, dealId, from + 1, position, rows);
   }
 
   #staysAt(facts: DealFacts, maxPosition: number): StageStay[] {
     return dealStays(facts, { asOf: END_OF_TIME, maxPosition }, this.#config);
-  }
-
-  /** Ends the deal's stays from `fromOrd` at `position`: those of this batch at once, those written earlier on flush. */
-  #end(changes: DealStayChanges, dealId: string, fromOrd: number, position: number): void {
-    const open = changes.openByDeal.get(dealId);
-    if (open)
-      changes.openByDeal.set(
-        dealId,
-        open.filter((row) => {
-          if (Number(row[ORD]) < fromOrd) return true;
-          row[KNOWN_TO] = position;
-          return false;
-        }),
-      );
-    changes.ended.push([dealId, fromOrd, position]);
   }
 }

@@ -2,14 +2,7 @@ import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import type { GraphState, RevenueConfig } from "@revgraph/domain";
 import type { RecordedEvent } from "@revgraph/events";
 import { appendRows, type Column, createTableSql, type Row } from "./columns.ts";
-import {
-  type DealCloseHistoryChanges,
-  DealCloseHistoryProjection,
-  dealCloseHistoryColumns,
-  endCloseHistorySql,
-  endedCloseHistoryColumns,
-  noCloseHistoryChanges,
-} from "./deal-close-history.ts";
+import { DealCloseHistoryProjection, dealCloseHistoryColumns } from "./deal-close-history.ts";
 import {
   applyLastTouch,
   type DealLastTouchChanges,
@@ -18,14 +11,8 @@ import {
   endLastTouchesSql,
   noLastTouchChanges,
 } from "./deal-last-touches.ts";
-import {
-  type DealStayChanges,
-  DealStayProjection,
-  dealStayColumns,
-  endedStayColumns,
-  endStaysSql,
-  noStayChanges,
-} from "./deal-stays.ts";
+import { type DealRowListChanges, endDealRowListSql, endedDealRowListColumns, noDealRowListChanges } from "./deal-row-lists.ts";
+import { DealStayProjection, dealStayColumns } from "./deal-stays.ts";
 import {
   type DealVersionChanges,
   DealVersionProjection,
@@ -130,8 +117,8 @@ export class FactStore {
   readonly #closeHistory: DealCloseHistoryProjection;
   #pending: {
     changes: DealVersionChanges;
-    stays: DealStayChanges;
-    closeHistory: DealCloseHistoryChanges;
+    stays: DealRowListChanges;
+    closeHistory: DealRowListChanges;
     lastTouches: DealLastTouchChanges;
     facts: Map<EventFactTable, Row[]>;
     records: Map<string, number>;
@@ -159,8 +146,8 @@ export class FactStore {
   static #emptyBatch() {
     return {
       changes: { inserted: new Map(), ended: [] },
-      stays: noStayChanges(),
-      closeHistory: noCloseHistoryChanges(),
+      stays: noDealRowListChanges(),
+      closeHistory: noDealRowListChanges(),
       lastTouches: noLastTouchChanges(),
       facts: new Map<EventFactTable, Row[]>(),
       records: new Map(),
@@ -291,18 +278,22 @@ export class FactStore {
     try {
       await this.#append("deal_versions", dealVersionColumns, batch.changes.inserted.values());
       await this.#append("deal_current", dealVersionColumns, [...batch.changes.inserted.values()].filter(isLatestVersion));
-      if (batch.stays.ended.length > 0) {
-        await this.#append("ended_stays", endedStayColumns, batch.stays.ended);
-        await connection.run(endStaysSql);
-        await connection.run("DELETE FROM ended_stays");
+      for (const { table, ended, columns, changes } of [
+        { table: "deal_stays", ended: "ended_stays", columns: dealStayColumns, changes: batch.stays },
+        {
+          table: "deal_close_history",
+          ended: "ended_close_history",
+          columns: dealCloseHistoryColumns,
+          changes: batch.closeHistory,
+        },
+      ]) {
+        if (changes.ended.length > 0) {
+          await this.#append(ended, endedDealRowListColumns, changes.ended);
+          await connection.run(endDealRowListSql(table, ended));
+          await connection.run(`DELETE FROM ${ended}`);
+        }
+        await this.#append(table, columns, changes.inserted);
       }
-      await this.#append("deal_stays", dealStayColumns, batch.stays.inserted);
-      if (batch.closeHistory.ended.length > 0) {
-        await this.#append("ended_close_history", endedCloseHistoryColumns, batch.closeHistory.ended);
-        await connection.run(endCloseHistorySql);
-        await connection.run("DELETE FROM ended_close_history");
-      }
-      await this.#append("deal_close_history", dealCloseHistoryColumns, batch.closeHistory.inserted);
       if (batch.lastTouches.ended.length > 0) {
         await this.#append("ended_last_touches", endedLastTouchColumns, batch.lastTouches.ended);
         await connection.run(endLastTouchesSql);
@@ -421,9 +412,9 @@ export class FactStore {
     await this.#writer.run(createTableSql("record_log", recordLogColumns));
     await this.#writer.run(createTableSql("ended_rows", endedColumns));
     await this.#writer.run(createTableSql("deal_stays", dealStayColumns));
-    await this.#writer.run(createTableSql("ended_stays", endedStayColumns));
+    await this.#writer.run(createTableSql("ended_stays", endedDealRowListColumns));
     await this.#writer.run(createTableSql("deal_close_history", dealCloseHistoryColumns));
-    await this.#writer.run(createTableSql("ended_close_history", endedCloseHistoryColumns));
+    await this.#writer.run(createTableSql("ended_close_history", endedDealRowListColumns));
     await this.#writer.run(createTableSql("deal_last_touches", dealLastTouchColumns));
     await this.#writer.run(createTableSql("ended_last_touches", endedLastTouchColumns));
     for (const table of eventFactTables) await this.#writer.run(createTableSql(table.table, tableColumns(table)));
