@@ -13,23 +13,13 @@ import { defaultConfig } from "@revgraph/domain";
 import { openSqliteEventStore } from "@revgraph/event-store/sqlite";
 import { computeKpis, type KpiQuery, kpiDefinitions } from "@revgraph/kpis";
 import { computeKpisSql, FactStore, isCompiled, RevenueReadModel } from "@revgraph/read-model";
-import { measure, option, percentile, saveResults } from "./support.ts";
+import { engagementKpis, measure, option, percentile, saveResults, stageKpis } from "./support.ts";
 
 const dataIndex = process.argv.indexOf("--data");
 const data = dataIndex === -1 ? undefined : process.argv[dataIndex + 1];
 if (!data) throw new Error("usage: engagement-kpis.ts --data <copy of a seeded store> [--rounds 10]");
 const rounds = option("rounds", 10);
 const now = new Date();
-const engagementKpis = [
-  "multithreading",
-  "average_interaction_value",
-  "account_reach",
-  "account_engagement",
-  "lead_response_time",
-  "meeting_to_opportunity_rate",
-  "activity_to_opportunity_ratio",
-];
-const stageKpis = ["stage_conversion", "time_in_stage", "slippage_rate", "stale_deals"];
 const others = [
   ...new Set(
     kpiDefinitions

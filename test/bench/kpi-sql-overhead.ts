@@ -28,7 +28,7 @@ import { defaultConfig } from "@revgraph/domain";
 import { openSqliteEventStore } from "@revgraph/event-store/sqlite";
 import { type KpiQuery, kpiDefinitions } from "@revgraph/kpis";
 import { computeKpisSql, DEFAULT_MEMORY_LIMIT, FactStore, isCompiled, RevenueReadModel } from "@revgraph/read-model";
-import { measure, option, percentile, saveResults } from "./support.ts";
+import { engagementKpis, measure, option, percentile, saveResults, stageKpis } from "./support.ts";
 
 const dataIndex = process.argv.indexOf("--data");
 const data = dataIndex === -1 ? undefined : process.argv[dataIndex + 1];
@@ -42,13 +42,8 @@ const memoryLimit = named("memory-limit");
 const threadCounts = named("threads") ? [Number(named("threads"))] : [1, 2];
 const now = new Date();
 const active = [...new Set(kpiDefinitions.filter((d) => d.status === "active" && isCompiled(d)).map((d) => d.id))];
-/** The stage and engagement KPIs: the core scorecard is every other active one (14 KPIs). */
-const stageAndEngagement = new Set([
-  ...["stage_conversion", "time_in_stage", "slippage_rate", "stale_deals", "multithreading"],
-  ...["average_interaction_value", "account_reach", "account_engagement", "lead_response_time"],
-  ...["meeting_to_opportunity_rate", "activity_to_opportunity_ratio"],
-]);
-const core = active.filter((id) => !stageAndEngagement.has(id));
+/** The core scorecard: every active KPI but the stage and engagement ones (14 KPIs). */
+const core = active.filter((id) => !stageKpis.includes(id) && !engagementKpis.includes(id));
 const everyQuestion: Record<string, readonly string[]> = { winRate: ["win_rate"], pipeline: ["pipeline"], core, all: active };
 const asked = named("kpis")?.split(",");
 const questions = Object.fromEntries(Object.entries(everyQuestion).filter(([name]) => !asked || asked.includes(name)));

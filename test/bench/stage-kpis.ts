@@ -16,14 +16,13 @@ import { defaultConfig } from "@revgraph/domain";
 import { openSqliteEventStore } from "@revgraph/event-store/sqlite";
 import { computeKpis, funnel, type KpiQuery, kpiDefinitions } from "@revgraph/kpis";
 import { isCompiled, RevenueReadModel } from "@revgraph/read-model";
-import { measure, option, percentile, saveResults } from "./support.ts";
+import { measure, option, percentile, saveResults, stageKpis } from "./support.ts";
 
 const dataIndex = process.argv.indexOf("--data");
 const data = dataIndex === -1 ? undefined : process.argv[dataIndex + 1];
 if (!data) throw new Error("usage: stage-kpis.ts --data <copy of a seeded store> [--rounds 20]");
 const rounds = option("rounds", 20);
 const now = new Date();
-const stageKpis = ["stage_conversion", "time_in_stage", "slippage_rate", "stale_deals"];
 const others = [
   ...new Set(
     kpiDefinitions

@@ -97,3 +97,17 @@ export async function rawSqliteRead(path: string, events: number): Promise<Measu
     raw.close();
   }
 }
+
+/** The stage KPIs (stays, close-date histories, risks): `stage-kpis.ts` times them against the rest. */
+export const stageKpis: readonly string[] = ["stage_conversion", "time_in_stage", "slippage_rate", "stale_deals"];
+
+/** The engagement KPIs (interactions, contacts, leads): `engagement-kpis.ts` times them against the rest. */
+export const engagementKpis: readonly string[] = [
+  "multithreading",
+  "average_interaction_value",
+  "account_reach",
+  "account_engagement",
+  "lead_response_time",
+  "meeting_to_opportunity_rate",
+  "activity_to_opportunity_ratio",
+];
