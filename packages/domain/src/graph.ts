@@ -419,6 +419,46 @@ export function projectGraph(events: Iterable<RecordedEvent>, initial: GraphStat
   return initial;
 }
 
+/**
+ * Moves deal `dealId`, and the loggings of the interactions its facts list, from `source` (a scratch graph the deal's
+ * stream was folded into) into `state`, leaving `state`'s position and record log as they are. For a graph that holds a
+ * working set of deals loaded on demand. An interaction `state` holds from a later logging (of another deal loaded
+ * before) is kept: the graph keeps an id's latest logging.
+ */
+export function adoptDeal(state: GraphState, source: GraphState, dealId: string): void {
+  const deal = source.deals[dealId];
+  if (!deal) return;
+  put(state, "deals", dealId, deal);
+  for (const { interactionId } of deal.interactions) {
+    const logged = source.interactions[interactionId];
+    const held = state.interactions[interactionId];
+    if (logged && (!held || held.pos < logged.pos)) put(state, "interactions", interactionId, logged);
+  }
+}
+
+/**
+ * Drops deals from `state` with the interactions whose latest logging names them (a working set evicting deals it can
+ * load again), and interactions by id (loggings naming no deal, once applied). Lists made by {@link listOf} are made
+ * again, and {@link dealsChangedSince} no longer answers for positions before now.
+ */
+export function forgetDeals(state: GraphState, dealIds: Iterable<string>, interactionIds: Iterable<string> = []): void {
+  const deals = state.deals as Record<string, DealFacts>;
+  const loggings = state.interactions as Record<string, InteractionFacts>;
+  for (const dealId of dealIds) {
+    const deal = deals[dealId];
+    if (!deal) continue;
+    for (const { interactionId } of deal.interactions)
+      if (loggings[interactionId]?.dealId === dealId) delete loggings[interactionId];
+    delete deals[dealId];
+  }
+  for (const interactionId of interactionIds) delete loggings[interactionId];
+  for (const record of [deals, loggings]) {
+    listed.delete(record);
+    writtenKeys.delete(record);
+  }
+  changeLog(state).resetAfter = state.position;
+}
+
 type RecordKey = "deals" | "accounts" | "contacts" | "teams" | "reps" | "interactions" | "leads";
 
 interface RecordList {

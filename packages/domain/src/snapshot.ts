@@ -10,13 +10,31 @@ export interface TimeSlice {
 /** The end of time, for "as of whatever is recorded". */
 export const END_OF_TIME = "9999-12-31T23:59:59.999Z";
 
-/** Builds a slice: `asOf` filters by occurredAt, `knownAt` by recordedAt (through the graph's record log). */
+/** Graphs whose record log starts part-way through the log: {@link timeSlice} refuses `knownAt` on them. */
+const partialRecordLogs = new WeakSet<GraphState>();
+
+/**
+ * Marks a graph whose record log does not cover the log from its start (a graph of the org part, restored from the
+ * fact tables' position): {@link timeSlice} throws when asked for a `knownAt` slice of it instead of answering wrongly.
+ */
+export function markPartialRecordLog(state: GraphState): void {
+  partialRecordLogs.add(state);
+}
+
+/**
+ * Builds a slice: `asOf` filters by occurredAt, `knownAt` by recordedAt (through the graph's record log; a graph
+ * marked by {@link markPartialRecordLog} has no complete one, and asking it for `knownAt` throws).
+ */
 export function timeSlice(
   state: GraphState,
   options: { asOf?: string | undefined; knownAt?: string | undefined } = {},
 ): TimeSlice {
   let maxPosition = state.position;
   if (options.knownAt !== undefined) {
+    if (partialRecordLogs.has(state))
+      throw new Error(
+        "this graph's record log is not complete (org graph): take knownAt slices from the fact tables' record_log",
+      );
     const knownAt = new Date(options.knownAt).toISOString();
     const log = state.recordLog;
     let low = 0;
