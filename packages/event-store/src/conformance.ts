@@ -405,6 +405,29 @@ export function describeEventStoreConformance(name: string, makeHarness: () => C
       expect((await collectEvents(store.readAll({ batchSize: 1 }))).map((event) => event.globalPosition)).toEqual([1, 2, 3, 4]);
     });
 
+    it("filters reads by type and stream prefix together, across pages, after a position and up to a count", async () => {
+      const account = (id: string) => ({
+        type: "AccountRegistered",
+        occurredAt: "2026-01-01T00:00:00Z",
+        data: { accountId: id, name: id },
+      });
+      for (let index = 0; index < 6; index++) {
+        await store.append(`deal-${index}`, [amountChanged(String(index), index + 1)]);
+        await store.append(`account-${index}`, [account(String(index))]);
+      }
+      const positions = async (options: Parameters<EventStore["readAll"]>[0]) =>
+        (await collectEvents(store.readAll(options))).map((event) => event.globalPosition);
+      expect(await positions({ types: ["AccountRegistered"], batchSize: 1 })).toEqual([2, 4, 6, 8, 10, 12]);
+      expect(await positions({ types: ["AccountRegistered"], after: 4, maxCount: 2, batchSize: 1 })).toEqual([6, 8]);
+      expect(await positions({ types: ["AccountRegistered", "DealAmountChanged"], streamPrefix: "account-" })).toEqual([
+        2, 4, 6, 8, 10, 12,
+      ]);
+      expect(await positions({ types: ["DealAmountChanged"], streamPrefix: "account-" })).toEqual([]);
+      expect(await positions({ streamPrefix: "deal-", after: 9, batchSize: 2 })).toEqual([11]);
+      expect(await positions({ types: [] })).toEqual([]);
+      expect(await positions({ types: ["NoSuchType"] })).toEqual([]);
+    });
+
     it("delivers every event once, in order, to a subscription started mid-write", async () => {
       const writer = await harness.connect();
       const total = 600;

@@ -1,6 +1,6 @@
 import type { NewEvent, RecordedEvent } from "@revgraph/events";
 import pg from "pg";
-import { appendResult, matchesFilter, type PreparedEvent, planAppend, prepareEvents, requestTerms } from "./append-plan.ts";
+import { appendResult, type PreparedEvent, planAppend, prepareEvents, requestTerms } from "./append-plan.ts";
 import { StorageFaultError, StoreClosedError, StoreMissingError, TamperedEventError } from "./errors.ts";
 import {
   chainLogHash,
@@ -257,16 +257,25 @@ export async function openPostgresEventStore(options: PostgresEventStoreOptions)
     const batchSize = readOptions.batchSize ?? 5_000;
     let remaining = readOptions.maxCount ?? Number.POSITIVE_INFINITY;
     let after = readOptions.after ?? 0;
-    const filtered = readOptions.types !== undefined || readOptions.streamPrefix !== undefined;
+    // Filters run in SQL (types through the (type, position) index), so only matching rows are sent and parsed; a row
+    // whose type column was altered is caught by a full read (`verify`), not by a filtered one.
+    const { types, streamPrefix } = readOptions;
+    if (types !== undefined && types.length === 0) return;
+    const parameters: unknown[] = [];
+    const conditions: string[] = [];
+    if (types !== undefined) {
+      parameters.push(types);
+      conditions.push(`AND type = ANY($${parameters.length + 2}::text[])`);
+    }
+    if (streamPrefix !== undefined) {
+      parameters.push(streamPrefix.length, streamPrefix);
+      conditions.push(`AND left(stream_id, $${parameters.length + 1}) = $${parameters.length + 2}`);
+    }
+    const sql = `SELECT ${rowColumns} FROM ${table} WHERE position > $1 ${conditions.join(" ")} ORDER BY position ASC LIMIT $2`;
     while (remaining > 0 && !closed) {
-      const page = await pool.query<PgRow>(
-        `SELECT ${rowColumns} FROM ${table} WHERE position > $1 ORDER BY position ASC LIMIT $2`,
-        [after, batchSize],
-      );
+      const page = await pool.query<PgRow>(sql, [after, batchSize, ...parameters]);
       for (const row of page.rows) {
-        const event = eventOfRow(row);
-        if (filtered && !matchesFilter(event, readOptions)) continue;
-        yield event;
+        yield eventOfRow(row);
         if (--remaining === 0) return;
       }
       if (page.rows.length < batchSize) return;
@@ -379,6 +388,7 @@ async function createOrMigrate(pool: pg.Pool, table: string, headTable: string, 
         log_hash        text,
         UNIQUE (stream_id, stream_revision)
       );
+      CREATE INDEX IF NOT EXISTS ${table}_type_position ON ${table} (type, position);
       CREATE TABLE IF NOT EXISTS ${headTable} (
         id          int    PRIMARY KEY CHECK (id = 1),
         position    bigint NOT NULL,

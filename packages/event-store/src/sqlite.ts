@@ -2,7 +2,7 @@ import { existsSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { DatabaseSync, type SQLOutputValue, type StatementSync } from "node:sqlite";
 import type { RecordedEvent } from "@revgraph/events";
-import { appendResult, matchesFilter, type PreparedEvent, planAppend, prepareEvents, requestTerms } from "./append-plan.ts";
+import { appendResult, type PreparedEvent, planAppend, prepareEvents, requestTerms } from "./append-plan.ts";
 import { StorageFaultError, StoreClosedError, StoreMissingError, TamperedEventError } from "./errors.ts";
 import {
   chainLogHash,
@@ -81,6 +81,16 @@ CREATE TABLE IF NOT EXISTS log_head (
 INSERT INTO log_head (id, position, log_hash, recorded_at)
   SELECT 1, 0, '${GENESIS_LOG_HASH}', NULL WHERE NOT EXISTS (SELECT 1 FROM events) AND NOT EXISTS (SELECT 1 FROM log_head);
 `;
+
+/**
+ * Reads filtered by event type find their rows through this index (the position is the row id) instead of parsing every
+ * row: replaying the org part of a graph of 100k deals reads 15% of the log. Created on open when missing (a one-time
+ * migration of an older file).
+ */
+const typeIndex = "CREATE INDEX IF NOT EXISTS events_type_position ON events (type, position)";
+
+/** A filtered read looks at this many positions per query, a multiple of its page size. */
+const FILTERED_WINDOW_PAGES = 8;
 
 /** What reads select: the indexed columns each envelope is checked against, and the envelope. */
 const eventColumns = "position, event_id, stream_id, stream_revision, type, hash, envelope";
@@ -215,6 +225,7 @@ export function openSqliteEventStore(options: SqliteEventStoreOptions): EventSto
       db.exec(schema);
     });
     retryWhileLocked(busyTimeoutMs, () => migrateLogChain(db));
+    retryWhileLocked(busyTimeoutMs, () => db.exec(typeIndex));
     db.exec(`PRAGMA synchronous = ${options.durability === "normal" ? "NORMAL" : "FULL"}`);
     // 64 MiB of page cache (SQLite's default is 2 MiB): the event-id index takes inserts at random places,
     // and a bulk append touches many of its pages.
@@ -339,19 +350,53 @@ export function openSqliteEventStore(options: SqliteEventStoreOptions): EventSto
 
   async function* readAll(options: ReadAllOptions = {}): AsyncGenerator<RecordedEvent> {
     ensureOpen();
+    if (options.types !== undefined || options.streamPrefix !== undefined) {
+      yield* readFiltered(options);
+      return;
+    }
     const batchSize = options.batchSize ?? 5_000;
     let remaining = options.maxCount ?? Number.POSITIVE_INFINITY;
     let after = options.after ?? 0;
-    const filtered = options.types !== undefined || options.streamPrefix !== undefined;
     while (remaining > 0 && !closed) {
       const rows = statements.page.all(after, batchSize);
       for (const event of parseRows(rows)) {
-        if (filtered && !matchesFilter(event, options)) continue;
         yield event;
         if (--remaining === 0) return;
       }
       if (rows.length < batchSize) return;
       after = Number((rows.at(-1) as Row).position);
+    }
+  }
+
+  /**
+   * A read filtered in SQL: by type through the type index, by stream prefix on the stream column, one window of
+   * positions per query (a type filter with a position range and no window would sort every later match per page). Only
+   * the rows that match are parsed and checked; a row whose type column was altered is caught by a full read
+   * (`verify`), not by a filtered one.
+   */
+  async function* readFiltered(options: ReadAllOptions): AsyncGenerator<RecordedEvent> {
+    const types = options.types ?? [];
+    const prefix = options.streamPrefix;
+    if (options.types !== undefined && types.length === 0) return;
+    const conditions = [
+      "position > ? AND position <= ?",
+      ...(options.types ? [`type IN (${types.map(() => "?").join(", ")})`] : []),
+      ...(prefix === undefined ? [] : ["substr(stream_id, 1, ?) = ?"]),
+    ];
+    const window = db.prepare(`SELECT ${eventColumns} FROM events WHERE ${conditions.join(" AND ")} ORDER BY position ASC`);
+    const filter = [...types, ...(prefix === undefined ? [] : [prefix.length, prefix])];
+    const span = Math.max(1, (options.batchSize ?? 5_000) * FILTERED_WINDOW_PAGES);
+    let remaining = options.maxCount ?? Number.POSITIVE_INFINITY;
+    let after = options.after ?? 0;
+    while (remaining > 0 && !closed) {
+      const head = (statements.logHead.get() as { position: number } | undefined)?.position ?? 0;
+      if (after >= head) return;
+      const until = Math.min(head, after + span);
+      for (const event of parseRows(window.all(after, until, ...filter))) {
+        yield event;
+        if (--remaining === 0) return;
+      }
+      after = until;
     }
   }
 
