@@ -4,12 +4,15 @@ import {
   dealAt,
   emptyGraph,
   type GraphState,
+  markPartialRecordLog,
+  orgEventTypes,
   type RevenueConfig,
   timeSlice,
 } from "@revgraph/domain";
 import type { EventStore, Subscription } from "@revgraph/event-store";
 import type { RecordedEvent } from "@revgraph/events";
 import { computeKpis, funnel, type KpiDefinition, type KpiQuery, kpiDefinitions } from "@revgraph/kpis";
+import { DEFAULT_WORKING_SET_DEALS, DealWorkingSet } from "./deal-working-set.ts";
 import { FactStore } from "./facts/fact-store.ts";
 import { computeKpisSql, isCompiled, type KpiSqlOptions } from "./kpi-sql/compile.ts";
 import { listedEvents, type ServedKpiResult } from "./kpi-sql/contributing-events.ts";
@@ -41,6 +44,23 @@ export interface ReadModelOptions {
    * it has been. Ignored when following.
    */
   readonly graphWhenNeeded?: boolean;
+  /**
+   * What the in-memory graph holds (default `"full"`: every event). `"org"` (needs {@link factsPath}): only the org
+   * part — accounts, contacts, reps, teams, quotas, leads, forecasts, rates — while deal events are projected into the
+   * fact tables with a bounded working set of deals read from their own streams on demand ({@link workingSetDeals}).
+   * Opening on a fact file from this log replays only the org events up to the file's position (a filtered read),
+   * then catches up the tail. On an empty fact file it builds everything with every deal held, then drops the deals
+   * beyond the bound: the build's peak memory is the whole graph's, the steady state the org part's.
+   *
+   * In that mode {@link RevenueReadModel.state} holds the org part; its `deals` and `interactions` are the working set
+   * (internal: nobody else may read them), its record log covers only the events applied since opening (`timeSlice`
+   * refuses `knownAt` on it: take those slices from the fact tables' `record_log`), and its `latestOccurredAt` is the
+   * fact tables' (which counts the times of the log's checkpoint digests). {@link RevenueReadModel.currentDeals} and
+   * the engine's paths ({@link RevenueReadModel.replayedState}) throw.
+   */
+  readonly graph?: "full" | "org";
+  /** Deals the working set of an org graph holds at most (default {@link DEFAULT_WORKING_SET_DEALS}). */
+  readonly workingSetDeals?: number;
   /** Events written to the fact tables per transaction while catching up (default 20,000). */
   readonly factsBatch?: number;
   /** Called after each transaction of the fact tables with the log position they now cover. */
@@ -73,6 +93,8 @@ export class RevenueReadModel {
   /** False while the graph has not been replayed (see {@link ReadModelOptions.graphWhenNeeded}). */
   #replayed = false;
   #replaying: Promise<void> | undefined;
+  /** The deals an org graph holds (undefined for a full graph). */
+  readonly #workingSet: DealWorkingSet | undefined;
 
   private constructor(options: ReadModelOptions, state: GraphState, facts: FactStore | undefined) {
     this.#options = options;
@@ -80,6 +102,12 @@ export class RevenueReadModel {
     this.#store = options.store;
     this.config = options.config;
     this.#state = state;
+    if (options.graph === "org")
+      this.#workingSet = new DealWorkingSet(
+        options.store,
+        state,
+        facts && facts.position > 0 ? (options.workingSetDeals ?? DEFAULT_WORKING_SET_DEALS) : Number.POSITIVE_INFINITY,
+      );
   }
 
   /**
@@ -87,9 +115,20 @@ export class RevenueReadModel {
    * from the log, then live following.
    */
   static async open(options: ReadModelOptions): Promise<RevenueReadModel> {
+    if (options.graph === "org" && !options.factsPath)
+      throw new Error('a read model with graph "org" needs factsPath: its deals are served from the fact tables');
     const facts = options.factsPath ? await FactStore.open({ path: options.factsPath, config: options.config }) : undefined;
     if (facts && facts.position > 0 && !(await sameLog(options.store, facts))) await facts.reset();
     const model = new RevenueReadModel(options, emptyGraph(), facts);
+    if (options.graph === "org" && facts) {
+      try {
+        await model.#openOrg(facts);
+      } catch (error) {
+        facts.close();
+        throw error;
+      }
+      return model;
+    }
     const follow = options.follow ?? true;
     const factsAtHead = facts !== undefined && facts.position === (await options.store.headPosition());
     if (follow || !options.graphWhenNeeded || !factsAtHead) await model.#catchUp();
@@ -125,6 +164,7 @@ export class RevenueReadModel {
 
   /** The graph, replayed first when it has not been yet (see {@link ReadModelOptions.graphWhenNeeded}). */
   async replayedState(): Promise<GraphState> {
+    if (this.#workingSet) throw orgGraphError("the in-memory KPI engine");
     if (!this.#replayed) {
       this.#replaying ??= this.#catchUp();
       await this.#replaying;
@@ -179,6 +219,7 @@ export class RevenueReadModel {
 
   /** Every deal as things stand (latest business and record time), sorted by id; cached between changes. */
   currentDeals(): ReadonlyMap<string, DealSnapshot> {
+    if (this.#workingSet) throw orgGraphError("currentDeals()");
     const slice = timeSlice(this.#graph());
     if (!this.#deals) {
       this.#deals = new Map();
@@ -218,6 +259,35 @@ export class RevenueReadModel {
     this.#facts?.apply(this.#state, event);
     const dealId = (event.data as { dealId?: string }).dealId;
     if (dealId !== undefined) this.#dirty.add(dealId);
+  }
+
+  /** Applies one event to an org graph: its deal loaded first when not held, deals beyond the bound dropped after. */
+  async #applyOrg(workingSet: DealWorkingSet, event: RecordedEvent): Promise<void> {
+    await workingSet.prepare(event);
+    applyEvent(this.#state, event);
+    this.#facts?.apply(this.#state, event);
+    workingSet.settle(event);
+  }
+
+  /**
+   * Opens an org graph: the org events up to the fact tables' position (a filtered read), then the graph stands at
+   * that position; the tail is caught up and followed with the working set.
+   */
+  async #openOrg(facts: FactStore): Promise<void> {
+    const state = this.#state;
+    if (facts.position > 0) {
+      for await (const event of this.#store.readAll({ types: orgEventTypes })) {
+        if (event.globalPosition > facts.position) break;
+        applyEvent(state, event);
+      }
+      state.position = facts.position;
+      state.latestOccurredAt = facts.latestOccurredAt;
+      state.recordLog.length = 0;
+      markPartialRecordLog(state);
+    }
+    await this.#catchUp();
+    this.#workingSet?.bound(this.#options.workingSetDeals ?? DEFAULT_WORKING_SET_DEALS);
+    if (this.#options.follow ?? true) this.#follow();
   }
 
   /**
@@ -275,8 +345,10 @@ export class RevenueReadModel {
     // threads, and the loop lets it continue every few hundred events (reading the log never waits on anything).
     let written: Promise<void> = Promise.resolve();
     try {
+      const workingSet = this.#workingSet;
       for await (const event of this.#store.readAll({ after: this.#state.position })) {
-        this.#apply(event);
+        if (workingSet) await this.#applyOrg(workingSet, event);
+        else this.#apply(event);
         if (this.#facts && this.#facts.unflushed >= batch) {
           await written;
           written = this.#writeFacts(this.#facts);
@@ -303,9 +375,11 @@ export class RevenueReadModel {
     const subscription = this.#subscription;
     this.#following = (async () => {
       try {
+        const workingSet = this.#workingSet;
         for await (const event of subscription) {
           if (event.globalPosition <= this.#state.position) continue;
-          this.#apply(event);
+          if (workingSet) await this.#applyOrg(workingSet, event);
+          else this.#apply(event);
           this.#announceWhenWritten(event);
         }
       } catch (error) {
@@ -313,6 +387,13 @@ export class RevenueReadModel {
       }
     })();
   }
+}
+
+/** The error of a question an org graph cannot answer (see {@link ReadModelOptions.graph}). */
+function orgGraphError(what: string): Error {
+  return new Error(
+    `${what} needs every deal in memory, and this read model holds the org graph only (graph "org"): KPIs and deals are served from the fact tables`,
+  );
 }
 
 /** The definitions a query asks for, in the asked version (default: the newest active one); undefined for an unknown one. */

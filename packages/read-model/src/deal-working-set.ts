@@ -1,0 +1,99 @@
+import { adoptDeal, applyEvent, emptyGraph, forgetDeals, type GraphState, streamIds } from "@revgraph/domain";
+import type { EventStore } from "@revgraph/event-store";
+import type { RecordedEvent } from "@revgraph/events";
+
+/** Deals a graph of the org part keeps in memory by default (see {@link DealWorkingSet}). */
+export const DEFAULT_WORKING_SET_DEALS = 2_000;
+
+/** The deal an event names, if any. */
+function dealIdOf(event: RecordedEvent): string | undefined {
+  const dealId = (event.data as { dealId?: unknown }).dealId;
+  return typeof dealId === "string" ? dealId : undefined;
+}
+
+/**
+ * The deals a graph of the org part holds while deal events are projected into the fact tables: before an event of a
+ * deal not held is applied, the deal's earlier events are read from its stream (`deal-<id>`, the revisions before the
+ * event's) and folded into a scratch graph whose deal and interactions move over, so the deal's facts are those the
+ * whole graph would hold at that position. Deals least recently touched are dropped beyond a bound and read again when
+ * an event names them. Every event naming a deal must be on that deal's stream (see `eventStreamKinds`): one that is
+ * not is refused.
+ *
+ * Interactions: a deal's loggings come with it, and a logging held from another deal stays when it is later. An id
+ * logged again on another deal not held is then not seen (the whole graph would read that logging's contacts): only
+ * `dealAt`'s engaged contacts read them, and no fact table does, so the facts are the same.
+ */
+export class DealWorkingSet {
+  readonly #store: EventStore;
+  readonly #state: GraphState;
+  /** Deals held, least recently touched first. */
+  readonly #held = new Set<string>();
+  #bound: number;
+  #loads = 0;
+
+  /** A working set of at most `bound` deals in `state` (Infinity: keep every deal, as while building from nothing). */
+  constructor(store: EventStore, state: GraphState, bound: number) {
+    this.#store = store;
+    this.#state = state;
+    this.#bound = bound;
+  }
+
+  /** Deals held now. */
+  get size(): number {
+    return this.#held.size;
+  }
+
+  /** Deals read from their streams so far. */
+  get loads(): number {
+    return this.#loads;
+  }
+
+  /**
+   * Makes sure the graph holds the facts of the deal `event` names as of just before it (reading its stream when it is
+   * not held). Call before applying `event`.
+   */
+  async prepare(event: RecordedEvent): Promise<void> {
+    const dealId = dealIdOf(event);
+    if (dealId === undefined) return;
+    const stream = streamIds.deal(dealId);
+    if (event.streamId !== stream)
+      throw new Error(
+        `event ${event.id} at position ${event.globalPosition} names deal ${JSON.stringify(dealId)} but is on stream ` +
+          `${JSON.stringify(event.streamId)}: a graph of the org part reads each deal from its own stream (${stream}); open the read model with graph "full"`,
+      );
+    if (this.#held.delete(dealId)) {
+      this.#held.add(dealId);
+      return;
+    }
+    this.#held.add(dealId);
+    if (this.#state.deals[dealId] || event.streamRevision === 0) return;
+    const earlier = await this.#store.readStream(stream, { maxCount: event.streamRevision });
+    const scratch = emptyGraph();
+    for (const before of earlier) applyEvent(scratch, before);
+    adoptDeal(this.#state, scratch, dealId);
+    this.#loads++;
+  }
+
+  /** After `event` is applied (graph and fact tables): drops a logging that names no deal, and deals beyond the bound. */
+  settle(event: RecordedEvent): void {
+    if (event.type === "InteractionLogged" && dealIdOf(event) === undefined)
+      forgetDeals(this.#state, [], [(event.data as { interactionId: string }).interactionId]);
+    if (this.#held.size > this.#bound) this.#evict(this.#held.size - this.#bound);
+  }
+
+  /** Sets the bound (after building from nothing with every deal held) and drops the deals beyond it. */
+  bound(bound: number): void {
+    this.#bound = bound;
+    if (this.#held.size > bound) this.#evict(this.#held.size - bound);
+  }
+
+  #evict(count: number): void {
+    const evicted: string[] = [];
+    for (const dealId of this.#held) {
+      if (evicted.length === count) break;
+      evicted.push(dealId);
+    }
+    for (const dealId of evicted) this.#held.delete(dealId);
+    forgetDeals(this.#state, evicted);
+  }
+}
