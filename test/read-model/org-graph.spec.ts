@@ -211,7 +211,8 @@ describe("a read model with the org graph", () => {
             const orgFacts = join(dir, "org.duckdb");
             const common = { store, config: defaultConfig, factsPath: orgFacts };
             // The first file: built from nothing by either kind of graph.
-            await (await RevenueReadModel.open({ ...common, follow: false, ...(firstFileFull ? {} : { graph: "org" }) })).close();
+            const first = firstFileFull ? {} : ({ graph: "org", workingSetDeals } as const);
+            await (await RevenueReadModel.open({ ...common, follow: false, ...first })).close();
             // A tail to catch up on restart (org and deal events), then live events after opening.
             await appendExtras(store, tail, ids, serial);
             const model = await RevenueReadModel.open({ ...common, graph: "org", workingSetDeals });

@@ -28,10 +28,9 @@ export class DealWorkingSet {
   readonly #state: GraphState;
   /** Deals held, least recently touched first. */
   readonly #held = new Set<string>();
-  #bound: number;
-  #loads = 0;
+  readonly #bound: number;
 
-  /** A working set of at most `bound` deals in `state` (Infinity: keep every deal, as while building from nothing). */
+  /** A working set of at most `bound` deals in `state`. */
   constructor(store: EventStore, state: GraphState, bound: number) {
     this.#store = store;
     this.#state = state;
@@ -41,11 +40,6 @@ export class DealWorkingSet {
   /** Deals held now. */
   get size(): number {
     return this.#held.size;
-  }
-
-  /** Deals read from their streams so far. */
-  get loads(): number {
-    return this.#loads;
   }
 
   /**
@@ -71,7 +65,6 @@ export class DealWorkingSet {
     const scratch = emptyGraph();
     for (const before of earlier) applyEvent(scratch, before);
     adoptDeal(this.#state, scratch, dealId);
-    this.#loads++;
   }
 
   /** After `event` is applied (graph and fact tables): drops a logging that names no deal, and deals beyond the bound. */
@@ -79,12 +72,6 @@ export class DealWorkingSet {
     if (event.type === "InteractionLogged" && dealIdOf(event) === undefined)
       forgetDeals(this.#state, [], [(event.data as { interactionId: string }).interactionId]);
     if (this.#held.size > this.#bound) this.#evict(this.#held.size - this.#bound);
-  }
-
-  /** Sets the bound (after building from nothing with every deal held) and drops the deals beyond it. */
-  bound(bound: number): void {
-    this.#bound = bound;
-    if (this.#held.size > bound) this.#evict(this.#held.size - bound);
   }
 
   #evict(count: number): void {

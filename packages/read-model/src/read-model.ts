@@ -49,8 +49,9 @@ export interface ReadModelOptions {
    * part — accounts, contacts, reps, teams, quotas, leads, forecasts, rates — while deal events are projected into the
    * fact tables with a bounded working set of deals read from their own streams on demand ({@link workingSetDeals}).
    * Opening on a fact file from this log replays only the org events up to the file's position (a filtered read),
-   * then catches up the tail. On an empty fact file it builds everything with every deal held, then drops the deals
-   * beyond the bound: the build's peak memory is the whole graph's, the steady state the org part's.
+   * then catches up the tail. On an empty fact file it builds everything with the same bounded working set: at 20k
+   * deals that is as fast as holding every deal (deals evicted and read again cost less than the larger heap), and the
+   * build's peak memory is DuckDB's catching up (`test/bench/restart.ts`).
    *
    * In that mode {@link RevenueReadModel.state} holds the org part; its `deals` and `interactions` are the working set
    * (internal: nobody else may read them), its record log covers only the events applied since opening (`timeSlice`
@@ -103,11 +104,7 @@ export class RevenueReadModel {
     this.config = options.config;
     this.#state = state;
     if (options.graph === "org")
-      this.#workingSet = new DealWorkingSet(
-        options.store,
-        state,
-        facts && facts.position > 0 ? (options.workingSetDeals ?? DEFAULT_WORKING_SET_DEALS) : Number.POSITIVE_INFINITY,
-      );
+      this.#workingSet = new DealWorkingSet(options.store, state, options.workingSetDeals ?? DEFAULT_WORKING_SET_DEALS);
   }
 
   /**
@@ -286,7 +283,6 @@ export class RevenueReadModel {
       markPartialRecordLog(state);
     }
     await this.#catchUp();
-    this.#workingSet?.bound(this.#options.workingSetDeals ?? DEFAULT_WORKING_SET_DEALS);
     if (this.#options.follow ?? true) this.#follow();
   }
 
