@@ -85,83 +85,91 @@ const extra: fc.Arbitrary<Extra> = fc.oneof(
 
 const pick = <T>(list: readonly T[], index: number): T => list[index % list.length] as T;
 
-/** The extra as a stream and an event (new deals are added to `ids`, so later extras may name them). */
-function planned(change: Extra, ids: Ids, serial: number): { streamId: string; event: NewEvent } {
+type Planned = { streamId: string; event: NewEvent };
+type Planner<K extends Extra["kind"]> = (
+  change: Extract<Extra, { kind: K }>,
+  ids: Ids,
+  serial: number,
+  on: {
+    deal: (deal: number, type: string, data: Record<string, unknown>) => Planned;
+    stream: (streamId: string, type: string, data: Record<string, unknown>) => Planned;
+    occurredAt: string;
+  },
+) => Planned;
+
+/** How each kind of extra becomes a stream and an event (new deals are added to `ids`, so later extras may name them). */
+const planners: { [K in Extra["kind"]]: Planner<K> } = {
+  stage: (change, _ids, _serial, on) => on.deal(change.deal, "DealStageChanged", { from: "qualification", to: change.stage }),
+  amount: (change, _ids, _serial, on) => on.deal(change.deal, "DealAmountChanged", { amount: change.amount, currency: "EUR" }),
+  closeDate: (change, _ids, _serial, on) => on.deal(change.deal, "DealCloseDateChanged", { expectedCloseDate: change.date }),
+  role: (change, ids, _serial, on) =>
+    on.deal(change.deal, "ContactRoleAssigned", { contactId: pick(ids.contacts, change.contact).contactId, role: "champion" }),
+  close: (change, _ids, _serial, on) =>
+    change.won
+      ? on.deal(change.deal, "DealWon", { amount: 12_345, currency: "USD" })
+      : on.deal(change.deal, "DealLost", { reason: "timing", amount: 999 }),
+  reopen: (change, _ids, _serial, on) => on.deal(change.deal, "DealReopened", { stage: "discovery" }),
+  // An interaction id logged again (or first) on another deal, or on no deal (then on its account's stream).
+  relog: (change, ids, serial, on) => {
+    const interactionId = change.interaction < 200 ? pick(ids.interactions, change.interaction) : `extra-i-${serial}`;
+    const contact = pick(ids.contacts, change.contact);
+    const logged = {
+      interactionId,
+      repId: pick(ids.reps, change.contact),
+      kind: "call",
+      direction: "inbound",
+      contactIds: [contact.contactId, `extra-contact-${serial}`],
+      held: change.daysBack % 2 === 0,
+    };
+    return change.deal === null
+      ? on.stream(`account-${contact.accountId}`, "InteractionLogged", { ...logged, accountId: contact.accountId })
+      : on.deal(change.deal, "InteractionLogged", { ...logged, accountId: pick(ids.deals, change.deal).accountId });
+  },
+  newDeal: (change, ids, serial, on) => {
+    const dealId = `extra-deal-${serial}`;
+    const accountId = pick(ids.accounts, change.account);
+    const repId = pick(ids.reps, change.rep);
+    ids.deals.push({ dealId, accountId, repId });
+    return on.stream(`deal-${dealId}`, "DealCreated", {
+      dealId,
+      accountId,
+      ownerRepId: repId,
+      name: `Extra ${serial}`,
+      amount: 40_000,
+      currency: "USD",
+      stage: "discovery",
+      expectedCloseDate: "2027-01-31",
+    });
+  },
+  transfer: (change, ids, _serial, on) => {
+    const repId = pick(ids.reps, change.rep);
+    return on.stream(`rep-${repId}`, "RepTransferred", { repId, teamId: `team-${change.team + 1}` });
+  },
+  owner: (change, ids, _serial, on) => {
+    const accountId = pick(ids.accounts, change.account);
+    return on.stream(`account-${accountId}`, "AccountOwnerAssigned", { accountId, ownerRepId: pick(ids.reps, change.rep) });
+  },
+  rate: (change, _ids, _serial, on) =>
+    on.stream("fx-EUR", "ExchangeRateSet", {
+      currency: "EUR",
+      baseCurrency: "USD",
+      rate: change.rate,
+      effectiveDate: on.occurredAt.slice(0, 10),
+    }),
+};
+
+/** The extra as a stream and an event. */
+function planned(change: Extra, ids: Ids, serial: number): Planned {
   const occurredAt = new Date(now.getTime() - change.daysBack * DAY).toISOString();
-  const onDeal = (deal: number, type: string, data: Record<string, unknown>) => {
-    const { dealId } = pick(ids.deals, deal);
-    return { streamId: `deal-${dealId}`, event: { type, occurredAt, data: { dealId, ...data } } as NewEvent };
-  };
-  const event = (streamId: string, type: string, data: Record<string, unknown>) => ({
+  const stream = (streamId: string, type: string, data: Record<string, unknown>): Planned => ({
     streamId,
     event: { type, occurredAt, data } as NewEvent,
   });
-  switch (change.kind) {
-    case "stage":
-      return onDeal(change.deal, "DealStageChanged", { from: "qualification", to: change.stage });
-    case "amount":
-      return onDeal(change.deal, "DealAmountChanged", { amount: change.amount, currency: "EUR" });
-    case "closeDate":
-      return onDeal(change.deal, "DealCloseDateChanged", { expectedCloseDate: change.date });
-    case "role":
-      return onDeal(change.deal, "ContactRoleAssigned", {
-        contactId: pick(ids.contacts, change.contact).contactId,
-        role: "champion",
-      });
-    case "close":
-      return change.won
-        ? onDeal(change.deal, "DealWon", { amount: 12_345, currency: "USD" })
-        : onDeal(change.deal, "DealLost", { reason: "timing", amount: 999 });
-    case "reopen":
-      return onDeal(change.deal, "DealReopened", { stage: "discovery" });
-    case "relog": {
-      // An interaction id logged again (or first) on another deal, or on no deal (then on its account's stream).
-      const interactionId = change.interaction < 200 ? pick(ids.interactions, change.interaction) : `extra-i-${serial}`;
-      const contact = pick(ids.contacts, change.contact);
-      const logged = {
-        interactionId,
-        repId: pick(ids.reps, change.contact),
-        kind: "call",
-        direction: "inbound",
-        contactIds: [contact.contactId, `extra-contact-${serial}`],
-        held: change.daysBack % 2 === 0,
-      };
-      if (change.deal === null)
-        return event(`account-${contact.accountId}`, "InteractionLogged", { ...logged, accountId: contact.accountId });
-      return onDeal(change.deal, "InteractionLogged", { ...logged, accountId: pick(ids.deals, change.deal).accountId });
-    }
-    case "newDeal": {
-      const dealId = `extra-deal-${serial}`;
-      const accountId = pick(ids.accounts, change.account);
-      const repId = pick(ids.reps, change.rep);
-      ids.deals.push({ dealId, accountId, repId });
-      return event(`deal-${dealId}`, "DealCreated", {
-        dealId,
-        accountId,
-        ownerRepId: repId,
-        name: `Extra ${serial}`,
-        amount: 40_000,
-        currency: "USD",
-        stage: "discovery",
-        expectedCloseDate: "2027-01-31",
-      });
-    }
-    case "transfer": {
-      const repId = pick(ids.reps, change.rep);
-      return event(`rep-${repId}`, "RepTransferred", { repId, teamId: `team-${change.team + 1}` });
-    }
-    case "owner": {
-      const accountId = pick(ids.accounts, change.account);
-      return event(`account-${accountId}`, "AccountOwnerAssigned", { accountId, ownerRepId: pick(ids.reps, change.rep) });
-    }
-    case "rate":
-      return event("fx-EUR", "ExchangeRateSet", {
-        currency: "EUR",
-        baseCurrency: "USD",
-        rate: change.rate,
-        effectiveDate: occurredAt.slice(0, 10),
-      });
-  }
+  const deal = (index: number, type: string, data: Record<string, unknown>) => {
+    const { dealId } = pick(ids.deals, index);
+    return stream(`deal-${dealId}`, type, { dealId, ...data });
+  };
+  return (planners[change.kind] as Planner<Extra["kind"]>)(change as never, ids, serial, { deal, stream, occurredAt });
 }
 
 /** Appends batches of extras, each batch in one call (runs of one stream in one request); resolves to the last position. */

@@ -96,6 +96,11 @@ export class RevenueReadModel {
   #replaying: Promise<void> | undefined;
   /** The deals an org graph holds (undefined for a full graph). */
   readonly #workingSet: DealWorkingSet | undefined;
+  /**
+   * An org graph opened at the head loads the fact tables' open deal versions while it already serves (see
+   * {@link #openOrg}); the first event applied waits for them.
+   */
+  #preparing: Promise<void> | undefined;
 
   private constructor(options: ReadModelOptions, state: GraphState, facts: FactStore | undefined) {
     this.#options = options;
@@ -239,6 +244,7 @@ export class RevenueReadModel {
 
   /** Stops following and closes the fact tables. The store stays open (it belongs to the caller). */
   async close(): Promise<void> {
+    await this.#preparing?.catch(() => undefined);
     await this.#subscription?.close();
     await this.#following;
     await new Promise((resolve) => setImmediate(resolve));
@@ -260,6 +266,7 @@ export class RevenueReadModel {
 
   /** Applies one event to an org graph: its deal loaded first when not held, deals beyond the bound dropped after. */
   async #applyOrg(workingSet: DealWorkingSet, event: RecordedEvent): Promise<void> {
+    await this.#preparing;
     await workingSet.prepare(event);
     applyEvent(this.#state, event);
     this.#facts?.apply(this.#state, event);
@@ -268,10 +275,16 @@ export class RevenueReadModel {
 
   /**
    * Opens an org graph: the org events up to the fact tables' position (a filtered read), then the graph stands at
-   * that position; the tail is caught up and followed with the working set.
+   * that position; the tail is caught up and followed with the working set. When there is no tail, the open deal
+   * versions the fact tables need for the next event (half a million rows at 100k deals) load in the background.
    */
   async #openOrg(facts: FactStore): Promise<void> {
     const state = this.#state;
+    if (facts.position > 0 && facts.position === (await this.#store.headPosition())) {
+      this.#preparing = facts.prepare();
+      // Reported to the first event that waits for it (or not at all when none comes).
+      this.#preparing.catch(() => undefined);
+    }
     if (facts.position > 0) {
       for await (const event of this.#store.readAll({ types: orgEventTypes })) {
         if (event.globalPosition > facts.position) break;
@@ -334,7 +347,7 @@ export class RevenueReadModel {
     const head = await this.#store.headPosition();
     let events = 0;
     const batch = this.#options.factsBatch ?? 20_000;
-    await this.#facts?.prepare();
+    if (!this.#preparing) await this.#facts?.prepare();
     const factsBehind = this.#facts !== undefined && this.#facts.position < head;
     if (factsBehind) await this.#facts?.beginCatchUp();
     // A batch is written while the next one is applied: DuckDB's share of a write (updates, commit) runs on its own

@@ -113,6 +113,8 @@ export class FactStore {
   readonly #config: RevenueConfig;
   /** The open rows of each deal, loaded by {@link prepare} (at once for an empty file). */
   #versions: DealVersionProjection | undefined;
+  /** {@link prepare} under way: callers while it runs wait for the same load. */
+  #loading: Promise<void> | undefined;
   readonly #stays: DealStayProjection;
   readonly #closeHistory: DealCloseHistoryProjection;
   #pending: {
@@ -208,10 +210,18 @@ export class FactStore {
 
   /**
    * Loads what {@link apply} needs from a file written earlier: the deal versions known now (half a million rows at
-   * 100k deals, so a process that only queries never loads them). Nothing to do for an empty file.
+   * 100k deals, so a process that only queries never loads them). Nothing to do for an empty file. Calls while a load
+   * runs share it.
    */
-  async prepare(): Promise<void> {
-    if (this.#versions) return;
+  prepare(): Promise<void> {
+    if (this.#versions) return Promise.resolve();
+    this.#loading ??= this.#loadVersions().finally(() => {
+      this.#loading = undefined;
+    });
+    return this.#loading;
+  }
+
+  async #loadVersions(): Promise<void> {
     const versions = new DealVersionProjection(this.#config);
     const open = await this.#writer.runAndReadAll(
       "SELECT row_id, deal_id, valid_from, valid_to FROM deal_versions WHERE known_to IS NULL",
