@@ -118,6 +118,14 @@ function versionValues(deal: DealSnapshot): Row {
   ];
 }
 
+/**
+ * The open rows (`known_to` null) of each deal in a deal-version table, one row per deal: `deal_id`, and `rows`: each
+ * row as `row_id,valid_from,valid_to` (`valid_to` empty when null), joined by `;` in `valid_from` order. Times are ISO
+ * strings, which hold neither separator.
+ */
+export const packedOpenRowsSql = `SELECT deal_id, string_agg(concat_ws(',', row_id, valid_from, coalesce(valid_to, '')), ';' ORDER BY valid_from)
+  AS rows FROM deal_versions WHERE known_to IS NULL GROUP BY deal_id`;
+
 /** Changes to the deal-version table: new rows, and rows written earlier whose record interval ends. */
 export interface DealVersionChanges {
   readonly inserted: Map<number, Row>;
@@ -132,6 +140,8 @@ export interface DealVersionChanges {
 export class DealVersionProjection {
   readonly #config: RevenueConfig;
   readonly #open = new Map<string, OpenRow[]>();
+  /** The open rows of deals restored and not named by an event since, as {@link packedOpenRowsSql} packs them. */
+  readonly #packed = new Map<string, string>();
   /**
    * The values of each deal's last version (`valid_to` null) derived by this projection. An event at business time `t`
    * after that version's start ends it, and its successor from the same start has the same values (no fact before `t`
@@ -146,15 +156,25 @@ export class DealVersionProjection {
     this.#nextRowId = 1;
   }
 
-  /** Restores the open rows of a table written earlier, whose greatest row id is `maxRowId`. */
-  restore(rows: Iterable<{ dealId: string } & OpenRow>, maxRowId: number): void {
-    for (const { dealId, ...row } of rows) {
-      const list = this.#open.get(dealId);
-      if (list) list.push(row);
-      else this.#open.set(dealId, [row]);
-    }
+  /**
+   * Restores the open rows of a table written earlier, whose greatest row id is `maxRowId`: per deal, its rows packed
+   * by {@link packedOpenRowsSql}, read when an event first names the deal (half a million rows at 100k deals: building
+   * them all as objects took 2 s).
+   */
+  restore(packed: Iterable<{ dealId: string; rows: string }>, maxRowId: number): void {
+    for (const { dealId, rows } of packed) this.#packed.set(dealId, rows);
     this.#nextRowId = Math.max(this.#nextRowId, maxRowId + 1);
-    for (const list of this.#open.values()) list.sort((a, b) => (a.validFrom < b.validFrom ? -1 : 1));
+  }
+
+  /** The open rows of a deal, in `valid_from` order. */
+  #openRows(dealId: string): OpenRow[] {
+    const packed = this.#packed.get(dealId);
+    if (packed === undefined) return this.#open.get(dealId) ?? [];
+    this.#packed.delete(dealId);
+    return packed.split(";").map((row) => {
+      const [rowId, validFrom, validTo] = row.split(",") as [string, string, string];
+      return { rowId: Number(rowId), validFrom, validTo: validTo === "" ? null : validTo };
+    });
   }
 
   /** Applies one event (already applied to `state`), recording row changes in `changes`. */
@@ -165,7 +185,7 @@ export class DealVersionProjection {
     if (!facts || !this.#changesColumns(event)) return;
     // A new creation can move every version (the deal's start); any other fact only those from its business time on.
     const from = event.type === "DealCreated" ? "" : event.occurredAt;
-    const open = this.#open.get(dealId) ?? [];
+    const open = this.#openRows(dealId);
     const kept: OpenRow[] = [];
     let restartAt: string | null = null;
     let restartRowId: number | null = null;

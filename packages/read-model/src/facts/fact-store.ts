@@ -19,6 +19,7 @@ import {
   dealVersionColumns,
   isLatestVersion,
   lastTimeOf,
+  packedOpenRowsSql,
 } from "./deal-versions.ts";
 import {
   dealAmountFacts,
@@ -223,19 +224,13 @@ export class FactStore {
 
   async #loadVersions(): Promise<void> {
     const versions = new DealVersionProjection(this.#config);
-    const open = await this.#writer.runAndReadAll(
-      "SELECT row_id, deal_id, valid_from, valid_to FROM deal_versions WHERE known_to IS NULL",
-    );
+    const open = await this.#writer.runAndReadAll(packedOpenRowsSql);
     const [max] = (
       await this.#writer.runAndReadAll("SELECT coalesce(max(row_id), 0) AS top FROM deal_versions")
     ).getRowObjectsJS();
+    const [dealIds = [], rows = []] = open.getColumnsJS() as [string[]?, string[]?];
     versions.restore(
-      open.getRowObjectsJS().map((row) => ({
-        rowId: Number(row.row_id),
-        dealId: row.deal_id as string,
-        validFrom: row.valid_from as string,
-        validTo: (row.valid_to as string | null) ?? null,
-      })),
+      dealIds.map((dealId, index) => ({ dealId, rows: rows[index] as string })),
       Number(max?.top ?? 0),
     );
     this.#versions = versions;
