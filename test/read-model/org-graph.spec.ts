@@ -205,11 +205,12 @@ describe("a read model with the org graph", () => {
           deals: fc.integer({ min: 6, max: 20 }),
           seed: fc.nat(1_000),
           firstFileFull: fc.boolean(),
+          tailByFull: fc.boolean(),
           tail: batches,
           live: batches,
           workingSetDeals: fc.integer({ min: 1, max: 4 }),
         }),
-        async ({ deals, seed, firstFileFull, tail, live, workingSetDeals }) => {
+        async ({ deals, seed, firstFileFull, tailByFull, tail, live, workingSetDeals }) => {
           const dir = mkdtempSync(join(tmpdir(), "revgraph-org-graph-"));
           const store = openSqliteEventStore({ path: join(dir, "revgraph.db") });
           try {
@@ -221,8 +222,10 @@ describe("a read model with the org graph", () => {
             // The first file: built from nothing by either kind of graph.
             const first = firstFileFull ? {} : ({ graph: "org", workingSetDeals } as const);
             await (await RevenueReadModel.open({ ...common, follow: false, ...first })).close();
-            // A tail to catch up on restart (org and deal events), then live events after opening.
+            // A tail to catch up on restart (org and deal events), then live events after opening. A tail a full graph
+            // writes leaves the org part kept in the file (by the org graph that built it) behind the file's position.
             await appendExtras(store, tail, ids, serial);
+            if (tailByFull) await (await RevenueReadModel.open({ ...common, follow: false })).close();
             const model = await RevenueReadModel.open({ ...common, graph: "org", workingSetDeals });
             const last = await appendExtras(store, live, ids, serial);
             await model.waitFor(last);
@@ -230,6 +233,10 @@ describe("a read model with the org graph", () => {
             const org = orgPart(model.state);
             expect(Object.keys(model.state.deals).length).toBeLessThanOrEqual(workingSetDeals);
             await model.close();
+            // Opened again at the head: the org part kept on close.
+            const reopened = await RevenueReadModel.open({ ...common, graph: "org", follow: false });
+            expect(orgPart(reopened.state)).toBe(org);
+            await reopened.close();
 
             const full = await RevenueReadModel.open({
               store,

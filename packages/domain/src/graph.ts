@@ -419,6 +419,32 @@ export function projectGraph(events: Iterable<RecordedEvent>, initial: GraphStat
   return initial;
 }
 
+/** The records of the graph's org part: everything but deals and interactions (see `orgEventTypes`). */
+export const orgRecords = ["accounts", "contacts", "teams", "reps", "quotas", "leads", "forecasts", "rates"] as const;
+
+/** The graph's org part. */
+export type OrgPart = Pick<GraphState, (typeof orgRecords)[number]>;
+
+/** The org part of a graph (its own records, not copies). */
+export function orgPartOf(state: GraphState): OrgPart {
+  return Object.fromEntries(orgRecords.map((key) => [key, state[key]])) as unknown as OrgPart;
+}
+
+/**
+ * Puts an org part (as {@link orgPartOf} gave it, e.g. through JSON) into a graph that holds none yet, leaving its
+ * position and record log as they are.
+ */
+export function restoreOrgPart(state: GraphState, part: OrgPart): void {
+  Object.assign(state.accounts, part.accounts);
+  Object.assign(state.contacts, part.contacts);
+  Object.assign(state.teams, part.teams);
+  Object.assign(state.reps, part.reps);
+  Object.assign(state.leads, part.leads);
+  for (const quota of part.quotas) state.quotas.push(quota);
+  for (const forecast of part.forecasts) state.forecasts.push(forecast);
+  for (const rate of part.rates) state.rates.push(rate);
+}
+
 /**
  * Moves deal `dealId`, and the loggings of the interactions its facts list, from `source` (a scratch graph the deal's
  * stream was folded into) into `state`, leaving `state`'s position and record log as they are. For a graph that holds a
