@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { seedDemoData } from "@revgraph/api/demo";
@@ -275,6 +275,13 @@ describe("a read model with the org graph", () => {
       expect(() => timeSlice(model.state, { knownAt: now.toISOString() })).toThrow(/record_log/);
       expect(timeSlice(model.state).maxPosition).toBe(full.position);
       await model.close();
+      // The org part kept beside the file on close is used only when it comes from this log.
+      const sidecar = `${factsPath}.org.json`;
+      const kept = JSON.parse(readFileSync(sidecar, "utf8"));
+      writeFileSync(sidecar, JSON.stringify({ ...kept, eventId: "of-another-log", graph: { ...kept.graph, accounts: {} } }));
+      const again = await RevenueReadModel.open({ store, config: defaultConfig, follow: false, factsPath, graph: "org" });
+      expect(orgPart(again.state)).toBe(orgPart(full.state));
+      await again.close();
       await full.close();
       await expect(RevenueReadModel.open({ store, config: defaultConfig, graph: "org" })).rejects.toThrow(/needs factsPath/);
     } finally {

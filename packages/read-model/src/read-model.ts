@@ -5,9 +5,7 @@ import {
   emptyGraph,
   type GraphState,
   markPartialRecordLog,
-  type OrgPart,
   orgEventTypes,
-  orgPartOf,
   type RevenueConfig,
   restoreOrgPart,
   timeSlice,
@@ -17,6 +15,7 @@ import type { RecordedEvent } from "@revgraph/events";
 import { computeKpis, funnel, type KpiDefinition, type KpiQuery, kpiDefinitions } from "@revgraph/kpis";
 import { DEFAULT_WORKING_SET_DEALS, DealWorkingSet } from "./deal-working-set.ts";
 import { FactStore } from "./facts/fact-store.ts";
+import { keepOrgGraph, keptOrgGraphPath, readKeptOrgGraph } from "./kept-org-graph.ts";
 import { computeKpisSql, isCompiled, type KpiSqlOptions } from "./kpi-sql/compile.ts";
 import { listedEvents, type ServedKpiResult } from "./kpi-sql/contributing-events.ts";
 import { type FunnelGroup, funnelSql } from "./kpi-sql/funnel.ts";
@@ -51,8 +50,8 @@ export interface ReadModelOptions {
    * What the in-memory graph holds (default `"full"`: every event). `"org"` (needs {@link factsPath}): only the org
    * part — accounts, contacts, reps, teams, quotas, leads, forecasts, rates — while deal events are projected into the
    * fact tables with a bounded working set of deals read from their own streams on demand ({@link workingSetDeals}).
-   * Opening on a fact file from this log restores the org part kept in the file (JSON, written on close and after
-   * replaying many org events) and replays only the org events after it up to the file's position (a filtered read),
+   * Opening on a fact file from this log restores the org part kept beside it (`<factsPath>.org.json`, written on
+   * close and after replaying many org events) and replays only the org events after it up to the file's position (a filtered read),
    * then catches up the tail. On an empty fact file it builds everything with the same bounded working set: at 20k
    * deals that is as fast as holding every deal (deals evicted and read again cost less than the larger heap), and the
    * build's peak memory is DuckDB's catching up (`test/bench/restart.ts`).
@@ -105,7 +104,7 @@ export class RevenueReadModel {
    * {@link #openOrg}); the first event applied waits for them.
    */
   #preparing: Promise<void> | undefined;
-  /** Org events applied since the org part was last kept in the fact file (see {@link #keepOrgGraph}). */
+  /** Org events applied since the org part was last kept beside the fact file (see {@link #keepOrgGraph}). */
   #orgEventsSinceKept = 0;
 
   private constructor(options: ReadModelOptions, state: GraphState, facts: FactStore | undefined) {
@@ -282,7 +281,7 @@ export class RevenueReadModel {
   }
 
   /**
-   * Opens an org graph: the org part kept in the fact file (if any), then the org events after it up to the fact
+   * Opens an org graph: the org part kept beside the fact file (if any), then the org events after it up to the fact
    * tables' position (a filtered read); the graph then stands at that position, and the tail is caught up and followed
    * with the working set. When there is no tail, the open deal versions the fact tables need for the next event (half
    * a million rows at 100k deals) load in the background. The org part is kept again when many org events were applied
@@ -296,9 +295,12 @@ export class RevenueReadModel {
       this.#preparing.catch(() => undefined);
     }
     if (facts.position > 0) {
-      const kept = await facts.orgGraph();
-      const after = kept && kept.position <= facts.position ? kept.position : 0;
-      if (kept && after > 0) restoreOrgPart(state, JSON.parse(kept.graph) as OrgPart);
+      const path = keptOrgGraphPath(this.#options.factsPath as string);
+      const kept = path ? await readKeptOrgGraph(path) : null;
+      const usable =
+        kept !== null && kept.position <= facts.position && (await eventIdAt(this.#store, kept.position)) === kept.eventId;
+      if (usable) restoreOrgPart(state, kept.graph);
+      const after = usable ? kept.position : 0;
       for await (const event of this.#store.readAll({ types: orgEventTypes, after })) {
         if (event.globalPosition > facts.position) break;
         applyEvent(state, event);
@@ -314,10 +316,13 @@ export class RevenueReadModel {
     if (this.#options.follow ?? true) this.#follow();
   }
 
-  /** Keeps the org part in the fact file when the graph stands at the file's written position. */
+  /** Keeps the org part beside the fact file when the graph stands at the file's written position. */
   async #keepOrgGraph(facts: FactStore): Promise<void> {
-    if (this.#orgEventsSinceKept === 0 || facts.unflushed > 0 || facts.writtenPosition !== this.#state.position) return;
-    await facts.saveOrgGraph(this.#state.position, JSON.stringify(orgPartOf(this.#state)));
+    const path = keptOrgGraphPath(this.#options.factsPath as string);
+    const eventId = facts.eventId;
+    if (!path || eventId === null || this.#orgEventsSinceKept === 0) return;
+    if (facts.unflushed > 0 || facts.writtenPosition !== this.#state.position) return;
+    await keepOrgGraph(path, this.#state, eventId);
     this.#orgEventsSinceKept = 0;
   }
 
@@ -426,7 +431,7 @@ export class RevenueReadModel {
 const orgTypes: ReadonlySet<string> = new Set(orgEventTypes);
 
 /**
- * Org events applied after which an org graph keeps its org part in the fact file at once (at 100k deals, 300k org
+ * Org events applied after which an org graph keeps its org part beside the fact file at once (at 100k deals, 300k org
  * events take 3–5 s to replay); it is kept on close too.
  */
 const KEEP_ORG_GRAPH_AFTER = 10_000;
@@ -458,9 +463,14 @@ export function compiledForSql(query: KpiQuery): boolean {
 
 /** True when the event at the facts' position is the one they recorded (they come from this log). */
 async function sameLog(store: EventStore, facts: FactStore): Promise<boolean> {
-  for await (const event of store.readAll({ after: facts.position - 1, maxCount: 1 }))
-    return event.globalPosition === facts.position && event.id === facts.eventId;
-  return false;
+  return (await eventIdAt(store, facts.position)) === facts.eventId;
+}
+
+/** The id of the event at `position`, if there is one. */
+async function eventIdAt(store: EventStore, position: number): Promise<string | undefined> {
+  for await (const event of store.readAll({ after: position - 1, maxCount: 1 }))
+    return event.globalPosition === position ? event.id : undefined;
+  return undefined;
 }
 
 /** Replays the whole log into a fresh graph (no snapshot), reporting progress. */

@@ -44,11 +44,6 @@ const recordLogColumns: readonly Column[] = [
   { name: "recorded_at", type: "VARCHAR" },
   { name: "position", type: "BIGINT" },
 ];
-/** The org part of a graph at a position of these tables, as JSON (see {@link FactStore.saveOrgGraph}). */
-const orgGraphColumns: readonly Column[] = [
-  { name: "position", type: "BIGINT" },
-  { name: "graph", type: "VARCHAR" },
-];
 const endedColumns: readonly Column[] = [
   { name: "row_id", type: "BIGINT" },
   { name: "known_to", type: "BIGINT" },
@@ -372,28 +367,6 @@ export class FactStore {
     await this.#writer.run(`SET memory_limit = '${limit.replaceAll("'", "''")}'`);
   }
 
-  /**
-   * Keeps the org part of a graph standing at `position` (at or before the tables' written position), as JSON, so a
-   * process opening an org graph replays only the org events after it. Not part of a flush: call it when no flush runs.
-   */
-  async saveOrgGraph(position: number, graph: string): Promise<void> {
-    await this.#writer.run("BEGIN TRANSACTION");
-    try {
-      await this.#writer.run("DELETE FROM org_graph");
-      await this.#writer.run("INSERT INTO org_graph VALUES ($1, $2)", [position, graph]);
-      await this.#writer.run("COMMIT");
-    } catch (error) {
-      await this.#writer.run("ROLLBACK");
-      throw error;
-    }
-  }
-
-  /** The org graph kept by {@link saveOrgGraph}, if any. */
-  async orgGraph(): Promise<{ readonly position: number; readonly graph: string } | null> {
-    const [row] = (await this.#writer.runAndReadAll("SELECT position, graph FROM org_graph")).getRowObjectsJS();
-    return row ? { position: Number(row.position), graph: String(row.graph) } : null;
-  }
-
   /** The position the file holds (the last flush's). */
   get writtenPosition(): number {
     return this.#written;
@@ -401,8 +374,7 @@ export class FactStore {
 
   /** Empties every table (the file belongs to another log, or to an older format). */
   async reset(): Promise<void> {
-    for (const table of [...factTableNames, "record_log", "read_model_position", "org_graph"])
-      await this.#writer.run(`DELETE FROM ${table}`);
+    for (const table of [...factTableNames, "record_log", "read_model_position"]) await this.#writer.run(`DELETE FROM ${table}`);
     this.#pending = FactStore.#emptyBatch();
     this.#versions = new DealVersionProjection(this.#config);
     this.#unflushed = 0;
@@ -437,7 +409,6 @@ export class FactStore {
       for (const table of [
         ...factTableNames,
         "record_log",
-        "org_graph",
         "ended_rows",
         "ended_stays",
         "ended_close_history",
@@ -449,7 +420,6 @@ export class FactStore {
     await this.#writer.run(createTableSql("deal_versions", dealVersionColumns));
     await this.#writer.run(createTableSql("deal_current", dealVersionColumns));
     await this.#writer.run(createTableSql("record_log", recordLogColumns));
-    await this.#writer.run(createTableSql("org_graph", orgGraphColumns));
     await this.#writer.run(createTableSql("ended_rows", endedColumns));
     await this.#writer.run(createTableSql("deal_stays", dealStayColumns));
     await this.#writer.run(createTableSql("ended_stays", endedDealRowListColumns));
