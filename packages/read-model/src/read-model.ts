@@ -100,8 +100,8 @@ export class RevenueReadModel {
   /** The deals an org graph holds (undefined for a full graph). */
   readonly #workingSet: DealWorkingSet | undefined;
   /**
-   * An org graph opened at the head loads the fact tables' open deal versions while it already serves (see
-   * {@link #openOrg}); the first event applied waits for them.
+   * An org graph loads the fact tables' open deal versions while it restores its org part, and serves before they are
+   * loaded when there is no tail (see {@link #openOrg}); the first event applied waits for them.
    */
   #preparing: Promise<void> | undefined;
   /** Org events applied since the org part was last kept beside the fact file (see {@link #keepOrgGraph}). */
@@ -283,13 +283,13 @@ export class RevenueReadModel {
   /**
    * Opens an org graph: the org part kept beside the fact file (if any), then the org events after it up to the fact
    * tables' position (a filtered read); the graph then stands at that position, and the tail is caught up and followed
-   * with the working set. When there is no tail, the open deal versions the fact tables need for the next event (half
-   * a million rows at 100k deals) load in the background. The org part is kept again when many org events were applied
+   * with the working set. The open deal versions the fact tables need for the next event (half a million rows at 100k
+   * deals) load meanwhile: DuckDB's share runs on its threads, and with no tail the graph serves before they are in. The org part is kept again when many org events were applied
    * (at once, and on close).
    */
   async #openOrg(facts: FactStore): Promise<void> {
     const state = this.#state;
-    if (facts.position > 0 && facts.position === (await this.#store.headPosition())) {
+    if (facts.position > 0) {
       this.#preparing = facts.prepare();
       // Reported to the first event that waits for it (or not at all when none comes).
       this.#preparing.catch(() => undefined);
@@ -374,10 +374,11 @@ export class RevenueReadModel {
     const head = await this.#store.headPosition();
     let events = 0;
     const batch = this.#options.factsBatch ?? 20_000;
-    if (!this.#preparing) await this.#facts?.prepare();
     // A tail of less than a batch is written like live events: under the serving memory limit, with no checkpoint of
     // its own (at 100k deals the checkpoint after a 2,000-event tail took 0.75 s).
     const factsBehind = this.#facts !== undefined && head - this.#facts.position > batch;
+    // The writer connection runs one statement at a time: a load under way ends before catch-up mode is set.
+    if (factsBehind || !this.#preparing) await (this.#preparing ?? this.#facts?.prepare());
     if (factsBehind) await this.#facts?.beginCatchUp();
     // A batch is written while the next one is applied: DuckDB's share of a write (updates, commit) runs on its own
     // threads, and the loop lets it continue every few hundred events (reading the log never waits on anything).
