@@ -13,7 +13,7 @@
  * Usage: node test/bench/restart.ts --data <copy of a seeded store> [--tail 2000] [--working-set 2000] [--full]
  */
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { defaultConfig } from "@revgraph/domain";
 import { openSqliteEventStore } from "@revgraph/event-store/sqlite";
@@ -91,6 +91,7 @@ if (childIndex !== -1) {
   const index = run("index");
   const raw = await rawSqliteRead(storePath, await headOf(storePath));
   const build = existsSync(factsPath) ? undefined : run("build");
+  rmSync(`${factsPath}.org.json`, { force: true });
   const firstAtHead = run("restart");
   const atHead = run("restart");
   const store = openSqliteEventStore({ path: storePath });
