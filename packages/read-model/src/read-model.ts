@@ -51,8 +51,8 @@ export interface ReadModelOptions {
    * part — accounts, contacts, reps, teams, quotas, leads, forecasts, rates — while deal events are projected into the
    * fact tables with a bounded working set of deals read from their own streams on demand ({@link workingSetDeals}).
    * Opening on a fact file from this log restores the org part kept beside it (`<factsPath>.org.json`, written on
-   * close and after replaying many org events) and replays only the org events after it up to the file's position (a filtered read),
-   * then catches up the tail. On an empty fact file it builds everything with the same bounded working set: at 20k
+   * close and after replaying many org events) and replays only the org events after it up to the file's position (a
+   * filtered read), then catches up the tail. On an empty fact file it builds everything with the same bounded working set: at 20k
    * deals that is as fast as holding every deal (deals evicted and read again cost less than the larger heap), and the
    * build's peak memory is DuckDB's catching up (`test/bench/restart.ts`).
    *
@@ -284,8 +284,8 @@ export class RevenueReadModel {
    * Opens an org graph: the org part kept beside the fact file (if any), then the org events after it up to the fact
    * tables' position (a filtered read); the graph then stands at that position, and the tail is caught up and followed
    * with the working set. The open deal versions the fact tables need for the next event (half a million rows at 100k
-   * deals) load meanwhile: DuckDB's share runs on its threads, and with no tail the graph serves before they are in. The org part is kept again when many org events were applied
-   * (at once, and on close).
+   * deals) load meanwhile: DuckDB's share runs on its threads, and with no tail the graph serves before they are in.
+   * The org part is kept again when many org events were applied (at once, and on close).
    */
   async #openOrg(facts: FactStore): Promise<void> {
     const state = this.#state;
@@ -293,8 +293,6 @@ export class RevenueReadModel {
       this.#preparing = facts.prepare();
       // Reported to the first event that waits for it (or not at all when none comes).
       this.#preparing.catch(() => undefined);
-    }
-    if (facts.position > 0) {
       const path = keptOrgGraphPath(this.#options.factsPath as string);
       const kept = path ? await readKeptOrgGraph(path) : null;
       const usable =
