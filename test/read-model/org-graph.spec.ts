@@ -2,10 +2,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { seedDemoData } from "@revgraph/api/demo";
-import { defaultConfig, type GraphState, timeSlice } from "@revgraph/domain";
+import { defaultConfig, eventStreamKinds, type GraphState, orgEventTypes, timeSlice } from "@revgraph/domain";
 import type { EventStore } from "@revgraph/event-store";
 import { openSqliteEventStore } from "@revgraph/event-store/sqlite";
-import { canonicalJson, type NewEvent } from "@revgraph/events";
+import { canonicalJson, type EventType, type NewEvent } from "@revgraph/events";
+import { generateHistory } from "@revgraph/generator";
 import { RevenueReadModel } from "@revgraph/read-model";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -196,6 +197,22 @@ function orgPart(state: GraphState): string {
 }
 
 const batches = fc.array(fc.array(extra, { minLength: 1, maxLength: 4 }), { maxLength: 5 });
+
+describe("the stream kind of each event type", () => {
+  it("splits the generator's events as they are stored: deal events on their deal's stream, no other event on a deal's", () => {
+    const misplaced: string[] = [];
+    for (const batch of generateHistory({ deals: 60, seed: 11, now }))
+      for (const event of batch.events) {
+        const dealId = (event.data as { dealId?: string }).dealId;
+        const onDeal = eventStreamKinds[event.type as EventType] === "deal";
+        if (onDeal ? batch.streamId !== `deal-${dealId}` : batch.streamId.startsWith("deal-"))
+          misplaced.push(`${event.type} on ${batch.streamId}`);
+      }
+    expect(misplaced).toEqual([]);
+    expect(orgEventTypes).not.toContain("InteractionLogged");
+    expect(orgEventTypes).toContain("ContactAdded");
+  });
+});
 
 describe("a read model with the org graph", () => {
   it("writes the fact tables of the full graph byte for byte: cold, restarted mid-log, live, with deals evicted and reloaded", async () => {

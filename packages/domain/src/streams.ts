@@ -22,6 +22,7 @@ export type StreamKind = keyof typeof streamIds | "log";
 export const eventStreamKinds: { readonly [T in EventType]: StreamKind } = {
   AccountRegistered: "account",
   AccountOwnerAssigned: "account",
+  // The commands' stream; seeded histories put an account's contacts on the account's stream.
   ContactAdded: "contact",
   TeamFormed: "team",
   ManagerAssigned: "team",
