@@ -228,8 +228,10 @@ describe("a read model with the org graph", () => {
           workingSetDeals: fc.integer({ min: 1, max: 4 }),
           // Small batches: several transactions per catch-up, in catch-up mode (a tail of more than one batch).
           factsBatch: fc.constantFrom(40, 20_000),
+          // The org part kept after every write with an org event, or on close only.
+          keepOrgGraphAfter: fc.constantFrom(1, 10_000),
         }),
-        async ({ deals, seed, firstFileFull, tailByFull, tail, live, workingSetDeals, factsBatch }) => {
+        async ({ deals, seed, firstFileFull, tailByFull, tail, live, workingSetDeals, factsBatch, keepOrgGraphAfter }) => {
           const dir = mkdtempSync(join(tmpdir(), "revgraph-org-graph-"));
           const store = openSqliteEventStore({ path: join(dir, "revgraph.db") });
           try {
@@ -237,7 +239,7 @@ describe("a read model with the org graph", () => {
             const ids = await idsOf(store);
             const serial = { next: 0 };
             const orgFacts = join(dir, "org.duckdb");
-            const common = { store, config: defaultConfig, factsPath: orgFacts, factsBatch };
+            const common = { store, config: defaultConfig, factsPath: orgFacts, factsBatch, keepOrgGraphAfter };
             // The first file: built from nothing by either kind of graph.
             const first = firstFileFull ? {} : ({ graph: "org", workingSetDeals } as const);
             await (await RevenueReadModel.open({ ...common, follow: false, ...first })).close();
