@@ -2,7 +2,16 @@ import { canonicalJson, type RecordedEvent } from "@revgraph/events";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { defaultConfig } from "./config.ts";
-import { applyEvent, dealsChangedSince, emptyGraph, type GraphState, listOf, projectGraph } from "./graph.ts";
+import {
+  adoptDeal,
+  applyEvent,
+  dealsChangedSince,
+  emptyGraph,
+  forgetDeals,
+  type GraphState,
+  listOf,
+  projectGraph,
+} from "./graph.ts";
 import { dealAt, timeSlice } from "./snapshot.ts";
 import { eventLog } from "./testing.ts";
 
@@ -235,5 +244,52 @@ describe("dealsChangedSince", () => {
     applyEvent(state, interaction("i1", "d2"));
     expect(dealsChangedSince(state, beforeRelog)).toBeNull();
     expect(dealsChangedSince(state, state.position)).toEqual(new Set());
+  });
+});
+
+describe("a working set of deals (adoptDeal, forgetDeals)", () => {
+  it("moves a deal folded elsewhere in and drops it again, keeping lists and the latest logging of an interaction", () => {
+    const log = eventLog();
+    const created = (dealId: string) =>
+      log.add(
+        `deal-${dealId}`,
+        "DealCreated",
+        {
+          dealId,
+          accountId: "a",
+          ownerRepId: "r",
+          name: dealId,
+          amount: 10,
+          currency: "USD",
+          stage: "discovery",
+          expectedCloseDate: "2026-06-30",
+        },
+        "2026-01-05T00:00:00Z",
+      );
+    const logged = (interactionId: string, dealId: string, contactIds: string[]) =>
+      log.add(
+        `deal-${dealId}`,
+        "InteractionLogged",
+        { interactionId, accountId: "a", dealId, repId: "r", kind: "call", direction: "outbound", contactIds },
+        "2026-01-06T00:00:00Z",
+      );
+    const events = [created("d1"), logged("i1", "d1", ["c1"]), created("d2"), logged("i1", "d2", ["c2"])];
+    const whole = projectGraph(events);
+    const state = emptyGraph();
+    expect(listOf(state, "deals")).toEqual([]);
+    // d2 (with the later logging of i1) is loaded first, then d1: i1 keeps d2's logging, as in the whole graph.
+    adoptDeal(state, projectGraph(events.filter((event) => event.streamId === "deal-d2")), "d2");
+    adoptDeal(state, projectGraph(events.filter((event) => event.streamId === "deal-d1")), "d1");
+    expect(listOf(state, "deals")).toEqual(Object.values(state.deals));
+    expect(canonicalJson(state.deals)).toBe(canonicalJson(whole.deals));
+    expect(canonicalJson(state.interactions)).toBe(canonicalJson(whole.interactions));
+    expect(state.position).toBe(0);
+    expect(state.recordLog).toEqual([]);
+    forgetDeals(state, ["d2"]);
+    expect(Object.keys(state.deals)).toEqual(["d1"]);
+    expect(listOf(state, "deals")).toEqual([state.deals.d1]);
+    // i1's latest logging named d2: it goes with d2.
+    expect(state.interactions).toEqual({});
+    expect(dealsChangedSince(state, 0)).toBeNull();
   });
 });

@@ -449,16 +449,27 @@ export function restoreOrgPart(state: GraphState, part: OrgPart): void {
  * Moves deal `dealId`, and the loggings of the interactions its facts list, from `source` (a scratch graph the deal's
  * stream was folded into) into `state`, leaving `state`'s position and record log as they are. For a graph that holds a
  * working set of deals loaded on demand. An interaction `state` holds from a later logging (of another deal loaded
- * before) is kept: the graph keeps an id's latest logging.
+ * before) is kept: the graph keeps an id's latest logging. Lists made by {@link listOf} are made again.
  */
 export function adoptDeal(state: GraphState, source: GraphState, dealId: string): void {
   const deal = source.deals[dealId];
   if (!deal) return;
-  put(state, "deals", dealId, deal);
+  const deals = state.deals as Record<string, DealFacts>;
+  const loggings = state.interactions as Record<string, InteractionFacts>;
+  deals[dealId] = deal;
   for (const { interactionId } of deal.interactions) {
     const logged = source.interactions[interactionId];
-    const held = state.interactions[interactionId];
-    if (logged && (!held || held.pos < logged.pos)) put(state, "interactions", interactionId, logged);
+    const held = loggings[interactionId];
+    if (logged && (!held || held.pos < logged.pos)) loggings[interactionId] = logged;
+  }
+  relist(deals, loggings);
+}
+
+/** Drops the lists {@link listOf} made of these records: the graph's position did not move, and they changed. */
+function relist(...records: object[]): void {
+  for (const record of records) {
+    listed.delete(record);
+    writtenKeys.delete(record);
   }
 }
 
@@ -478,10 +489,7 @@ export function forgetDeals(state: GraphState, dealIds: Iterable<string>, intera
     delete deals[dealId];
   }
   for (const interactionId of interactionIds) delete loggings[interactionId];
-  for (const record of [deals, loggings]) {
-    listed.delete(record);
-    writtenKeys.delete(record);
-  }
+  relist(deals, loggings);
   changeLog(state).resetAfter = state.position;
 }
 
