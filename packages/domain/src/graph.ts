@@ -443,6 +443,7 @@ export function restoreOrgPart(state: GraphState, part: OrgPart): void {
   for (const quota of part.quotas) state.quotas.push(quota);
   for (const forecast of part.forecasts) state.forecasts.push(forecast);
   for (const rate of part.rates) state.rates.push(rate);
+  relist(state.accounts, state.contacts, state.teams, state.reps, state.leads);
 }
 
 /**
