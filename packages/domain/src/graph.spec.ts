@@ -285,6 +285,7 @@ describe("a working set of deals (adoptDeal, forgetDeals)", () => {
     expect(canonicalJson(state.interactions)).toBe(canonicalJson(whole.interactions));
     expect(state.position).toBe(0);
     expect(state.recordLog).toEqual([]);
+    expect(dealsChangedSince(state, 0)).toBeNull();
     forgetDeals(state, ["d2"]);
     expect(Object.keys(state.deals)).toEqual(["d1"]);
     expect(listOf(state, "deals")).toEqual([state.deals.d1]);

@@ -450,7 +450,8 @@ export function restoreOrgPart(state: GraphState, part: OrgPart): void {
  * Moves deal `dealId`, and the loggings of the interactions its facts list, from `source` (a scratch graph the deal's
  * stream was folded into) into `state`, leaving `state`'s position and record log as they are. For a graph that holds a
  * working set of deals loaded on demand. An interaction `state` holds from a later logging (of another deal loaded
- * before) is kept: the graph keeps an id's latest logging. Lists made by {@link listOf} are made again.
+ * before) is kept: the graph keeps an id's latest logging. Lists made by {@link listOf} are made again, and
+ * {@link dealsChangedSince} no longer answers for positions before now.
  */
 export function adoptDeal(state: GraphState, source: GraphState, dealId: string): void {
   const deal = source.deals[dealId];
@@ -464,6 +465,7 @@ export function adoptDeal(state: GraphState, source: GraphState, dealId: string)
     if (logged && (!held || held.pos < logged.pos)) loggings[interactionId] = logged;
   }
   relist(deals, loggings);
+  changeLog(state).resetAfter = state.position;
 }
 
 /** Drops the lists {@link listOf} made of these records: the graph's position did not move, and they changed. */
