@@ -37,11 +37,6 @@ export class DealWorkingSet {
     this.#bound = bound;
   }
 
-  /** Deals held now. */
-  get size(): number {
-    return this.#held.size;
-  }
-
   /**
    * Makes sure the graph holds the facts of the deal `event` names as of just before it (reading its stream when it is
    * not held). Call before applying `event`.
