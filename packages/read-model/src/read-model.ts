@@ -55,10 +55,9 @@ export interface ReadModelOptions {
    * filtered read), then catches up the tail. At 100k deals (2M events, `test/bench/restart.ts`, shared machine) that
    * restart takes 1.3–1.9 s at the head (0.7 GB peak RSS), 2.4–2.9 s with a tail of 2,000 deal events on as many
    * deals (0.85 GB), 3.1 s the first time, with every org event replayed (0.7 GB; the API's first start 5.3 s and
-   * 1.16 GB). On an empty fact file it
-   * builds everything with the same bounded working set: at 20k deals that is as fast as holding every deal (deals
-   * evicted and read again cost less than the larger heap); the build's peak memory is DuckDB's catching up (4.1 GB at
-   * 100k deals, 490 s).
+   * 1.16 GB). On an empty fact file it builds everything with the same bounded working set: at 20k deals that is as
+   * fast as holding every deal (deals evicted and read again cost less than the larger heap); the build's peak memory
+   * is DuckDB's catching up (4.1 GB at 100k deals, 490 s).
    *
    * In that mode {@link RevenueReadModel.state} holds the org part; its `deals` and `interactions` are the working set
    * (internal: nobody else may read them), its record log covers only the events applied since opening (`timeSlice`
