@@ -1,0 +1,306 @@
+import type { DuckDBConnection } from "@duckdb/node-api";
+import {
+  applyEvent,
+  type DealSnapshot,
+  dealAt,
+  END_OF_TIME,
+  emptyGraph,
+  type InteractionFacts,
+  type RevenueConfig,
+  streamIds,
+  type TimeSlice,
+} from "@revgraph/domain";
+import type { EventStore } from "@revgraph/event-store";
+import { reloggedInteractions } from "./facts/engagement.ts";
+import { epochMs, inList, sqlString } from "./kpi-sql/predicates.ts";
+
+/** A deal as served to readers: its snapshot in a slice, with the interactions it lists (each as last logged). */
+export type ServedDeal = DealSnapshot & {
+  /** The deal's visible interactions in its order (`interactionIds`), each as its latest logging stands. */
+  readonly interactions: readonly InteractionFacts[];
+};
+
+/** Which deals a list keeps (every given criterion must hold; an empty list accepts nothing). */
+export interface DealFilter {
+  readonly status?: readonly ("open" | "won" | "lost")[] | undefined;
+  readonly stages?: readonly string[] | undefined;
+  readonly ownerRepIds?: readonly string[] | undefined;
+  /** Ignored when empty. */
+  readonly accountId?: string | undefined;
+  /** Ignored when empty. */
+  readonly segment?: string | undefined;
+  /** Expected close date on or after this date (YYYY-MM-DD). */
+  readonly expectedCloseFrom?: string | undefined;
+  /** Expected close date before this date (YYYY-MM-DD). */
+  readonly expectedCloseTo?: string | undefined;
+  /** Amount at least this much, in the deal's own currency. */
+  readonly minAmount?: number | undefined;
+}
+
+/** The fields a deal list is ordered by. */
+export type DealOrderField = "amount" | "expectedCloseDate" | "createdAt" | "name" | "id";
+
+/** A deal list's order: a field, then the deal id (natural order) among equal values. */
+export interface DealOrder {
+  readonly field: DealOrderField;
+  readonly direction: "ASC" | "DESC";
+}
+
+/** A question for {@link DealReads.dealIds}. */
+export interface DealListQuery {
+  readonly filter?: DealFilter | undefined;
+  /** Default: by id, ascending. */
+  readonly order?: DealOrder | undefined;
+  /** The slice the deals are read in (default: as things stand at the model's position). */
+  readonly slice?: TimeSlice | undefined;
+  /** Only deals owned (in the slice) by one of these reps; undefined: every deal. */
+  readonly owners?: readonly string[] | undefined;
+}
+
+/** The natural order of ids and names the API lists deals in ("deal-2" before "deal-10"). */
+const naturalOrder = new Intl.Collator("en", { numeric: true });
+const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** How each order field is read from a version row, and compared. */
+const orderFields: Record<
+  DealOrderField,
+  { readonly column: string; readonly compare: (a: string | number, b: string | number) => number }
+> = {
+  amount: { column: "amount", compare: (a, b) => (a as number) - (b as number) },
+  expectedCloseDate: { column: "expected_close_date", compare: (a, b) => byText(a as string, b as string) },
+  createdAt: { column: "created_at", compare: (a, b) => byText(a as string, b as string) },
+  name: { column: "name", compare: (a, b) => naturalOrder.compare(a as string, b as string) },
+  id: { column: "deal_id", compare: (a, b) => naturalOrder.compare(a as string, b as string) },
+};
+
+/** Ties in natural order (e.g. "deal-01" and "deal-1") are broken by code units, as the graph's id-sorted list did. */
+const byId = (a: string, b: string) => naturalOrder.compare(a, b) || byText(a, b);
+
+/** A version row (alias `v`) visible in a slice. */
+function versionAt(slice: TimeSlice): string {
+  const asOf = epochMs(slice.asOf);
+  const known = slice.maxPosition;
+  return `v.valid_from_ms <= ${asOf} AND (v.valid_to_ms IS NULL OR v.valid_to_ms > ${asOf}) AND v.known_from <= ${known} AND (v.known_to IS NULL OR v.known_to > ${known})`;
+}
+
+/** The filter and owner restriction as a predicate over version rows (alias `v`). */
+function listPredicate(filter: DealFilter, owners: readonly string[] | undefined): string {
+  const terms: string[] = [];
+  if (filter.status) terms.push(inList("v.status", filter.status));
+  if (filter.stages) terms.push(inList("v.stage", filter.stages));
+  if (filter.ownerRepIds) terms.push(inList("v.owner_rep_id", filter.ownerRepIds));
+  if (owners) terms.push(inList("v.owner_rep_id", owners));
+  if (filter.accountId) terms.push(`v.account_id = ${sqlString(filter.accountId)}`);
+  if (filter.segment) terms.push(`v.segment = ${sqlString(filter.segment)}`);
+  if (filter.expectedCloseFrom) terms.push(`v.expected_close_date >= ${sqlString(filter.expectedCloseFrom)}`);
+  if (filter.expectedCloseTo) terms.push(`v.expected_close_date < ${sqlString(filter.expectedCloseTo)}`);
+  if (filter.minAmount !== undefined) {
+    if (!Number.isFinite(filter.minAmount)) throw new RangeError(`minAmount must be a finite number, got ${filter.minAmount}`);
+    terms.push(`v.amount >= ${filter.minAmount}`);
+  }
+  return terms.length ? terms.join(" AND ") : "TRUE";
+}
+
+/** Sorts (id, value) pairs in a list's order and returns the ids. */
+function sortedIds(ids: readonly string[], values: readonly (string | number)[], order: DealOrder): string[] {
+  const compare = orderFields[order.field].compare;
+  const sign = order.direction === "DESC" ? -1 : 1;
+  const indexes = ids.map((_, index) => index);
+  indexes.sort(
+    (a, b) =>
+      sign * compare(values[a] as string | number, values[b] as string | number) || byId(ids[a] as string, ids[b] as string),
+  );
+  return indexes.map((index) => ids[index] as string);
+}
+
+/** Where the fact tables stand for the reader: the committed position and an upper bound of version times. */
+export interface FactsStanding {
+  readonly latestVersionTime: string;
+}
+
+/**
+ * Deals read without the in-memory graph: lists filtered and ordered in DuckDB over `deal_current` (as things stand)
+ * or `deal_versions` (a slice), and each deal derived from its own stream (`deal-<id>`) by the domain's `applyEvent`
+ * and `dealAt`, so it cannot drift from the graph. Every event about a deal is in its stream (commands and imports
+ * write them there). An interaction logged again elsewhere is read at its latest logging, as the graph keeps it.
+ */
+export class DealReads {
+  readonly #store: EventStore;
+  readonly #reader: DuckDBConnection;
+  readonly #config: RevenueConfig;
+  readonly #standing: () => FactsStanding;
+  /** Every deal as things stand in one order, for the position the fact tables had when it was read. */
+  #sorted: { position: number; field: DealOrderField; direction: string; ids: string[]; rank: Map<string, number> } | undefined;
+  /** The current owner of every deal, as of {@link #ownersPosition}. */
+  readonly #owners = new Map<string, string>();
+  #ownersPosition = -1;
+
+  constructor(store: EventStore, reader: DuckDBConnection, config: RevenueConfig, standing: () => FactsStanding) {
+    this.#store = store;
+    this.#reader = reader;
+    this.#config = config;
+    this.#standing = standing;
+  }
+
+  /**
+   * The slice of a question: `asOf` normalized, and `knownAt` as the last log position recorded at or before it
+   * (from the fact tables' `record_log`), never past `position` (the model's). The domain's `timeSlice` rule.
+   */
+  async slice(position: number, options: { asOf?: string | undefined; knownAt?: string | undefined } = {}): Promise<TimeSlice> {
+    let maxPosition = position;
+    if (options.knownAt !== undefined) {
+      const knownAt = new Date(options.knownAt).toISOString();
+      const [known] = await this.#rows(
+        `SELECT coalesce(max(position), 0) AS position FROM record_log WHERE recorded_at <= ${sqlString(knownAt)}`,
+      );
+      maxPosition = Math.min(Number(known?.[0] ?? 0), position);
+    }
+    return { asOf: options.asOf === undefined ? END_OF_TIME : new Date(options.asOf).toISOString(), maxPosition };
+  }
+
+  /**
+   * The ids of the deals matching a list question, in its order (ties by id in natural order). As things stand they
+   * come from `deal_current`, whose ids are kept sorted per order until the tables move on; in a slice, from the
+   * versions visible in it.
+   */
+  async dealIds(query: DealListQuery, position: number): Promise<string[]> {
+    const order = query.order ?? { field: "id", direction: "ASC" };
+    const slice = query.slice ?? { asOf: END_OF_TIME, maxPosition: position };
+    const committed = await this.#committedPosition();
+    const filter = query.filter ?? {};
+    const predicate = listPredicate(filter, query.owners);
+    const latest = slice.maxPosition >= committed && slice.asOf >= this.#standing().latestVersionTime;
+    if (!latest) {
+      const [ids, values] = await this.#columns(
+        `SELECT v.deal_id, v.${orderFields[order.field].column} FROM deal_versions v WHERE ${versionAt(slice)} AND ${predicate}`,
+      );
+      return sortedIds(ids as string[], values as (string | number)[], order);
+    }
+    const sorted = await this.#sortedCurrent(order, committed);
+    if (predicate === "TRUE") return [...sorted.ids];
+    const [matched] = await this.#columns(`SELECT v.deal_id FROM deal_current v WHERE ${predicate}`);
+    const ranked = (matched as string[]).map((id) => sorted.rank.get(id) ?? Number.POSITIVE_INFINITY);
+    ranked.sort((a, b) => a - b);
+    return ranked.filter((rank) => rank !== Number.POSITIVE_INFINITY).map((rank) => sorted.ids[rank] as string);
+  }
+
+  /** The accounts of the deals (as things stand) owned by one of `owners`. */
+  async accountsOfOwners(owners: readonly string[]): Promise<Set<string>> {
+    const [accounts] = await this.#columns(
+      `SELECT DISTINCT v.account_id FROM deal_current v WHERE ${inList("v.owner_rep_id", owners)}`,
+    );
+    return new Set(accounts as string[]);
+  }
+
+  /**
+   * Deals derived from their streams: the events up to `position` (the model's) folded into a scratch graph, then
+   * `dealAt` in `slice`; null for a deal with no creation visible there. Interactions logged again in another stream
+   * are read at their latest logging (from `relogged_interactions`), as the graph keeps them.
+   */
+  async deals(ids: readonly string[], slice: TimeSlice, position: number): Promise<(ServedDeal | null)[]> {
+    const unique = [...new Set(ids)];
+    const graphs = await Promise.all(
+      unique.map(async (id) => {
+        const scratch = emptyGraph();
+        for (const event of await this.#store.readStream(streamIds.deal(id)))
+          if (event.globalPosition <= position) applyEvent(scratch, event);
+        return scratch;
+      }),
+    );
+    const interactionIds = new Set<string>();
+    for (const [index, id] of unique.entries())
+      for (const entry of graphs[index]?.deals[id]?.interactions ?? []) interactionIds.add(entry.interactionId);
+    const latest = await this.#latestLoggings([...interactionIds], position);
+    const served = new Map<string, ServedDeal | null>();
+    for (const [index, id] of unique.entries()) {
+      const scratch = graphs[index] as ReturnType<typeof emptyGraph>;
+      for (const [interactionId, logging] of latest) {
+        const own = scratch.interactions[interactionId];
+        if (own && own.pos < logging.pos) (scratch.interactions as Record<string, InteractionFacts>)[interactionId] = logging;
+      }
+      const facts = scratch.deals[id];
+      const snapshot = facts ? dealAt(scratch, facts, slice, this.#config) : null;
+      served.set(
+        id,
+        snapshot && {
+          ...snapshot,
+          interactions: snapshot.interactionIds.flatMap((interactionId) => scratch.interactions[interactionId] ?? []),
+        },
+      );
+    }
+    return ids.map((id) => served.get(id) ?? null);
+  }
+
+  /** The current owner of a deal (its latest owner by business time, else its creator's choice); undefined if unknown. */
+  owner(dealId: string): string | undefined {
+    if (this.#ownersPosition < 0) throw new Error("deal owners are not loaded: call loadOwners() after opening the fact tables");
+    return this.#owners.get(dealId);
+  }
+
+  /** Loads the current owner of every deal from the committed fact tables; {@link refreshOwners} keeps them up to date. */
+  async loadOwners(): Promise<void> {
+    this.#ownersPosition = Math.max(this.#ownersPosition, 0);
+    await this.refreshOwners();
+  }
+
+  /** Brings the owners loaded by {@link loadOwners} up to date with the committed fact tables (nothing before that). */
+  async refreshOwners(): Promise<void> {
+    if (this.#ownersPosition < 0) return;
+    const position = await this.#committedPosition();
+    const [ids, owners] = await this.#columns(
+      `SELECT deal_id, owner_rep_id FROM deal_current WHERE known_from > ${this.#ownersPosition}`,
+    );
+    (ids as string[]).forEach((id, index) => {
+      this.#owners.set(id, (owners as string[])[index] as string);
+    });
+    this.#ownersPosition = position;
+  }
+
+  /** The latest logging (position ≤ `position`) of each of these interactions that was logged more than once. */
+  async #latestLoggings(interactionIds: readonly string[], position: number): Promise<Map<string, InteractionFacts>> {
+    const loggings = new Map<string, InteractionFacts>();
+    if (interactionIds.length === 0) return loggings;
+    const [, positions] = await this.#columns(
+      `SELECT interaction_id, latest_known_from FROM ${reloggedInteractions.table}
+       WHERE ${inList("interaction_id", interactionIds)} AND latest_known_from <= ${position}`,
+    );
+    for (const at of positions as (number | bigint)[]) {
+      const scratch = emptyGraph();
+      for await (const event of this.#store.readAll({ after: Number(at) - 1, maxCount: 1 })) applyEvent(scratch, event);
+      for (const logged of Object.values(scratch.interactions)) loggings.set(logged.interactionId, logged);
+    }
+    return loggings;
+  }
+
+  async #sortedCurrent(order: DealOrder, committed: number) {
+    const cached = this.#sorted;
+    if (cached && cached.position === committed && cached.field === order.field && cached.direction === order.direction)
+      return cached;
+    const [ids, values] = await this.#columns(`SELECT v.deal_id, v.${orderFields[order.field].column} FROM deal_current v`);
+    const sorted = sortedIds(ids as string[], values as (string | number)[], order);
+    this.#sorted = {
+      position: committed,
+      field: order.field,
+      direction: order.direction,
+      ids: sorted,
+      rank: new Map(sorted.map((id, index) => [id, index])),
+    };
+    return this.#sorted;
+  }
+
+  async #committedPosition(): Promise<number> {
+    const [position] = await this.#rows("SELECT coalesce(max(position), 0) FROM read_model_position");
+    return Number(position?.[0] ?? 0);
+  }
+
+  async #rows(sql: string): Promise<unknown[][]> {
+    return (await this.#reader.runAndReadAll(sql)).getRowsJS() as unknown[][];
+  }
+
+  /** A query's columns as arrays (empty arrays when it has no rows). */
+  async #columns(sql: string): Promise<unknown[][]> {
+    const result = await this.#reader.runAndReadAll(sql);
+    const columns = result.getColumnsJS() as unknown[][];
+    return Array.from({ length: result.columnCount }, (_, index) => columns[index] ?? []);
+  }
+}
