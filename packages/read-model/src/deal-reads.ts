@@ -11,7 +11,7 @@ import {
   type TimeSlice,
 } from "@revgraph/domain";
 import type { EventStore } from "@revgraph/event-store";
-import { reloggedInteractions } from "./facts/engagement.ts";
+import { dealAmountFacts, reloggedInteractions } from "./facts/engagement.ts";
 import { epochMs, inList, sqlString } from "./kpi-sql/predicates.ts";
 
 /** A deal as served to readers: its snapshot in a slice, with the interactions it lists (each as last logged). */
@@ -81,6 +81,15 @@ function versionAt(slice: TimeSlice): string {
   const asOf = epochMs(slice.asOf);
   const known = slice.maxPosition;
   return `v.valid_from_ms <= ${asOf} AND (v.valid_to_ms IS NULL OR v.valid_to_ms > ${asOf}) AND v.known_from <= ${known} AND (v.known_to IS NULL OR v.known_to > ${known})`;
+}
+
+/**
+ * The deals created more than once whose latest creation is not visible in a slice: the graph keeps a deal's latest
+ * creation only, so such a deal did not exist there (its versions from an earlier creation are still known then).
+ */
+function hiddenByLaterCreation(slice: TimeSlice): string {
+  return `SELECT deal_id FROM ${dealAmountFacts.table} WHERE created = 1 GROUP BY deal_id
+    HAVING count(*) > 1 AND (max(known_from) > ${slice.maxPosition} OR arg_max(valid_from, known_from) > ${sqlString(slice.asOf)})`;
 }
 
 /** The filter and owner restriction as a predicate over version rows (alias `v`). */
@@ -172,7 +181,8 @@ export class DealReads {
     const latest = slice.maxPosition >= committed && slice.asOf >= this.#standing().latestVersionTime;
     if (!latest) {
       const [ids, values] = await this.#columns(
-        `SELECT v.deal_id, v.${orderFields[order.field].column} FROM deal_versions v WHERE ${versionAt(slice)} AND ${predicate}`,
+        `SELECT v.deal_id, v.${orderFields[order.field].column} FROM deal_versions v
+         WHERE ${versionAt(slice)} AND ${predicate} AND v.deal_id NOT IN (${hiddenByLaterCreation(slice)})`,
       );
       return sortedIds(ids as string[], values as (string | number)[], order);
     }
