@@ -220,7 +220,7 @@ export class DealReads {
     const interactionIds = new Set<string>();
     for (const [index, id] of unique.entries())
       for (const entry of graphs[index]?.deals[id]?.interactions ?? []) interactionIds.add(entry.interactionId);
-    const latest = await this.#latestLoggings([...interactionIds], position);
+    const latest = await this.#latestLoggings(interactionIds, position);
     const served = new Map<string, ServedDeal | null>();
     for (const [index, id] of unique.entries()) {
       const scratch = graphs[index] as ReturnType<typeof emptyGraph>;
@@ -266,18 +266,23 @@ export class DealReads {
     this.#ownersPosition = position;
   }
 
-  /** The latest logging (position ≤ `position`) of each of these interactions that was logged more than once. */
-  async #latestLoggings(interactionIds: readonly string[], position: number): Promise<Map<string, InteractionFacts>> {
+  /**
+   * The latest logging (position ≤ `position`) of each of these interactions that was logged more than once. Such
+   * corrections are few: the whole table is read (faster than naming a page's thousand interactions in the query).
+   */
+  async #latestLoggings(interactionIds: ReadonlySet<string>, position: number): Promise<Map<string, InteractionFacts>> {
     const loggings = new Map<string, InteractionFacts>();
-    if (interactionIds.length === 0) return loggings;
-    const [, positions] = await this.#columns(
-      `SELECT interaction_id, latest_known_from FROM ${reloggedInteractions.table}
-       WHERE ${inList("interaction_id", interactionIds)} AND latest_known_from <= ${position}`,
+    if (interactionIds.size === 0) return loggings;
+    const [ids, positions] = await this.#columns(
+      `SELECT interaction_id, latest_known_from FROM ${reloggedInteractions.table} WHERE latest_known_from <= ${position}`,
     );
-    for (const at of positions as (number | bigint)[]) {
+    for (const [index, id] of (ids as string[]).entries()) {
+      if (!interactionIds.has(id)) continue;
       const scratch = emptyGraph();
-      for await (const event of this.#store.readAll({ after: Number(at) - 1, maxCount: 1 })) applyEvent(scratch, event);
-      for (const logged of Object.values(scratch.interactions)) loggings.set(logged.interactionId, logged);
+      const at = Number((positions as (number | bigint)[])[index]);
+      for await (const event of this.#store.readAll({ after: at - 1, maxCount: 1 })) applyEvent(scratch, event);
+      const logged = scratch.interactions[id];
+      if (logged) loggings.set(id, logged);
     }
     return loggings;
   }
