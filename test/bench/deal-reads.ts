@@ -3,7 +3,8 @@
  * --deals 20000 --data DIR`; pass a copy: the fact file is written beside the store), through the GraphQL app in
  * process (no HTTP, response caches off), one request at a time: a page of 50 deals as things stand by each order,
  * with a filter, as of a business time, as known at a record time, as a rep; and one deal with its interactions. Each
- * question's first answer (cold: sorts, caches) is timed on its own, then `--rounds` more (p50/p99).
+ * question's first answer (cold: sorts, caches) is timed on its own, then `--rounds` more (p50/p99); then the first
+ * page after each of five appended events, in two orders asked before (this appends to the copy's `deal-deal-123`).
  * Usage: node --max-old-space-size=8000 test/bench/deal-reads.ts --data <copy of a seeded store> [--rounds 20]
  */
 import { join } from "node:path";
@@ -82,6 +83,26 @@ for (const [name, token, query] of questions) {
   console.log(
     `${name.padEnd(40)} ${fixed(cold.ms)} ${fixed(percentile(sorted, 0.5))} ${fixed(percentile(sorted, 0.99))}  ${cold.size}`,
   );
+}
+// After an event: the first page in an order asked before (its sorted list is brought up to date).
+for (const [name, args] of [
+  ["by id, first page after an event", ""],
+  ["by NAME ASC, first page after an event", ", orderBy: { field: NAME, direction: ASC }"],
+] as const) {
+  await ask(exec, page(args));
+  const times: number[] = [];
+  for (let round = 0; round < 5; round++) {
+    const written = await store.append("deal-deal-123", [
+      {
+        type: "DealAmountChanged",
+        occurredAt: new Date().toISOString(),
+        data: { dealId: "deal-123", amount: 1_000 + round, currency: "USD" },
+      },
+    ]);
+    await readModel.waitFor(written.positions.at(-1) as number);
+    times.push((await ask(exec, page(args))).ms);
+  }
+  console.log(`${name.padEnd(40)} ${times.map((ms) => ms.toFixed(1)).join(" ")} ms`);
 }
 console.log(`peak RSS ${rssMb()} MB`);
 await readModel.close();
