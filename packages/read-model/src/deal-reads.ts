@@ -201,7 +201,7 @@ interface SortedDeals extends Keyed {
 /** How many orders keep their sorted deals (each about 2 MB at 100k deals, ranks 6 MB more). */
 const SORTED_ORDERS = 3;
 
-/** Where the fact tables stand for the reader: the committed position and an upper bound of version times. */
+/** Where the fact tables stand: an upper bound of the business times at which a current version begins or ends. */
 export interface FactsStanding {
   readonly latestVersionTime: string;
 }
@@ -248,8 +248,8 @@ export class DealReads {
 
   /**
    * The ids of the deals matching a list question, in its order (ties by id in natural order). As things stand they
-   * come from `deal_current`, whose ids are kept sorted per order until the tables move on; in a slice, from the
-   * versions visible in it.
+   * come from `deal_current`, whose ids are kept sorted per order and brought up to date as the tables move on; in a
+   * slice, from the versions visible in it.
    */
   async dealIds(query: DealListQuery, position: number): Promise<string[]> {
     const order = query.order ?? { field: "id", direction: "ASC" };
@@ -272,7 +272,7 @@ export class DealReads {
     const rank = sorted.rank;
     const ranked = (matched as string[]).map((id) => rank.get(id) ?? Number.POSITIVE_INFINITY);
     ranked.sort((a, b) => a - b);
-    return ranked.filter((rank) => rank !== Number.POSITIVE_INFINITY).map((rank) => sorted.ids[rank] as string);
+    return ranked.filter((at) => at !== Number.POSITIVE_INFINITY).map((at) => sorted.ids[at] as string);
   }
 
   /** The accounts of the deals (as things stand) owned by one of `owners`. */
