@@ -9,7 +9,7 @@ export const NOW = new Date("2026-11-15T12:00:00Z");
 export const SECRET = "test-secret-test-secret-test-secret-0123";
 
 /** Every deal as things stand, by id (code units), read as the API reads them (from the fact tables and streams). */
-export async function currentDeals(readModel: RevenueReadModel): Promise<ServedDeal[]> {
+export async function dealsAsTheyStand(readModel: RevenueReadModel): Promise<ServedDeal[]> {
   const ids = (await readModel.dealIds({})).sort();
   return (await readModel.deals(ids)).filter((deal): deal is ServedDeal => deal !== null);
 }
@@ -24,7 +24,7 @@ export async function apiHarness(deals = 300, given?: EventStore) {
   const state = readModel.state;
   const slice = timeSlice(state);
   const teamOf = (repId: string) => repTeamAt(state, repId, slice) as string;
-  const seededDeals = await currentDeals(readModel);
+  const seededDeals = await dealsAsTheyStand(readModel);
   const deal = seededDeals.find((candidate) => candidate.ownerRepId === "rep-1") as {
     id: string;
     ownerRepId: string;
@@ -66,8 +66,8 @@ export async function apiHarness(deals = 300, given?: EventStore) {
     app,
     store,
     readModel,
-    /** Every deal as things stand now (see {@link currentDeals}). */
-    currentDeals: () => currentDeals(readModel),
+    /** Every deal as things stand now (see {@link dealsAsTheyStand}). */
+    dealsAsTheyStand: () => dealsAsTheyStand(readModel),
     tokens,
     gql,
     myDeal: deal,

@@ -143,7 +143,7 @@ const results = {
 };
 
 // append → visible on a subscription
-const dealId = [...readModel.currentDeals().keys()][0] as string;
+const dealId = (await readModel.dealIds({}))[0] as string;
 const response = await fetch(`${api.url}/graphql`, {
   method: "POST",
   headers: { "content-type": "application/json", accept: "text/event-stream", authorization: `Bearer ${token}` },
