@@ -263,7 +263,8 @@ export class DealReads {
         `SELECT v.deal_id, v.${orderFields[order.field].column} FROM deal_versions v
          WHERE ${versionAt(slice)} AND ${predicate} AND v.deal_id NOT IN (${hiddenByLaterCreation(slice)})`,
       );
-      return sortedKeyed({ ids: ids as string[], values: values as (string | number)[] }, order).ids;
+      const keyed = { ids: ids as string[], values: values as (string | number)[] };
+      return (await this.#inCurrentOrder(keyed, order, committed)) ?? sortedKeyed(keyed, order).ids;
     }
     const sorted = await this.#sortedCurrent(order, committed);
     if (predicate === "TRUE") return [...sorted.ids];
@@ -273,6 +274,24 @@ export class DealReads {
     const ranked = (matched as string[]).map((id) => rank.get(id) ?? Number.POSITIVE_INFINITY);
     ranked.sort((a, b) => a - b);
     return ranked.filter((at) => at !== Number.POSITIVE_INFINITY).map((at) => sorted.ids[at] as string);
+  }
+
+  /**
+   * Deals of a slice in a text order their values have as things stand too (ids always; names unless a deal was
+   * created again): in the order of the sorted current list, without comparing text again (a collator sort of 100k
+   * ids takes longer than reading them). Undefined when a value differs from the current one.
+   */
+  async #inCurrentOrder(keyed: Keyed, order: DealOrder, committed: number): Promise<string[] | undefined> {
+    if (order.field !== "id" && order.field !== "name") return undefined;
+    const sorted = await this.#sortedCurrent(order, committed);
+    sorted.rank ??= new Map(sorted.ids.map((id, index) => [id, index]));
+    const ranks: number[] = [];
+    for (const [index, id] of keyed.ids.entries()) {
+      const at = sorted.rank.get(id);
+      if (at === undefined || sorted.values[at] !== keyed.values[index]) return undefined;
+      ranks.push(at);
+    }
+    return ranks.sort((a, b) => a - b).map((at) => sorted.ids[at] as string);
   }
 
   /** The accounts of the deals (as things stand) owned by one of `owners`. */
