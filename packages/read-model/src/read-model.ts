@@ -164,7 +164,10 @@ export class RevenueReadModel {
     return this.#facts !== undefined && compiledForSql(query);
   }
 
-  /** Resolves once the model has applied `position` (read-your-writes after an append). */
+  /**
+   * Resolves once the model has applied `position` and, with fact tables, committed it there (read-your-writes after an
+   * append: lists, deal owners and KPIs read the fact tables).
+   */
   waitFor(position: number, timeoutMs = 5_000): Promise<void> {
     if (this.#state.position >= position && (!this.#facts || this.#factsWritten >= position)) return Promise.resolve();
     return new Promise((resolve, reject) => {
