@@ -190,9 +190,9 @@ describe("analytics queries", () => {
   it("shows a back-dated correction as a restatement between two record times", async () => {
     const knownBefore = "2026-11-15T12:30:00Z";
     api.recordAt("2026-11-15T12:45:00Z");
-    const open = [...api.readModel.currentDeals().values()].find(
-      (deal) => deal.status === "open" && deal.createdAt < "2026-11-01",
-    ) as { id: string };
+    const open = (await api.dealsAsTheyStand()).find((deal) => deal.status === "open" && deal.createdAt < "2026-11-01") as {
+      id: string;
+    };
     const later = new Date("2026-11-15T13:00:00Z");
     const result = await api.store.append(`deal-${open.id}`, [
       { type: "DealLost", occurredAt: "2026-11-10T12:00:00Z", data: { dealId: open.id, reason: "timing" } },

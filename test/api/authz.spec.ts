@@ -22,7 +22,7 @@ const entryPoints: Record<string, (token: string, dealId: string, team: string) 
     return (body.data.deal as { dealId?: string } | null)?.dealId === dealId;
   },
   "deals connection": async (token, dealId) => {
-    const owner = api.readModel.currentDeals().get(dealId)?.ownerRepId ?? "";
+    const owner = (await api.readModel.deal(dealId))?.ownerRepId ?? "";
     const { body } = await api.gql(
       token,
       `query($owner: [String!]) { deals(first: 100, filter: { ownerRepIds: $owner }) { edges { node { dealId } } } }`,
@@ -73,7 +73,7 @@ const entryPoints: Record<string, (token: string, dealId: string, team: string) 
     );
   },
   "derivation events": async (token, dealId) => {
-    const deal = api.readModel.currentDeals().get(dealId);
+    const deal = await api.readModel.deal(dealId);
     const variables = { period: deal?.createdAt.slice(0, 7), account: [deal?.accountId] };
     const { body } = await api.gql(
       token,
@@ -86,7 +86,7 @@ const entryPoints: Record<string, (token: string, dealId: string, team: string) 
     return edges.some((edge) => edge.node.streamId === `deal-${dealId}`);
   },
   "owner rep via node(id)": async (token, dealId) => {
-    const owner = api.readModel.currentDeals().get(dealId)?.ownerRepId ?? "";
+    const owner = (await api.readModel.deal(dealId))?.ownerRepId ?? "";
     const { body } = await api.gql(token, `query($id: ID!) { node(id: $id) { ... on Rep { repId } } }`, {
       id: encodeGlobalID("Rep", owner),
     });

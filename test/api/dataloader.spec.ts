@@ -15,7 +15,7 @@ describe("no N+1", () => {
   it("100 deals with their owners and accounts cost one batched lookup per entity kind", async () => {
     const lookups = { batches: 0 };
     const context: Context = {
-      viewer: new Viewer({ sub: "eve", role: "exec" }, () => api.readModel.state),
+      viewer: new Viewer({ sub: "eve", role: "exec" }, api.readModel),
       store: api.store,
       commands: new CommandPipeline({ store: api.store, config: defaultConfig, references: () => true }),
       correlationId: undefined,

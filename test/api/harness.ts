@@ -2,11 +2,17 @@ import { createApp, type Role, signToken } from "@revgraph/api";
 import { seedDemoData } from "@revgraph/api/demo";
 import { defaultConfig, repTeamAt, timeSlice } from "@revgraph/domain";
 import { createMemoryEventStore, type EventStore } from "@revgraph/event-store";
-import { RevenueReadModel } from "@revgraph/read-model";
+import { RevenueReadModel, type ServedDeal } from "@revgraph/read-model";
 
 /** The instant the test history ends and the API's clock stands still at. */
 export const NOW = new Date("2026-11-15T12:00:00Z");
 export const SECRET = "test-secret-test-secret-test-secret-0123";
+
+/** Every deal as things stand, by id (code units), read as the API reads them (from the fact tables and streams). */
+export async function dealsAsTheyStand(readModel: RevenueReadModel): Promise<ServedDeal[]> {
+  const ids = (await readModel.dealIds({})).sort();
+  return (await readModel.deals(ids)).filter((deal): deal is ServedDeal => deal !== null);
+}
 
 /** An API app over a memory store with generated history, plus tokens for every role and the ids tests need. */
 export async function apiHarness(deals = 300, given?: EventStore) {
@@ -18,17 +24,18 @@ export async function apiHarness(deals = 300, given?: EventStore) {
   const state = readModel.state;
   const slice = timeSlice(state);
   const teamOf = (repId: string) => repTeamAt(state, repId, slice) as string;
-  const deal = [...readModel.currentDeals().values()].find((candidate) => candidate.ownerRepId === "rep-1") as {
+  const seededDeals = await dealsAsTheyStand(readModel);
+  const deal = seededDeals.find((candidate) => candidate.ownerRepId === "rep-1") as {
     id: string;
     ownerRepId: string;
   };
   const myTeam = teamOf("rep-1");
-  const foreign = [...readModel.currentDeals().values()].find((candidate) => teamOf(candidate.ownerRepId) !== myTeam) as {
+  const foreign = seededDeals.find((candidate) => teamOf(candidate.ownerRepId) !== myTeam) as {
     id: string;
     ownerRepId: string;
   };
   const teammate = Object.keys(state.reps).find((repId) => repId !== "rep-1" && teamOf(repId) === myTeam);
-  const teammateDeal = [...readModel.currentDeals().values()].find((candidate) => candidate.ownerRepId === teammate);
+  const teammateDeal = seededDeals.find((candidate) => candidate.ownerRepId === teammate);
   const tokens: Record<Role, string> = {
     rep: await signToken({ sub: "ana", role: "rep", repId: "rep-1" }, SECRET),
     manager: await signToken({ sub: "mia", role: "manager", teamId: myTeam }, SECRET),
@@ -59,6 +66,8 @@ export async function apiHarness(deals = 300, given?: EventStore) {
     app,
     store,
     readModel,
+    /** Every deal as things stand now (see {@link dealsAsTheyStand}). */
+    dealsAsTheyStand: () => dealsAsTheyStand(readModel),
     tokens,
     gql,
     myDeal: deal,

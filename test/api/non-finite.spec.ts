@@ -17,7 +17,7 @@ beforeAll(async () => {
   const store = createMemoryEventStore({ clock: () => NOW });
   await seedDemoData(store, { deals: 80, seed: 5, now: NOW });
   const seeded = await apiHarness(0, store);
-  const open = [...seeded.readModel.currentDeals().values()].filter((deal) => deal.status === "open");
+  const open = (await seeded.dealsAsTheyStand()).filter((deal) => deal.status === "open");
   await seeded.readModel.close();
   const ownerOf = (deal: (typeof open)[number]) => deal.ownerRepId;
   const won = open.filter((deal) => open.filter((other) => ownerOf(other) === ownerOf(deal)).length >= 2);

@@ -17,7 +17,7 @@ let openDealId: string;
 beforeAll(async () => {
   tracing = startTracing({ serviceName: "revgraph-api-test", exporter });
   api = await apiHarness(60);
-  openDealId = [...api.readModel.currentDeals().values()].find((deal) => deal.status === "open")?.id ?? "";
+  openDealId = (await api.dealsAsTheyStand()).find((deal) => deal.status === "open")?.id ?? "";
   const sink = new Writable({
     write(chunk, _encoding, done) {
       for (const line of String(chunk).split("\n").filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>);

@@ -90,7 +90,7 @@ let started = performance.now();
 const events = await seedDemoData(store, { deals, seed: 42, now: BENCH_NOW });
 console.log(`  seeded ${events.toLocaleString("en-US")} events in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 started = performance.now();
-const readModel = await RevenueReadModel.open({ store, config: defaultConfig });
+const readModel = await RevenueReadModel.open({ store, config: defaultConfig, factsPath: join(dir, "read-model.duckdb") });
 console.log(`  read model caught up in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 const app = createApp({ store, readModel, config: defaultConfig, jwtSecret: SECRET, clock: () => BENCH_NOW });
 const token = await signToken({ sub: "bench", role: "exec" }, SECRET);
@@ -143,7 +143,7 @@ const results = {
 };
 
 // append → visible on a subscription
-const dealId = [...readModel.currentDeals().keys()][0] as string;
+const dealId = (await readModel.dealIds({}))[0] as string;
 const response = await fetch(`${api.url}/graphql`, {
   method: "POST",
   headers: { "content-type": "application/json", accept: "text/event-stream", authorization: `Bearer ${token}` },

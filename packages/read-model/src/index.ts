@@ -1,3 +1,4 @@
+export * from "./deal-reads.ts";
 export * from "./facts/fact-store.ts";
 export * from "./kpi-sql/compile.ts";
 export * from "./kpi-sql/contributing-events.ts";

@@ -2,18 +2,21 @@ import {
   applyEvent,
   type DealSnapshot,
   dealAt,
+  END_OF_TIME,
   emptyGraph,
   type GraphState,
   markPartialRecordLog,
   orgEventTypes,
   type RevenueConfig,
   restoreOrgPart,
+  type TimeSlice,
   timeSlice,
 } from "@revgraph/domain";
 import type { EventStore, Subscription } from "@revgraph/event-store";
 import type { RecordedEvent } from "@revgraph/events";
 import { computeKpis, funnel, type KpiDefinition, type KpiQuery, kpiDefinitions } from "@revgraph/kpis";
 import { DEFAULT_WORKING_SET_DEALS, DealWorkingSet } from "./deal-working-set.ts";
+import { type DealListQuery, DealReads, type ServedDeal } from "./deal-reads.ts";
 import { FactStore } from "./facts/fact-store.ts";
 import { keepOrgGraph, keptOrgGraphPath, readKeptOrgGraph } from "./kept-org-graph.ts";
 import { computeKpisSql, isCompiled, type KpiSqlOptions } from "./kpi-sql/compile.ts";
@@ -99,6 +102,10 @@ export class RevenueReadModel {
   #subscription: Subscription | undefined;
   #following: Promise<void> | undefined;
   readonly #facts: FactStore | undefined;
+  /** Deals read from the fact tables and their streams (with fact tables only). */
+  readonly #dealReads: DealReads | undefined;
+  /** The position the fact tables have committed (the graph's when there are none): what readers of them see. */
+  #factsWritten: number;
   readonly #unannounced: RecordedEvent[] = [];
   #writeScheduled = false;
   #writing: Promise<void> = Promise.resolve();
@@ -123,6 +130,9 @@ export class RevenueReadModel {
     this.#state = state;
     if (options.graph === "org")
       this.#workingSet = new DealWorkingSet(options.store, state, options.workingSetDeals ?? DEFAULT_WORKING_SET_DEALS);
+    this.#dealReads =
+      facts && new DealReads(options.store, facts.reader, options.config, () => ({ latestVersionTime: facts.latestVersionTime }));
+    this.#factsWritten = facts?.position ?? 0;
   }
 
   /**
@@ -138,6 +148,7 @@ export class RevenueReadModel {
     if (options.graph === "org" && facts) {
       try {
         await model.#openOrg(facts);
+        await model.#dealReads?.loadOwners();
       } catch (error) {
         facts.close();
         throw error;
@@ -147,6 +158,7 @@ export class RevenueReadModel {
     const follow = options.follow ?? true;
     const factsAtHead = facts !== undefined && facts.position === (await options.store.headPosition());
     if (follow || !options.graphWhenNeeded || !factsAtHead) await model.#catchUp();
+    if (follow || !options.graphWhenNeeded) await model.#dealReads?.loadOwners();
     if (follow) model.#follow();
     return model;
   }
@@ -208,9 +220,12 @@ export class RevenueReadModel {
     return this.#facts !== undefined && compiledForSql(query);
   }
 
-  /** Resolves once the model has applied `position` (read-your-writes after an append). */
+  /**
+   * Resolves once the model has applied `position` and, with fact tables, committed it there (read-your-writes after an
+   * append: lists, deal owners and KPIs read the fact tables).
+   */
   waitFor(position: number, timeoutMs = 5_000): Promise<void> {
-    if (this.#state.position >= position) return Promise.resolve();
+    if (this.#state.position >= position && (!this.#facts || this.#factsWritten >= position)) return Promise.resolve();
     return new Promise((resolve, reject) => {
       const timer = setTimeout(
         () => reject(new Error(`read model did not reach position ${position} within ${timeoutMs} ms`)),
@@ -255,6 +270,44 @@ export class RevenueReadModel {
     return this.#deals;
   }
 
+  /**
+   * The slice of a question, from the fact tables (no graph needed): `asOf` normalized, `knownAt` as the last log
+   * position recorded at or before it, never past the model's {@link position} — `timeSlice` of the graph.
+   */
+  slice(options: { asOf?: string | undefined; knownAt?: string | undefined } = {}): Promise<TimeSlice> {
+    return this.#reads().slice(this.position, options);
+  }
+
+  /**
+   * One deal in a slice (default: as things stand at the model's position), derived from its own stream, never from
+   * the graph; null when it did not exist there.
+   */
+  async deal(dealId: string, slice?: TimeSlice): Promise<ServedDeal | null> {
+    const [deal] = await this.deals([dealId], slice);
+    return deal ?? null;
+  }
+
+  /** Deals in a slice (see {@link deal}), in the order of `ids`. */
+  deals(ids: readonly string[], slice?: TimeSlice): Promise<(ServedDeal | null)[]> {
+    const position = this.position;
+    return this.#reads().deals(ids, slice ?? { asOf: END_OF_TIME, maxPosition: position }, position);
+  }
+
+  /** The ids of the deals a list question matches, in its order, from the fact tables (see {@link DealListQuery}). */
+  dealIds(query: DealListQuery): Promise<string[]> {
+    return this.#reads().dealIds(query, this.position);
+  }
+
+  /** The accounts of the deals (as things stand) owned by one of `owners`. */
+  dealAccounts(owners: readonly string[]): Promise<Set<string>> {
+    return this.#reads().accountsOfOwners(owners);
+  }
+
+  /** The current owner of a deal (its latest owner by business time, else the one it was created with); sync. */
+  dealOwner(dealId: string): string | undefined {
+    return this.#reads().owner(dealId);
+  }
+
   /** Stops following and closes the fact tables. The store stays open (it belongs to the caller). */
   async close(): Promise<void> {
     await this.#preparing?.catch(() => undefined);
@@ -264,6 +317,11 @@ export class RevenueReadModel {
     await this.#writing;
     if (this.#workingSet && this.#facts) await this.#keepOrgGraph(this.#facts);
     this.#facts?.close();
+  }
+
+  #reads(): DealReads {
+    if (!this.#dealReads) throw new Error("deals are read from the fact tables: open the read model with factsPath");
+    return this.#dealReads;
   }
 
   #graph(): GraphState {
@@ -370,6 +428,8 @@ export class RevenueReadModel {
   async #writeFacts(facts: FactStore): Promise<void> {
     if (facts.unflushed === 0) return;
     const position = await facts.flush();
+    await this.#dealReads?.refreshOwners();
+    this.#factsWritten = position;
     this.#options.onFactsWritten?.(position);
   }
 

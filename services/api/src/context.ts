@@ -1,7 +1,7 @@
 import type { CommandPipeline } from "@revgraph/app";
 import type { RevenueConfig } from "@revgraph/domain";
 import type { EventStore } from "@revgraph/event-store";
-import type { RevenueReadModel } from "@revgraph/read-model";
+import type { RevenueReadModel, ServedDeal } from "@revgraph/read-model";
 import DataLoader from "dataloader";
 import type { KpiService } from "./kpi-service.ts";
 import type { Viewer } from "./viewer.ts";
@@ -28,7 +28,10 @@ export interface Context {
   readonly lookups: LookupCounter;
 }
 
-/** Batching loaders over the read model: one lookup batch per entity kind per tick. */
+/**
+ * Batching loaders over the read model: one lookup batch per entity kind per tick. Deals as things stand come from
+ * their streams (one batch reads them together), the rest from the graph.
+ */
 export function createLoaders(readModel: RevenueReadModel, lookups: LookupCounter) {
   const batch = <T>(load: (id: string) => T | undefined) =>
     new DataLoader<string, T | null>(async (ids) => {
@@ -36,7 +39,10 @@ export function createLoaders(readModel: RevenueReadModel, lookups: LookupCounte
       return ids.map((id) => load(id) ?? null);
     });
   return {
-    deal: batch((id) => readModel.currentDeals().get(id)),
+    deal: new DataLoader<string, ServedDeal | null>(async (ids) => {
+      lookups.batches++;
+      return readModel.deals(ids);
+    }),
     account: batch((id) => readModel.state.accounts[id]),
     rep: batch((id) => readModel.state.reps[id]),
     team: batch((id) => readModel.state.teams[id]),

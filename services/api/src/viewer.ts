@@ -3,17 +3,25 @@ import type { RecordedEvent } from "@revgraph/events";
 import type { DimensionFilter } from "@revgraph/kpis";
 import type { Role, ViewerClaims } from "./auth.ts";
 
+/** What the viewer's rules read: the org graph (reps and teams) and the current owner of a deal. */
+export interface ViewerSources {
+  /** The graph's org part (reps, teams). Treat it as read-only. */
+  readonly state: GraphState;
+  /** The current owner of a deal, undefined when no deal has that id. */
+  dealOwner(dealId: string): string | undefined;
+}
+
 /**
  * The caller and what they may see. Every visibility rule lives here, and the schema's auth scopes
  * (types and fields) call it, so a rep never reaches another team's data through any path.
  */
 export class Viewer {
   readonly claims: ViewerClaims;
-  readonly #graph: () => GraphState;
+  readonly #sources: ViewerSources;
 
-  constructor(claims: ViewerClaims, graph: () => GraphState) {
+  constructor(claims: ViewerClaims, sources: ViewerSources) {
     this.claims = claims;
-    this.#graph = graph;
+    this.#sources = sources;
   }
 
   get role(): Role {
@@ -41,7 +49,7 @@ export class Viewer {
   }
 
   #teamOf(repId: string): string | undefined {
-    const state = this.#graph();
+    const state = this.#sources.state;
     return repTeamAt(state, repId, timeSlice(state));
   }
 
@@ -69,12 +77,21 @@ export class Viewer {
     return this.canSeeRep(deal.ownerRepId);
   }
 
+  /** Whether the viewer may see a deal by its id: by its current owner (an unknown deal only for those who read all). */
   canSeeDealId(dealId: string): boolean {
     if (this.readsAll) return true;
-    const facts = this.#graph().deals[dealId];
-    if (!facts?.created) return false;
-    const owner = facts.owners.at(-1)?.repId ?? facts.created.ownerRepId;
-    return this.canSeeRep(owner);
+    const owner = this.#sources.dealOwner(dealId);
+    return owner !== undefined && this.canSeeRep(owner);
+  }
+
+  /**
+   * The reps whose deals the viewer may see (what {@link canSeeRep} accepts among the known reps), for queries to
+   * filter on; undefined for those who read everything.
+   */
+  visibleOwners(): readonly string[] | undefined {
+    if (this.readsAll) return undefined;
+    if (this.role === "rep") return this.claims.repId === undefined ? [] : [this.claims.repId];
+    return Object.keys(this.#sources.state.reps).filter((repId) => this.canSeeRep(repId));
   }
 
   /** Whether the viewer may see a raw event: by the stream it belongs to. */

@@ -48,6 +48,7 @@ export const dealVersionColumns: readonly Column[] = [
   { name: "product", type: "VARCHAR" },
   { name: "lead_source", type: "VARCHAR" },
   { name: "segment", type: "VARCHAR" },
+  { name: "name", type: "VARCHAR" },
   // `valid_from` and `valid_to` as epoch milliseconds: slices compare numbers rather than strings (many times faster).
   { name: "valid_from_ms", type: "BIGINT" },
   { name: "valid_to_ms", type: "BIGINT" },
@@ -115,6 +116,7 @@ function versionValues(deal: DealSnapshot): Row {
     deal.product ?? null,
     deal.leadSource ?? null,
     deal.segment,
+    deal.name,
   ];
 }
 

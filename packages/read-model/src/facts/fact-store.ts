@@ -31,7 +31,7 @@ import {
 import { type EventFactTable, eventFactRows, eventFactTables, stampColumns } from "./simple-facts.ts";
 
 /** Bumped when a table's shape or meaning changes: a file of another format is rebuilt from the log. */
-const FORMAT = 9;
+const FORMAT = 10;
 
 const positionColumns: readonly Column[] = [
   { name: "format", type: "INTEGER" },

@@ -18,7 +18,7 @@ export function authPlugin(secret: string, readModel: RevenueReadModel, policy: 
       try {
         if (!match?.[1]) throw new AuthenticationError("the Authorization header must be 'Bearer <token>'");
         const claims = await verifyToken(match[1], secret, policy);
-        extendContext({ viewer: new Viewer(claims, () => readModel.state) } as never);
+        extendContext({ viewer: new Viewer(claims, readModel) } as never);
       } catch (error) {
         throw new GraphQLError(error instanceof Error ? error.message : "invalid token", {
           extensions: { code: "UNAUTHENTICATED", http: { status: 401 } },

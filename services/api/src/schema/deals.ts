@@ -1,8 +1,9 @@
-import { type DealSnapshot, dealAt, listOf, timeSlice } from "@revgraph/domain";
+import type { TimeSlice } from "@revgraph/domain";
 import { type DealRisk, dealRisks } from "@revgraph/kpis";
+import type { DealOrderField as DealListField, DealFilter as DealListFilter, ServedDeal } from "@revgraph/read-model";
 import { builder } from "../builder.ts";
 import type { Context } from "../context.ts";
-import { listConnection, pageOf, pageWindow } from "./connection.ts";
+import { type Connection, listConnection, pageOf, pageWindow } from "./connection.ts";
 import { kpiScopeFor } from "./kpis.ts";
 import { AccountRef, ContactRef, DealRef, DealRiskRef, EventRef, InteractionRef, RepRef, StageStayRef } from "./refs.ts";
 
@@ -37,22 +38,57 @@ const DealOrder = builder.inputType("DealOrder", {
   }),
 });
 
-/** Deals as of a business time and/or record time; "as things stand" comes from the read model's cache. */
-export function dealsAt(context: Context, asOf?: string | null, knownAt?: string | null): DealSnapshot[] {
-  if (!asOf && !knownAt) return [...context.readModel.currentDeals().values()];
-  const state = context.readModel.state;
-  const slice = timeSlice(state, { asOf: asOf ?? undefined, knownAt: knownAt ?? undefined });
-  const deals: DealSnapshot[] = [];
-  for (const facts of listOf(state, "deals")) {
-    const snapshot = dealAt(state, facts, slice, context.config);
-    if (snapshot) deals.push(snapshot);
-  }
-  return deals;
+/** The slice asked for with asOf and/or knownAt; undefined for "as things stand". */
+async function askedSlice(
+  context: Context,
+  asOf: string | null | undefined,
+  knownAt: string | null | undefined,
+): Promise<TimeSlice | undefined> {
+  if (!asOf && !knownAt) return undefined;
+  return context.readModel.slice({ asOf: asOf ?? undefined, knownAt: knownAt ?? undefined });
 }
 
 /** The deal when the caller may see it, else null: hidden and missing deals get the same answer. */
-function visibleDeal(context: Context, deal: DealSnapshot | null | undefined): DealSnapshot | null {
+function visibleDeal(context: Context, deal: ServedDeal | null | undefined): ServedDeal | null {
   return deal && context.viewer?.canSeeDeal(deal) ? deal : null;
+}
+
+/** GraphQL's deal filter as the read model takes it (nulls are absent criteria). */
+function listFilter(filter: typeof DealFilter.$inferInput | null | undefined): DealListFilter {
+  if (!filter) return {};
+  const given = <T>(value: T | null | undefined) => value ?? undefined;
+  return {
+    status: given(filter.status),
+    stages: given(filter.stages),
+    ownerRepIds: given(filter.ownerRepIds),
+    accountId: given(filter.accountId),
+    segment: given(filter.segment),
+    expectedCloseFrom: given(filter.expectedCloseFrom),
+    expectedCloseTo: given(filter.expectedCloseTo),
+    minAmount: given(filter.minAmount),
+  };
+}
+
+/**
+ * A page of deals over ids in list order: the cursors index the ids; only the page's deals are read (from their
+ * streams, in `slice`). A deal the caller may not see is left out (the ids are already limited to what they may see).
+ */
+export async function dealPage(
+  context: Context,
+  args: Parameters<typeof listConnection>[0],
+  ids: readonly string[],
+  slice?: TimeSlice,
+): Promise<Connection<ServedDeal>> {
+  const page = listConnection(args, ids);
+  const deals = await context.readModel.deals(
+    page.edges.map((edge) => edge.node),
+    slice,
+  );
+  const edges = page.edges.flatMap((edge, index) => {
+    const deal = visibleDeal(context, deals[index]);
+    return deal ? [{ cursor: edge.cursor, node: deal }] : [];
+  });
+  return { edges, pageInfo: page.pageInfo };
 }
 
 builder.node(DealRef, {
@@ -113,11 +149,7 @@ builder.node(DealRef, {
     }),
     interactions: t.connection({
       type: InteractionRef,
-      resolve: (deal, args, context) =>
-        listConnection(
-          args,
-          deal.interactionIds.flatMap((id) => context.readModel.state.interactions[id] ?? []),
-        ),
+      resolve: (deal, args) => listConnection(args, deal.interactions),
     }),
     risks: t.field({
       type: [DealRiskRef],
@@ -195,32 +227,6 @@ DealRiskRef.implement({
   }),
 });
 
-const naturalOrder = new Intl.Collator("en", { numeric: true });
-const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-const compare: Record<string, (a: DealSnapshot, b: DealSnapshot) => number> = {
-  amount: (a, b) => a.amount - b.amount,
-  expectedCloseDate: (a, b) => byText(a.expectedCloseDate, b.expectedCloseDate),
-  createdAt: (a, b) => byText(a.createdAt, b.createdAt),
-  name: (a, b) => naturalOrder.compare(a.name, b.name),
-  id: (a, b) => naturalOrder.compare(a.id, b.id),
-};
-
-/** The last sorted deal list per read model, reused until the graph moves or another order is asked for. */
-const sortedDeals = new WeakMap<object, { key: string; deals: DealSnapshot[] }>();
-
-function dealsInOrder(context: Context, field: string, direction: string): DealSnapshot[] {
-  const key = `${context.readModel.position}|${field}|${direction}`;
-  const cached = sortedDeals.get(context.readModel);
-  if (cached?.key === key) return cached.deals;
-  const byField = compare[field] as (a: DealSnapshot, b: DealSnapshot) => number;
-  const sign = direction === "DESC" ? -1 : 1;
-  const deals = [...context.readModel.currentDeals().values()].sort(
-    (a, b) => sign * byField(a, b) || naturalOrder.compare(a.id, b.id),
-  );
-  sortedDeals.set(context.readModel, { key, deals });
-  return deals;
-}
-
 builder.queryFields((t) => ({
   deals: t.connection({
     type: DealRef,
@@ -231,31 +237,15 @@ builder.queryFields((t) => ({
       asOf: t.arg({ type: "DateTime", required: false }),
       knownAt: t.arg({ type: "DateTime", required: false }),
     },
-    resolve: (_root, args, context) => {
-      const filter = args.filter;
-      const order = args.orderBy;
-      const field = order?.field ?? "id";
-      const direction = order?.direction ?? "ASC";
-      const source =
-        args.asOf || args.knownAt ? dealsAt(context, args.asOf, args.knownAt) : dealsInOrder(context, field, direction);
-      const deals = source.filter(
-        (deal) =>
-          context.viewer?.canSeeDeal(deal) &&
-          (!filter?.status || filter.status.includes(deal.status)) &&
-          (!filter?.stages || filter.stages.includes(deal.stage)) &&
-          (!filter?.ownerRepIds || filter.ownerRepIds.includes(deal.ownerRepId)) &&
-          (!filter?.accountId || filter.accountId === deal.accountId) &&
-          (!filter?.segment || filter.segment === deal.segment) &&
-          (!filter?.expectedCloseFrom || deal.expectedCloseDate >= filter.expectedCloseFrom) &&
-          (!filter?.expectedCloseTo || deal.expectedCloseDate < filter.expectedCloseTo) &&
-          (filter?.minAmount === undefined || filter.minAmount === null || deal.amount >= filter.minAmount),
-      );
-      if (args.asOf || args.knownAt) {
-        const byField = compare[field] as (a: DealSnapshot, b: DealSnapshot) => number;
-        const sign = direction === "DESC" ? -1 : 1;
-        deals.sort((a, b) => sign * byField(a, b) || naturalOrder.compare(a.id, b.id));
-      }
-      return listConnection(args, deals);
+    resolve: async (_root, args, context) => {
+      const slice = await askedSlice(context, args.asOf, args.knownAt);
+      const ids = await context.readModel.dealIds({
+        filter: listFilter(args.filter),
+        order: { field: (args.orderBy?.field ?? "id") as DealListField, direction: args.orderBy?.direction ?? "ASC" },
+        slice,
+        owners: context.viewer ? context.viewer.visibleOwners() : [],
+      });
+      return dealPage(context, args, ids, slice);
     },
   }),
   deal: t.field({
@@ -268,19 +258,9 @@ builder.queryFields((t) => ({
       knownAt: t.arg({ type: "DateTime", required: false }),
     },
     resolve: async (_root, args, context) => {
-      if (!args.asOf && !args.knownAt) return visibleDeal(context, await context.loaders.deal.load(args.dealId));
-      const facts = context.readModel.state.deals[args.dealId];
-      if (!facts) return null;
-      const state = context.readModel.state;
-      return visibleDeal(
-        context,
-        dealAt(
-          state,
-          facts,
-          timeSlice(state, { asOf: args.asOf ?? undefined, knownAt: args.knownAt ?? undefined }),
-          context.config,
-        ),
-      );
+      const slice = await askedSlice(context, args.asOf, args.knownAt);
+      if (!slice) return visibleDeal(context, await context.loaders.deal.load(args.dealId));
+      return visibleDeal(context, await context.readModel.deal(args.dealId, slice));
     },
   }),
   dealRisks: t.field({

@@ -2,19 +2,34 @@ import { repTeamAt, teamManagerAt, timeSlice } from "@revgraph/domain";
 import { builder } from "../builder.ts";
 import type { Context } from "../context.ts";
 import { listConnection } from "./connection.ts";
+import { dealPage } from "./deals.ts";
 import { AccountRef, ContactRef, DealRef, ForecastRef, QuotaRef, RepRef, TeamRef } from "./refs.ts";
 
-const visibleAccountsByRequest = new WeakMap<Context, Set<string>>();
+const visibleAccountsByRequest = new WeakMap<Context, Promise<Set<string>>>();
 
-/** Accounts with at least one deal the caller may see (computed once per request). */
-export function visibleAccountIds(context: Context): Set<string> {
+/**
+ * Whether the caller may see an account: those who read everything see every account, others the accounts with at
+ * least one deal they may see (as things stand; read once per request).
+ */
+function canSeeAccount(context: Context, accountId: string): boolean | Promise<boolean> {
+  if (!context.viewer) return false;
+  if (context.viewer.readsAll) return true;
+  return accountsOfVisibleDeals(context).then((visible) => visible.has(accountId));
+}
+
+/** The accounts of the deals the caller may see, as things stand (read once per request). */
+function accountsOfVisibleDeals(context: Context): Promise<Set<string>> {
   let ids = visibleAccountsByRequest.get(context);
   if (!ids) {
-    ids = new Set();
-    for (const deal of context.readModel.currentDeals().values()) if (context.viewer?.canSeeDeal(deal)) ids.add(deal.accountId);
+    ids = context.readModel.dealAccounts(context.viewer?.visibleOwners() ?? []);
     visibleAccountsByRequest.set(context, ids);
   }
   return ids;
+}
+
+/** The ids of an account's deals the caller may see, as things stand, by id. */
+function accountDealIds(context: Context, accountId: string): Promise<string[]> {
+  return context.readModel.dealIds({ filter: { accountId }, owners: context.viewer ? context.viewer.visibleOwners() : [] });
 }
 
 function currentTeam(context: Context, repId: string): string | undefined {
@@ -56,11 +71,8 @@ builder.node(RepRef, {
     }),
     deals: t.connection({
       type: DealRef,
-      resolve: (rep, args, context) =>
-        listConnection(
-          args,
-          [...context.readModel.currentDeals().values()].filter((deal) => deal.ownerRepId === rep.repId),
-        ),
+      resolve: async (rep, args, context) =>
+        dealPage(context, args, await context.readModel.dealIds({ filter: { ownerRepIds: [rep.repId] } })),
     }),
   }),
 });
@@ -95,11 +107,11 @@ builder.node(TeamRef, {
 
 builder.node(AccountRef, {
   description: "A buying organisation.",
-  authScopes: (account, context) => (context.viewer?.readsAll ?? false) || visibleAccountIds(context).has(account.accountId),
+  authScopes: (account, context) => canSeeAccount(context, account.accountId),
   id: { resolve: (account) => account.accountId },
   loadOne: async (id, context) => {
     const account = await context.loaders.account.load(id);
-    return account && (context.viewer?.readsAll || visibleAccountIds(context).has(account.accountId)) ? account : null;
+    return account && (await canSeeAccount(context, account.accountId)) ? account : null;
   },
   fields: (t) => ({
     accountId: t.exposeString("accountId"),
@@ -115,24 +127,16 @@ builder.node(AccountRef, {
     }),
     engagedContactCount: t.int({
       description: "Distinct contacts engaged across the account's visible deals.",
-      resolve: (account, _args, context) => {
+      resolve: async (account, _args, context) => {
         const engaged = new Set<string>();
-        for (const deal of context.readModel.currentDeals().values()) {
-          if (deal.accountId === account.accountId && context.viewer?.canSeeDeal(deal))
-            for (const id of deal.engagedContactIds) engaged.add(id);
-        }
+        for (const deal of await context.readModel.deals(await accountDealIds(context, account.accountId)))
+          if (deal && context.viewer?.canSeeDeal(deal)) for (const id of deal.engagedContactIds) engaged.add(id);
         return engaged.size;
       },
     }),
     deals: t.connection({
       type: DealRef,
-      resolve: (account, args, context) =>
-        listConnection(
-          args,
-          [...context.readModel.currentDeals().values()].filter(
-            (deal) => deal.accountId === account.accountId && context.viewer?.canSeeDeal(deal),
-          ),
-        ),
+      resolve: async (account, args, context) => dealPage(context, args, await accountDealIds(context, account.accountId)),
     }),
   }),
 });
@@ -219,12 +223,13 @@ builder.queryFields((t) => ({
   accounts: t.connection({
     type: AccountRef,
     args: { segment: t.arg.string({ required: false }), region: t.arg.string({ required: false }) },
-    resolve: (_root, args, context) => {
-      const visible = visibleAccountIds(context);
+    resolve: async (_root, args, context) => {
+      const everyone = context.viewer?.readsAll ?? false;
+      const visible = everyone ? new Set<string>() : await accountsOfVisibleDeals(context);
       const accounts = Object.values(context.readModel.state.accounts)
         .filter(
           (account) =>
-            (context.viewer?.readsAll || visible.has(account.accountId)) &&
+            (everyone || visible.has(account.accountId)) &&
             (!args.segment || account.segment === args.segment) &&
             (!args.region || account.region === args.region),
         )

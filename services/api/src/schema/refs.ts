@@ -1,7 +1,7 @@
-import type { DealSnapshot, GraphState, InteractionFacts, StageStay } from "@revgraph/domain";
+import type { GraphState, InteractionFacts, StageStay } from "@revgraph/domain";
 import type { RecordedEvent } from "@revgraph/events";
 import type { DealRisk } from "@revgraph/kpis";
-import type { ServedKpiResult } from "@revgraph/read-model";
+import type { ServedDeal, ServedKpiResult } from "@revgraph/read-model";
 import { builder } from "../builder.ts";
 
 /** Read-model records exposed as GraphQL objects. */
@@ -13,7 +13,7 @@ export type QuotaRecord = GraphState["quotas"][number];
 export type ForecastRecord = GraphState["forecasts"][number];
 
 /** Object references shared by the schema files (declared here, implemented beside their queries). */
-export const DealRef = builder.objectRef<DealSnapshot>("Deal");
+export const DealRef = builder.objectRef<ServedDeal>("Deal");
 export const RepRef = builder.objectRef<RepRecord>("Rep");
 export const TeamRef = builder.objectRef<TeamRecord>("Team");
 export const AccountRef = builder.objectRef<AccountRecord>("Account");
