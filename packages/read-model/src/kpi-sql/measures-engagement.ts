@@ -232,7 +232,8 @@ const engagedAt = (asOf: string, known: number) => `
  * `end` — each deal open at the end of the period (engaged then; `ids` the deal's role events); `account` — each
  * account with deals in scope (its deals' contacts engaged as things stand, together); `single` — each open deal in
  * scope that left the configured single-thread stage with too few stakeholders engaged when it left (its first stay
- * there, from the stored stays as the stage measures read them, when it ended by asOf). The `end` and `account` rows
+ * there, from the stored stays as the stage measures read them, when it ended by asOf; `eng_single_probes` holds each
+ * such deal with the time and event it left at, also for the deal risks). The `end` and `account` rows
  * each read the contacts engaged at one time for every deal ({@link engagedAt}: filtered before the join to the deals,
  * not once per deal); only the few `single` rows join at each deal's own time.
  */
@@ -244,12 +245,12 @@ function threadsSql(scope: SqlScope): string {
   return `
 eng_single_deals AS (SELECT deal_id FROM scoped WHERE status = 'open' AND amount > ${single.minAmount}),
 eng_left AS (
-  SELECT deal_id, left_at FROM (
-    SELECT t.deal_id, ${leftBy("left_at")} FROM deal_stays t SEMI JOIN eng_single_deals s ON s.deal_id = t.deal_id
+  SELECT deal_id, left_at, left_event_id FROM (
+    SELECT t.deal_id, ${leftBy("left_at")}, ${leftBy("left_event_id")} FROM deal_stays t SEMI JOIN eng_single_deals s ON s.deal_id = t.deal_id
     WHERE ${staysKnown} AND t.first_in_stage = 1 AND t.stage = ${sqlString(single.stage)})
   WHERE left_at IS NOT NULL),
 eng_single_probes AS (
-  SELECT s.group_key, s.deal_id, l.left_at FROM scoped s JOIN eng_left l ON l.deal_id = s.deal_id
+  SELECT s.group_key, s.deal_id, l.left_at, l.left_event_id FROM scoped s JOIN eng_left l ON l.deal_id = s.deal_id
   WHERE s.status = 'open' AND s.amount > ${single.minAmount}),
 eng_removed_roles AS (SELECT DISTINCT deal_id, contact_id, role FROM contact_roles WHERE assigned = 0),
 eng_engaged_from AS (
