@@ -17,12 +17,14 @@ import { afterAll, describe, expect, it } from "vitest";
 import {
   closeProjectedFacts,
   comparable,
+  type Extra,
   engagementExtra,
   extra,
   history,
   now,
   projectFacts,
   query,
+  type StageExtra,
   same,
   stageExtra,
 } from "./generated-histories.ts";
@@ -57,6 +59,40 @@ function filterFor(picked: typeof riskFilter extends fc.Arbitrary<infer T> ? T :
   }
   return picked;
 }
+
+/**
+ * A deal created (in business time) after facts back-dated before it: reopened into technical validation with an
+ * evaluator and on into the business case, all before its creation. It left the single-thread stage before it existed,
+ * so with no stakeholders (the SQL once counted the evaluator assigned then).
+ */
+const backDatedBeforeCreation: [
+  number,
+  number,
+  number[],
+  Extra[],
+  StageExtra[],
+  "none",
+  readonly DealRisk["kind"][],
+  number,
+  null,
+  null,
+] = [
+  1608,
+  4,
+  [0],
+  [],
+  [
+    { kind: "close", deal: 23, won: true, date: "2026-03-31", daysBack: 1 },
+    { kind: "evaluate", deal: 11, contact: 0, touched: false, daysBack: 0 },
+    { kind: "close", deal: 0, won: false, date: "2026-03-31", daysBack: 0 },
+    { kind: "slip", deal: 27, inDays: 5, pushDays: 0, daysBack: 0 },
+  ],
+  "none",
+  riskKinds,
+  0,
+  null,
+  null,
+];
 
 /** A value in a quarter of the runs, else none (an asOf or knownAt: the API asks risks as things stand). */
 const rarely = <T>(values: fc.Arbitrary<T>) =>
@@ -106,11 +142,11 @@ describe("deal risks and restatements from the fact tables", () => {
             if (expected.some((risk) => risk.kind === kind)) found.hits[kind] = (found.hits[kind] ?? 0) + 1;
         },
       ),
-      { numRuns: 120 },
+      { numRuns: 120, examples: [backDatedBeforeCreation] },
     );
     const shares = Object.fromEntries(riskKinds.map((kind) => [kind, (found.hits[kind] ?? 0) / found.runs]));
     console.log(`risk kinds found (share of ${found.runs} runs): ${JSON.stringify(shares)}`);
-    // Measured over 120 runs: 15–50% each (single-threaded the rarest); 8% leaves room for the random seed.
+    // Measured over 600 runs: 15–62% each (slipped the rarest); 8% leaves room for the random seed.
     for (const kind of riskKinds) expect(shares[kind], `share of runs with a ${kind} risk`).toBeGreaterThanOrEqual(0.08);
   }, 300_000);
 

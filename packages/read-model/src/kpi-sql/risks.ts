@@ -2,8 +2,8 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import type { RevenueConfig } from "@revgraph/domain";
 import { type DealRisk, type KpiQuery, KpiQueryError, parseKpiQuery } from "@revgraph/kpis";
 import { type FactsPosition, sqlScopeOf } from "./compile.ts";
-import { measureSourcesSql } from "./measures.ts";
-import { type RiskRow, riskDetails, riskOrder } from "./measures-stages.ts";
+import { threadsSql } from "./measures-engagement.ts";
+import { type RiskRow, riskDetails, riskOrder, stageSourcesSql } from "./measures-stages.ts";
 import { inList, scopeCtes, sqlString } from "./predicates.ts";
 import { readRows } from "./read-rows.ts";
 
@@ -45,7 +45,9 @@ export async function dealRisksSql(
   const parsed = parseKpiQuery({ ...query, kpis: ["stale_deals"] }, now);
   const scope = await sqlScopeOf(connection, facts, config, parsed, now);
   const today = sqlString(scope.evaluatedAt.slice(0, 10));
-  const sql = `WITH ${scopeCtes(scope)},${measureSourcesSql(scope, ["deal_risks", "eng_threads"])},
+  // Only the relations risks read (the scope's, the stage measures' and multithreading's): DuckDB parses every CTE of a
+  // statement, used or not, and binding all the measures' took most of a one-account question's time.
+  const sql = `WITH ${scopeCtes(scope)},${stageSourcesSql(scope)},${threadsSql(scope)},
 risk_rows AS (
   SELECT deal_id, seq, contact_order, kind, contact_id, days, evidence, NULL AS stakeholders FROM deal_risks
   UNION ALL
