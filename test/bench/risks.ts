@@ -68,6 +68,8 @@ const dealRisksSql = await rounded(async () =>
 const restatementsSqlMs = await rounded(() => model.restatements(restated, knownAtA, knownAtB, now));
 const restatementsByTeamSqlMs = await rounded(() => model.restatements(restatedByTeam, knownAtA, knownAtB, now));
 
+// Peak RSS so far: the fact tables' answers alone, without the graph (DuckDB's buffers included).
+const peakRssWithoutGraphMb = Math.round(process.resourceUsage().maxRSS / 1024);
 let state: GraphState | undefined;
 const replay = await measure("graph replayed (engine only)", head, async () => {
   state = await model.replayedState();
@@ -124,6 +126,7 @@ const figures = {
   sameRestatements:
     sameJson(restatementsSqlMs.answer.map(comparable), restatementsEngineMs.answer.map(comparable)) &&
     sameJson(restatementsByTeamSqlMs.answer.map(comparable), restatementsByTeamEngineMs.answer.map(comparable)),
+  peakRssWithoutGraphMb,
   peakRssMb,
 };
 console.log(JSON.stringify(figures, null, 2));
