@@ -9,24 +9,13 @@ import {
 } from "@revgraph/domain";
 import type { EventStore, Subscription } from "@revgraph/event-store";
 import type { RecordedEvent } from "@revgraph/events";
-import {
-  computeKpis,
-  type DealRisk,
-  dealRisks,
-  funnel,
-  type KpiDefinition,
-  type KpiQuery,
-  type KpiScope,
-  kpiDefinitions,
-  prepareQuery,
-  restatements,
-} from "@revgraph/kpis";
+import { computeKpis, funnel, type KpiDefinition, type KpiQuery, kpiDefinitions } from "@revgraph/kpis";
 import { FactStore } from "./facts/fact-store.ts";
 import { computeKpisSql, isCompiled, type KpiSqlOptions } from "./kpi-sql/compile.ts";
 import { listedEvents, type ServedKpiResult } from "./kpi-sql/contributing-events.ts";
 import { type FunnelGroup, funnelSql } from "./kpi-sql/funnel.ts";
-import { restatementsSql, type ServedRestatement } from "./kpi-sql/restatements.ts";
-import { askedRiskKinds, type DealRiskQuery, dealRisksSql } from "./kpi-sql/risks.ts";
+import { restatementsFromGraph, restatementsSql, type ServedRestatement } from "./kpi-sql/restatements.ts";
+import { type DealRisk, type DealRiskQuery, dealRisksFromGraph, dealRisksSql } from "./kpi-sql/risks.ts";
 
 /** Progress of a catch-up or rebuild. */
 export interface ReplayProgress {
@@ -164,10 +153,7 @@ export class RevenueReadModel {
    */
   async dealRisks(query: DealRiskQuery, now: Date, kinds?: readonly string[]): Promise<DealRisk[]> {
     if (this.#facts) return dealRisksSql(this.#facts.reader, this.#facts, this.config, query, now, kinds);
-    const asked = new Set(askedRiskKinds(kinds));
-    const scope = prepareQuery(await this.replayedState(), this.config, { ...query, kpis: ["stale_deals"] }, now).scopes[0]
-      ?.scope as KpiScope;
-    return dealRisks(scope).filter((risk) => asked.has(risk.kind));
+    return dealRisksFromGraph(await this.replayedState(), this.config, query, now, kinds);
   }
 
   /**
@@ -182,11 +168,7 @@ export class RevenueReadModel {
   ): Promise<ServedRestatement[]> {
     if (this.#facts && this.sqlServes(query))
       return restatementsSql(this.#facts.reader, this.#facts, this.config, query, knownAtA, knownAtB, now);
-    return restatements(await this.replayedState(), this.config, query, knownAtA, knownAtB, now).map((restatement) => ({
-      ...restatement,
-      before: listedEvents(restatement.before),
-      after: listedEvents(restatement.after),
-    }));
+    return restatementsFromGraph(await this.replayedState(), this.config, query, knownAtA, knownAtB, now);
   }
 
   /**

@@ -1,5 +1,5 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
-import type { RevenueConfig } from "@revgraph/domain";
+import type { GraphState, RevenueConfig } from "@revgraph/domain";
 import {
   asGroup,
   type Dimension,
@@ -8,9 +8,10 @@ import {
   type KpiQuery,
   pairRestatements,
   type Restatement,
+  restatements,
 } from "@revgraph/kpis";
 import { computeKpisSql, type FactsPosition } from "./compile.ts";
-import type { ServedKpiResult } from "./contributing-events.ts";
+import { listedEvents, type ServedKpiResult } from "./contributing-events.ts";
 
 /** A restatement with both answers as served (each with its contributing events listed). */
 export type ServedRestatement = Restatement<ServedKpiResult>;
@@ -45,4 +46,20 @@ export async function restatementsSql(
     [...before, ...(await alone(knownAtA, lacking.before))],
     [...after, ...(await alone(knownAtB, lacking.after))],
   );
+}
+
+/** The same restatements from the in-memory engine over a graph (a query SQL does not serve, or no fact tables). */
+export function restatementsFromGraph(
+  state: GraphState,
+  config: RevenueConfig,
+  query: Omit<KpiQuery, "knownAt">,
+  knownAtA: string,
+  knownAtB: string,
+  now: Date,
+): ServedRestatement[] {
+  return restatements(state, config, query, knownAtA, knownAtB, now).map((restatement) => ({
+    ...restatement,
+    before: listedEvents(restatement.before),
+    after: listedEvents(restatement.after),
+  }));
 }

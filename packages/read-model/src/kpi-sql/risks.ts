@@ -1,11 +1,21 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
-import type { RevenueConfig } from "@revgraph/domain";
-import { type DealRisk, type KpiQuery, KpiQueryError, parseKpiQuery } from "@revgraph/kpis";
+import type { GraphState, RevenueConfig } from "@revgraph/domain";
+import {
+  type DealRisk,
+  dealRisks,
+  type KpiQuery,
+  KpiQueryError,
+  type KpiScope,
+  parseKpiQuery,
+  prepareQuery,
+} from "@revgraph/kpis";
 import { type FactsPosition, sqlScopeOf } from "./compile.ts";
 import { threadsSql } from "./measures-engagement.ts";
 import { type RiskRow, riskDetails, riskOrder, stageSourcesSql } from "./measures-stages.ts";
 import { inList, scopeCtes, sqlString } from "./predicates.ts";
 import { readRows } from "./read-rows.ts";
+
+export type { DealRisk };
 
 /** Every kind of deal risk, in the order the engine checks a deal for them. */
 export const riskKinds: readonly DealRisk["kind"][] = ["stale", "evaluator_silent", "single_threaded", "slipped"];
@@ -70,4 +80,17 @@ WHERE ${inList("r.kind", asked)}`;
       evidenceEventId: String(row.evidence),
     };
   });
+}
+
+/** The same risks from the in-memory engine over a graph (a read model without fact tables). */
+export function dealRisksFromGraph(
+  state: GraphState,
+  config: RevenueConfig,
+  query: DealRiskQuery,
+  now: Date,
+  kinds?: readonly string[],
+): DealRisk[] {
+  const asked = new Set(askedRiskKinds(kinds));
+  const scope = prepareQuery(state, config, { ...query, kpis: ["stale_deals"] }, now).scopes[0]?.scope as KpiScope;
+  return dealRisks(scope).filter((risk) => asked.has(risk.kind));
 }
