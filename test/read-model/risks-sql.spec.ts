@@ -142,7 +142,7 @@ describe("deal risks and restatements from the fact tables", () => {
             if (expected.some((risk) => risk.kind === kind)) found.hits[kind] = (found.hits[kind] ?? 0) + 1;
         },
       ),
-      { numRuns: 120, examples: [backDatedBeforeCreation] },
+      { numRuns: 100, examples: [backDatedBeforeCreation] },
     );
     const shares = Object.fromEntries(riskKinds.map((kind) => [kind, (found.hits[kind] ?? 0) / found.runs]));
     console.log(`risk kinds found (share of ${found.runs} runs): ${JSON.stringify(shares)}`);
