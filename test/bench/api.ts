@@ -90,6 +90,7 @@ let started = performance.now();
 const events = await seedDemoData(store, { deals, seed: 42, now: BENCH_NOW });
 console.log(`  seeded ${events.toLocaleString("en-US")} events in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 started = performance.now();
+// With its fact tables, as the API runs (it answers KPIs from them only).
 const readModel = await RevenueReadModel.open({ store, config: defaultConfig, factsPath: join(dir, "read-model.duckdb") });
 console.log(`  read model caught up in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 const app = createApp({ store, readModel, config: defaultConfig, jwtSecret: SECRET, clock: () => BENCH_NOW });
@@ -100,8 +101,7 @@ const hello = createYoga({
 });
 const baseline = await listen(hello);
 const api = await listen(app);
-// The same API without its answer and response caches: every request runs GraphQL and asks the KPI engine,
-// which still reuses what it computed for the current graph position.
+// The same API without its answer and response caches: every request runs GraphQL and asks the fact tables.
 const uncached = await listen(
   createApp({ store, readModel, config: defaultConfig, jwtSecret: SECRET, clock: () => BENCH_NOW, responseCache: false }),
 );

@@ -478,17 +478,86 @@ export function computeKpis(
 }
 
 /** A change between two record times: the values and the events that appeared or vanished from the derivation. */
-export interface Restatement {
+export interface Restatement<R extends KpiResult = KpiResult> {
   readonly kpi: string;
   readonly group: KpiResult["group"];
-  readonly before: KpiResult;
-  readonly after: KpiResult;
+  readonly before: R;
+  readonly after: R;
   readonly changed: boolean;
   readonly addedEventIds: readonly string[];
   readonly removedEventIds: readonly string[];
 }
 
-/** Compares a query as known at `knownAtA` with the same query as known at `knownAtB`. */
+/** A result's group key ("" ungrouped). */
+const groupKeyOf = (result: KpiResult) => result.group?.key ?? "";
+
+/**
+ * The group keys one answer of a grouped query has and the other lacks (a group can appear or vanish between two
+ * record times: a deal or rep recorded in between, an owner changed), per answer that lacks them.
+ */
+export function groupsLacking(before: readonly KpiResult[], after: readonly KpiResult[]): { before: string[]; after: string[] } {
+  const keysOf = (results: readonly KpiResult[]) => new Set(results.map(groupKeyOf));
+  const beforeKeys = keysOf(before);
+  const afterKeys = keysOf(after);
+  return {
+    before: [...afterKeys].filter((key) => !beforeKeys.has(key)),
+    after: [...beforeKeys].filter((key) => !afterKeys.has(key)),
+  };
+}
+
+/**
+ * The query for one group of a grouped query alone: ungrouped, its dimension filtered to the key — what the group's
+ * results are computed over (a group's scope is the query's filter with its dimension set to its key). Its results,
+ * given the group, stand for a group that one answer of a restatement lacks: the KPI over what that group held then.
+ */
+export function groupAlone<Q extends Omit<KpiQuery, "knownAt">>(query: Q, key: string): Q {
+  const { groupBy, ...rest } = query;
+  if (!groupBy) return query;
+  return { ...rest, filter: { ...query.filter, [groupBy]: [key] } } as Q;
+}
+
+/** Results of {@link groupAlone} given their group again. */
+export function asGroup<R extends KpiResult>(results: readonly R[], dimension: Dimension, key: string): R[] {
+  return results.map((result) => ({ ...result, group: { dimension, key } }));
+}
+
+/**
+ * Pairs two answers of a query, as known at two record times, by KPI (and version) and group: one restatement per KPI
+ * and group, groups sorted by key and KPIs in the query's order within each (as results are). Both answers must hold
+ * the same KPIs and groups (complete a lacking group with {@link groupAlone}). Changed when the values differ; the
+ * events only the later answer rests on are added, those only the earlier one did removed (in each answer's order).
+ */
+export function pairRestatements<R extends KpiResult>(before: readonly R[], after: readonly R[]): Restatement<R>[] {
+  const keyOf = (result: KpiResult) => `${result.definition.id}@${result.definition.version}|${groupKeyOf(result)}`;
+  const earlier = new Map(before.map((result) => [keyOf(result), result]));
+  const kpiOrder = new Map<string, number>();
+  for (const result of after) if (!kpiOrder.has(result.definition.id)) kpiOrder.set(result.definition.id, kpiOrder.size);
+  const ordered = [...after].sort((a, b) => {
+    const [keyA, keyB] = [groupKeyOf(a), groupKeyOf(b)];
+    if (keyA !== keyB) return keyA < keyB ? -1 : 1;
+    return (kpiOrder.get(a.definition.id) ?? 0) - (kpiOrder.get(b.definition.id) ?? 0);
+  });
+  return ordered.map((result) => {
+    const then = earlier.get(keyOf(result));
+    if (!then) throw new Error(`restatement: no earlier answer for ${keyOf(result)}`);
+    const a = new Set(then.derivation.eventIds);
+    const b = new Set(result.derivation.eventIds);
+    return {
+      kpi: result.definition.id,
+      group: result.group,
+      before: then,
+      after: result,
+      changed: then.value !== result.value,
+      addedEventIds: [...b].filter((id) => !a.has(id)),
+      removedEventIds: [...a].filter((id) => !b.has(id)),
+    };
+  });
+}
+
+/**
+ * Compares a query as known at `knownAtA` with the same query as known at `knownAtB`: every KPI and group of either
+ * answer, a group one of them lacks computed alone there ({@link groupAlone}).
+ */
 export function restatements(
   state: GraphState,
   config: RevenueConfig,
@@ -497,22 +566,15 @@ export function restatements(
   knownAtB: string,
   now: Date,
 ): Restatement[] {
-  const before = computeKpis(state, config, { ...query, knownAt: knownAtA }, now);
-  const after = computeKpis(state, config, { ...query, knownAt: knownAtB }, now);
-  return after.map((result, index) => {
-    const earlier = before[index] as KpiResult;
-    const a = new Set(earlier.derivation.eventIds);
-    const b = new Set(result.derivation.eventIds);
-    return {
-      kpi: result.definition.id,
-      group: result.group,
-      before: earlier,
-      after: result,
-      changed: earlier.value !== result.value,
-      addedEventIds: [...b].filter((id) => !a.has(id)),
-      removedEventIds: [...a].filter((id) => !b.has(id)),
-    };
-  });
+  const at = (knownAt: string, asked: Omit<KpiQuery, "knownAt">) => computeKpis(state, config, { ...asked, knownAt }, now);
+  const before = at(knownAtA, query);
+  const after = at(knownAtB, query);
+  const lacking = groupsLacking(before, after);
+  const alone = (knownAt: string, key: string) => asGroup(at(knownAt, groupAlone(query, key)), query.groupBy as Dimension, key);
+  return pairRestatements(
+    [...before, ...lacking.before.flatMap((key) => alone(knownAtA, key))],
+    [...after, ...lacking.after.flatMap((key) => alone(knownAtB, key))],
+  );
 }
 
 /** Stage-to-stage conversion across the whole configured process, with counts. */

@@ -262,24 +262,6 @@ export function snapshotsAt(state: GraphState, config: RevenueConfig, slice: Tim
   return snapshots;
 }
 
-/**
- * Hands the engine snapshots someone already holds for a slice — the read model keeps every deal's current snapshot
- * up to date event by event — so a query in that slice does not derive them all again. They must be exactly what
- * {@link dealAt} gives for `slice` at the graph's position (every deal that exists, in any order). `snapshots` is
- * called only when the engine has no list for the slice yet: usually just the first time, since lists are carried
- * forward from one position to the next.
- */
-export function primeSnapshots(
-  state: GraphState,
-  config: RevenueConfig,
-  slice: TimeSlice,
-  snapshots: () => Iterable<DealSnapshot>,
-): void {
-  const bySlice = sweepsAtPosition(state, config);
-  const key = sliceKey(state, slice);
-  if (!bySlice.has(key)) bySlice.set(key, [...snapshots()].sort(byDealId));
-}
-
 /** Builds the deal universe for a query. */
 export function dealUniverse(
   state: GraphState,

@@ -22,6 +22,8 @@ import { keepOrgGraph, keptOrgGraphPath, readKeptOrgGraph } from "./kept-org-gra
 import { computeKpisSql, isCompiled, type KpiSqlOptions } from "./kpi-sql/compile.ts";
 import { listedEvents, type ServedKpiResult } from "./kpi-sql/contributing-events.ts";
 import { type FunnelGroup, funnelSql } from "./kpi-sql/funnel.ts";
+import { restatementsFromGraph, restatementsSql, type ServedRestatement } from "./kpi-sql/restatements.ts";
+import { type DealRisk, type DealRiskQuery, dealRisksFromGraph, dealRisksSql } from "./kpi-sql/risks.ts";
 
 /** Progress of a catch-up or rebuild. */
 export interface ReplayProgress {
@@ -208,6 +210,32 @@ export class RevenueReadModel {
   async funnel(query: Omit<KpiQuery, "kpis">, now: Date): Promise<FunnelGroup[]> {
     if (this.#facts) return funnelSql(this.#facts.reader, this.#facts, this.config, query, now);
     return funnel(this.#state, this.config, query, now);
+  }
+
+  /**
+   * The risk flags (stale, silent evaluator, single-threaded, slipped) on the open deals of a query's scope, of the
+   * kinds asked (default: all), evaluated at `now` capped at its asOf: from the fact tables when there are any
+   * (`dealRisksSql`: no deal of the graph is read), else from the engine over the graph. Throws a `KpiQueryError` for
+   * bad arguments (an unknown kind among them).
+   */
+  async dealRisks(query: DealRiskQuery, now: Date, kinds?: readonly string[]): Promise<DealRisk[]> {
+    if (this.#facts) return dealRisksSql(this.#facts.reader, this.#facts, this.config, query, now, kinds);
+    return dealRisksFromGraph(await this.replayedState(), this.config, query, now, kinds);
+  }
+
+  /**
+   * A KPI query as known at two record times, each answer with its contributing events listed: from the fact tables
+   * when they answer the query ({@link sqlServes}: no deal of the graph is read), else from the engine over the graph.
+   */
+  async restatements(
+    query: Omit<KpiQuery, "knownAt">,
+    knownAtA: string,
+    knownAtB: string,
+    now: Date,
+  ): Promise<ServedRestatement[]> {
+    if (this.#facts && this.sqlServes(query))
+      return restatementsSql(this.#facts.reader, this.#facts, this.config, query, knownAtA, knownAtB, now);
+    return restatementsFromGraph(await this.replayedState(), this.config, query, knownAtA, knownAtB, now);
   }
 
   /**

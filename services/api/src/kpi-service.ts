@@ -1,52 +1,60 @@
-import { timeSlice } from "@revgraph/domain";
-import { canonicalJson } from "@revgraph/events";
-import { computeKpis, type DealUniverse, type KpiQuery, primeSnapshots } from "@revgraph/kpis";
-import { type KpiSqlOptions, listedEvents, type RevenueReadModel, type ServedKpiResult } from "@revgraph/read-model";
+import { type KpiQuery, KpiQueryError, parseKpiQuery } from "@revgraph/kpis";
+import {
+  isCompiled,
+  type KpiSqlOptions,
+  type RevenueReadModel,
+  type ServedKpiResult,
+  type ServedRestatement,
+} from "@revgraph/read-model";
 
 /**
- * Computes KPIs over the live read model. KPIs compiled to SQL are answered by the read model's fact tables at the
- * request's own instant (a new event shows at once). The others come from the in-memory engine, cached by (query,
- * graph position, minute): the same question asked again before anything changes is answered from memory.
+ * Computes KPIs over the live read model, from its fact tables only, at the request's own instant (a new event shows
+ * at once). The API reads no deal from the in-memory graph (in the read model's "org" mode it holds none): a query the
+ * fact tables do not answer — a KPI version not compiled to SQL — is refused with a {@link KpiQueryError} naming the
+ * KPIs (a BAD_USER_INPUT error), never answered from a partial graph. Every active definition is compiled.
  */
 export class KpiService {
   readonly #readModel: RevenueReadModel;
-  readonly #universes = new Map<string, DealUniverse>();
-  readonly #results = new Map<string, ServedKpiResult[]>();
-  readonly #maxEntries: number;
 
-  constructor(readModel: RevenueReadModel, maxEntries = 500) {
+  constructor(readModel: RevenueReadModel) {
     this.#readModel = readModel;
-    this.#maxEntries = maxEntries;
   }
 
-  /** The instant the in-memory engine evaluates KPIs at for a request at `now`: the start of that minute. */
+  /** The instant the API evaluates funnels, risks and restatements at for a request at `now`: the start of that minute. */
   static evaluationTime(now: Date): Date {
     return new Date(Math.floor(now.getTime() / 60_000) * 60_000);
   }
 
   /**
    * The KPIs of a query, one result per KPI and group. `options.eventIds: false` leaves contributing event ids out
-   * of answers from the fact tables (the caller shows values, or counts and pages them through `contributing`).
+   * (the caller shows values, or counts and pages them through `contributing`).
    */
   async compute(query: KpiQuery, now: Date, options: KpiSqlOptions = {}): Promise<ServedKpiResult[]> {
-    if (this.#readModel.sqlServes(query)) return this.#readModel.computeKpis(query, now, options);
-    const at = KpiService.evaluationTime(now);
-    const key = `${this.#readModel.position}|${at.toISOString()}|${canonicalJson(query)}`;
-    const cached = this.#results.get(key);
-    if (cached) return cached;
-    this.#primeCurrentSnapshots();
-    const results = computeKpis(this.#readModel.state, this.#readModel.config, query, at, this.#universes).map(listedEvents);
-    if (this.#results.size >= this.#maxEntries) this.#results.delete(this.#results.keys().next().value as string);
-    this.#results.set(key, results);
-    return results;
+    this.#served(query, now);
+    return this.#readModel.computeKpis(query, now, options);
   }
 
-  /**
-   * The read model keeps every deal's current snapshot up to date event by event; the engine gets them for the
-   * "now, everything known" slice instead of deriving 100k snapshots when it has none for that slice yet.
-   */
-  #primeCurrentSnapshots(): void {
-    const { state, config } = this.#readModel;
-    primeSnapshots(state, config, timeSlice(state), () => this.#readModel.currentDeals().values());
+  /** A KPI query as known at two record times (see `RevenueReadModel.restatements`), at {@link evaluationTime}. */
+  async restatements(
+    query: Omit<KpiQuery, "knownAt">,
+    knownAtA: string,
+    knownAtB: string,
+    now: Date,
+  ): Promise<ServedRestatement[]> {
+    this.#served(query, now);
+    return this.#readModel.restatements(query, knownAtA, knownAtB, KpiService.evaluationTime(now));
+  }
+
+  /** Throws a {@link KpiQueryError} for a bad query, or one the fact tables do not answer. */
+  #served(query: KpiQuery, now: Date): void {
+    if (this.#readModel.sqlServes(query)) return;
+    const { definitions } = parseKpiQuery(query, now);
+    const missing = definitions.find((definition) => !isCompiled(definition));
+    throw new KpiQueryError(
+      "kpis",
+      missing
+        ? `${missing.id} v${missing.version} is not compiled to SQL: the API answers KPIs from its fact tables only`
+        : "the API answers KPIs from its fact tables, and this read model keeps none",
+    );
   }
 }

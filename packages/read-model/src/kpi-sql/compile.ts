@@ -186,25 +186,8 @@ export async function measureGroupsSql(
   keepIdsOf: (scope: SqlScope) => ReadonlySet<string> = () => new Set(),
 ): Promise<{ scope: SqlScope; groups: MeasuredGroup[] }> {
   const withEventIds = options.eventIds ?? true;
-  const { query, period, asOf, knownAt, forecastKnownAt } = parsed;
-  const maxPosition = knownAt === undefined ? facts.position : await positionKnownAt(connection, knownAt);
-  const slice = { asOf: asOf ?? END_OF_TIME, maxPosition };
-  const { current, atPeriodEnd } = derivedSlices(slice, period, now, facts.latestOccurredAt);
-  const groupBy = query.groupBy;
-  // At the head of the log and after every version's bounds, a slice sees exactly the latest versions (`deal_current`).
-  const latest = (at: string) => maxPosition >= facts.position && at >= facts.latestVersionTime;
-  const scope: SqlScope = {
-    config,
-    period,
-    current,
-    atPeriodEnd,
-    currentIsLatest: latest(current.asOf),
-    periodEndIsLatest: latest(atPeriodEnd.asOf),
-    filter: query.filter ?? {},
-    groupBy,
-    forecastKnownAt: forecastKnownAt ?? period.fromInstant,
-    evaluatedAt: new Date(Math.min(Date.parse(current.asOf), now.getTime())).toISOString(),
-  };
+  const scope = await sqlScopeOf(connection, facts, config, parsed, now);
+  const groupBy = scope.groupBy;
 
   const kept = withEventIds ? new Set<string>() : keepIdsOf(scope);
   const columns = new Map<string, string>();
@@ -256,6 +239,37 @@ FROM (${keys}) k ${[...bySource.keys()].map((source) => `LEFT JOIN agg_${source}
       return { key, measureOf };
     });
   return { scope, groups };
+}
+
+/**
+ * What a validated query sees in the fact tables: its slices as the engine derives them (a knownAt read as the last
+ * log position recorded by then), its period, filter and grouping, and the instant ages are measured at.
+ */
+export async function sqlScopeOf(
+  connection: DuckDBConnection,
+  facts: FactsPosition,
+  config: RevenueConfig,
+  parsed: ParsedKpiQuery,
+  now: Date,
+): Promise<SqlScope> {
+  const { query, period, asOf, knownAt, forecastKnownAt } = parsed;
+  const maxPosition = knownAt === undefined ? facts.position : await positionKnownAt(connection, knownAt);
+  const slice = { asOf: asOf ?? END_OF_TIME, maxPosition };
+  const { current, atPeriodEnd } = derivedSlices(slice, period, now, facts.latestOccurredAt);
+  // At the head of the log and after every version's bounds, a slice sees exactly the latest versions (`deal_current`).
+  const latest = (at: string) => maxPosition >= facts.position && at >= facts.latestVersionTime;
+  return {
+    config,
+    period,
+    current,
+    atPeriodEnd,
+    currentIsLatest: latest(current.asOf),
+    periodEndIsLatest: latest(atPeriodEnd.asOf),
+    filter: query.filter ?? {},
+    groupBy: query.groupBy,
+    forecastKnownAt: forecastKnownAt ?? period.fromInstant,
+    evaluatedAt: new Date(Math.min(Date.parse(current.asOf), now.getTime())).toISOString(),
+  };
 }
 
 /** The last log position recorded at or before `knownAt` (0 when nothing was). */

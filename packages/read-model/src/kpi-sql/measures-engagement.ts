@@ -232,11 +232,14 @@ const engagedAt = (asOf: string, known: number) => `
  * `end` — each deal open at the end of the period (engaged then; `ids` the deal's role events); `account` — each
  * account with deals in scope (its deals' contacts engaged as things stand, together); `single` — each open deal in
  * scope that left the configured single-thread stage with too few stakeholders engaged when it left (its first stay
- * there, from the stored stays as the stage measures read them, when it ended by asOf). The `end` and `account` rows
+ * there, from the stored stays as the stage measures read them, when it ended by asOf; `eng_single_probes` holds each
+ * such deal with the time and event it left at, also for the deal risks; a deal left a stay before its creation's
+ * business time by facts back-dated before it: it did not exist then, and had no stakeholders, as the graph's snapshot
+ * then is none). The `end` and `account` rows
  * each read the contacts engaged at one time for every deal ({@link engagedAt}: filtered before the join to the deals,
  * not once per deal); only the few `single` rows join at each deal's own time.
  */
-function threadsSql(scope: SqlScope): string {
+export function threadsSql(scope: SqlScope): string {
   const { current, atPeriodEnd, config } = scope;
   const known = current.maxPosition;
   const single = config.singleThread;
@@ -244,12 +247,12 @@ function threadsSql(scope: SqlScope): string {
   return `
 eng_single_deals AS (SELECT deal_id FROM scoped WHERE status = 'open' AND amount > ${single.minAmount}),
 eng_left AS (
-  SELECT deal_id, left_at FROM (
-    SELECT t.deal_id, ${leftBy("left_at")} FROM deal_stays t SEMI JOIN eng_single_deals s ON s.deal_id = t.deal_id
+  SELECT deal_id, left_at, left_event_id FROM (
+    SELECT t.deal_id, ${leftBy("left_at")}, ${leftBy("left_event_id")} FROM deal_stays t SEMI JOIN eng_single_deals s ON s.deal_id = t.deal_id
     WHERE ${staysKnown} AND t.first_in_stage = 1 AND t.stage = ${sqlString(single.stage)})
   WHERE left_at IS NOT NULL),
 eng_single_probes AS (
-  SELECT s.group_key, s.deal_id, l.left_at FROM scoped s JOIN eng_left l ON l.deal_id = s.deal_id
+  SELECT s.group_key, s.deal_id, s.created_at, l.left_at, l.left_event_id FROM scoped s JOIN eng_left l ON l.deal_id = s.deal_id
   WHERE s.status = 'open' AND s.amount > ${single.minAmount}),
 eng_removed_roles AS (SELECT DISTINCT deal_id, contact_id, role FROM contact_roles WHERE assigned = 0),
 eng_engaged_from AS (
@@ -265,9 +268,11 @@ eng_engaged_now AS (${engagedAt(sqlString(current.asOf), known)}),
 eng_engaged_single AS (
   SELECT p.deal_id, e.contact_id FROM eng_single_probes p
   JOIN eng_engaged_from e ON e.deal_id = p.deal_id AND e.valid_from <= p.left_at AND e.known_from <= ${known}
+  WHERE p.created_at <= p.left_at
   UNION ALL
   SELECT p.deal_id, r.contact_id FROM eng_single_probes p
   JOIN eng_removed_role_facts r ON r.deal_id = p.deal_id AND r.valid_from <= p.left_at AND r.known_from <= ${known}
+  WHERE p.created_at <= p.left_at
   GROUP BY p.deal_id, r.contact_id, r.role HAVING arg_max(r.assigned, r.${latestFirst}) = 1),
 eng_threads AS (
   SELECT p.group_key, 'end' AS kind, count(DISTINCT e.contact_id) AS n,

@@ -1,5 +1,5 @@
 import { stageIndex } from "@revgraph/domain";
-import { KpiQueryError, type MeasureResult } from "@revgraph/kpis";
+import { type DealRisk, KpiQueryError, type MeasureResult } from "@revgraph/kpis";
 import { CONTACT_SEPARATOR } from "../facts/stages.ts";
 import type { SqlMeasure } from "./measures.ts";
 import { type SqlScope, sqlString } from "./predicates.ts";
@@ -236,8 +236,27 @@ function perStage(scope: SqlScope, row: (name: string) => unknown) {
 
 const done = "kind = 'done'";
 
-/** Risk rows in the order `ids` lists their evidence: by deal, stale before silent evaluators, evaluators by first role. */
-function riskOrder(risks: Record<string, unknown>[]): Record<string, unknown>[] {
+/** A risk row as SQL reads it: its deal and kind, with the fields its kind's detail names. */
+export type RiskRow = Readonly<Record<string, unknown>>;
+
+/**
+ * Each risk kind's `detail`, as the engine's `dealRisks` words it, from a risk row: `days` for stale deals and silent
+ * evaluators (with `contact_id`), `stakeholders`, `amount` and `currency` for single-threaded deals,
+ * `expected_close_date` and `pushes` for slipped ones.
+ */
+export const riskDetails: Readonly<Record<DealRisk["kind"], (row: RiskRow, scope: SqlScope) => string>> = {
+  stale: (row) => `no interaction for ${Number(row.days)} days`,
+  evaluator_silent: (row) => `technical evaluator ${String(row.contact_id)} silent for ${Number(row.days)} days`,
+  single_threaded: (row, scope) =>
+    `${Number(row.stakeholders)} stakeholder(s) when leaving ${scope.config.singleThread.stage} on a ${Number(row.amount)} ${String(row.currency)} deal`,
+  slipped: (row) => `expected close ${String(row.expected_close_date)} has passed (${Number(row.pushes)} push(es))`,
+};
+
+/**
+ * Risk rows in the order `ids` lists their evidence, the engine's: by deal, then by `seq` (stale 0, silent evaluators
+ * 1, single-threaded 2, slipped 3), evaluators by their first role (`contact_order`).
+ */
+export function riskOrder(risks: Record<string, unknown>[]): Record<string, unknown>[] {
   const key = (risk: Record<string, unknown>) => [String(risk.deal_id), Number(risk.seq), String(risk.contact_order)] as const;
   return risks.sort((a, b) => {
     const [dealA, seqA, orderA] = key(a);
@@ -308,14 +327,11 @@ export const stageMeasures: Readonly<Record<string, SqlMeasure>> = {
       risks:
         "list({'deal_id': deal_id, 'seq': seq, 'contact_order': contact_order, 'kind': kind, 'contact_id': contact_id, 'days': days, 'evidence': evidence})",
     }),
-    result: (row) => {
+    result: (row, scope) => {
       const risks = riskOrder(Array.isArray(row("risks")) ? (row("risks") as Record<string, unknown>[]) : []).map((risk) => ({
         dealId: String(risk.deal_id),
         kind: String(risk.kind),
-        detail:
-          risk.kind === "stale"
-            ? `no interaction for ${Number(risk.days)} days`
-            : `technical evaluator ${String(risk.contact_id)} silent for ${Number(risk.days)} days`,
+        detail: riskDetails[risk.kind as "stale" | "evaluator_silent"](risk, scope),
         evidenceEventId: String(risk.evidence),
       }));
       return { value: numberOr(row("n"), 0), eventIds: ids(row("ids")), detail: { risks } };

@@ -1,10 +1,9 @@
 import type { TimeSlice } from "@revgraph/domain";
-import { type DealRisk, dealRisks } from "@revgraph/kpis";
 import type { DealOrderField as DealListField, DealFilter as DealListFilter, ServedDeal } from "@revgraph/read-model";
 import { builder } from "../builder.ts";
 import type { Context } from "../context.ts";
 import { type Connection, listConnection, pageOf, pageWindow } from "./connection.ts";
-import { kpiScopeFor } from "./kpis.ts";
+import { dealRisksFor, risksOfDeal } from "./kpis.ts";
 import { AccountRef, ContactRef, DealRef, DealRiskRef, EventRef, InteractionRef, RepRef, StageStayRef } from "./refs.ts";
 
 const DealStatus = builder.enumType("DealStatus", { values: ["open", "won", "lost"] as const });
@@ -153,10 +152,7 @@ builder.node(DealRef, {
     }),
     risks: t.field({
       type: [DealRiskRef],
-      resolve: (deal, _args, context) => {
-        const scope = kpiScopeFor(context, "trailing-90d", "UTC", { account: [deal.accountId] });
-        return dealRisks(scope).filter((risk) => risk.dealId === deal.id);
-      },
+      resolve: (deal, _args, context) => risksOfDeal(context, deal),
     }),
     events: t.connection({
       type: EventRef,
@@ -267,11 +263,6 @@ builder.queryFields((t) => ({
     type: [DealRiskRef],
     description: "Stale, single-threaded, silent-evaluator and slipped deals the caller may see.",
     args: { kinds: t.arg.stringList({ required: false }) },
-    resolve: (_root, args, context) => {
-      const scope = kpiScopeFor(context, "trailing-90d", "UTC", {});
-      return dealRisks(scope).filter(
-        (risk: DealRisk) => (!args.kinds || args.kinds.includes(risk.kind)) && context.viewer?.canSeeDealId(risk.dealId),
-      );
-    },
+    resolve: (_root, args, context) => dealRisksFor(context, {}, args.kinds ?? undefined),
   }),
 }));

@@ -1,19 +1,18 @@
 import type { RecordedEvent } from "@revgraph/events";
 import {
+  type DealRisk,
   type DimensionFilter,
   dimensions,
   type funnel,
   type KpiQuery,
   KpiQueryError,
   type KpiResult,
-  type KpiScope,
   kpiDefinitions,
-  prepareQuery,
-  restatements,
   toOpenLineage,
   toProvJson,
 } from "@revgraph/kpis";
-import { type ContributingEvents, listedEvents, type ServedKpiResult } from "@revgraph/read-model";
+import type { ContributingEvents, ServedKpiResult, ServedRestatement } from "@revgraph/read-model";
+import DataLoader from "dataloader";
 import { GraphQLError } from "graphql";
 import { builder } from "../builder.ts";
 import type { Context } from "../context.ts";
@@ -69,16 +68,7 @@ function toQuery(context: Context, kpis: readonly string[], args: KpiArgs, versi
   };
 }
 
-/** Runs engine code, turning query errors into GraphQL errors that name the argument (never masked). */
-function answer<T>(work: () => T): T {
-  try {
-    return work();
-  } catch (error) {
-    throw asUserError(error);
-  }
-}
-
-/** {@link answer} for work that resolves later (KPIs from the read model's fact tables). */
+/** Runs KPI work, turning query errors into GraphQL errors that name the argument (never masked). */
 async function answerLater<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
@@ -94,14 +84,37 @@ function asUserError(error: unknown): unknown {
   return error;
 }
 
-/** A KPI scope for the caller over a period (used by deal risks). */
-export function kpiScopeFor(context: Context, period: string, timeZone: string, filter: DimensionFilter): KpiScope {
-  const query = toQuery(context, ["win_rate"], { period, timeZone, filter });
-  return answer(
-    () =>
-      prepareQuery(context.readModel.state, context.config, query, KpiService.evaluationTime(context.now)).scopes[0]
-        ?.scope as KpiScope,
-  );
+/** What deal risks are evaluated over: the last 90 days, UTC (the period does not change a finding). */
+const riskPeriod = { period: "trailing-90d", timeZone: "UTC" } as const;
+
+/**
+ * Deal risks the caller may see: those of the deals passing `filter` (intersected with what the caller may see) of
+ * the kinds asked (default: all), from the read model's fact tables, on deals the viewer may see. An unknown kind is a
+ * BAD_USER_INPUT error naming `kinds`.
+ */
+export async function dealRisksFor(context: Context, filter: DimensionFilter, kinds?: readonly string[]): Promise<DealRisk[]> {
+  const query = { ...riskPeriod, filter: context.viewer?.restrictFilter(filter) ?? {} };
+  const risks = await answerLater(() => context.readModel.dealRisks(query, KpiService.evaluationTime(context.now), kinds));
+  return risks.filter((risk) => context.viewer?.canSeeDealId(risk.dealId));
+}
+
+/** Per request: the risks of deals asked in the same tick, found with one query over their accounts. */
+const riskLoaders = new WeakMap<Context, DataLoader<{ dealId: string; accountId: string }, DealRisk[], string>>();
+
+/** The risks on one deal the caller may see; the deals of one tick (a page of deals) are batched into one query. */
+export function risksOfDeal(context: Context, deal: { id: string; accountId: string }): Promise<DealRisk[]> {
+  let loader = riskLoaders.get(context);
+  if (!loader) {
+    loader = new DataLoader(
+      async (deals) => {
+        const risks = await dealRisksFor(context, { account: [...new Set(deals.map((each) => each.accountId))] });
+        return deals.map(({ dealId }) => risks.filter((risk) => risk.dealId === dealId));
+      },
+      { cacheKeyFn: (each) => each.dealId },
+    );
+    riskLoaders.set(context, loader);
+  }
+  return loader.load({ dealId: deal.id, accountId: deal.accountId });
 }
 
 const kpiArgs = builder.args((t) => ({
@@ -362,14 +375,13 @@ const DistributionRef = builder.objectRef<Distribution>("AttainmentDistribution"
   }),
 });
 
-type RestatementResult = ReturnType<typeof restatements>[number];
-const RestatementRef = builder.objectRef<RestatementResult>("Restatement").implement({
+const RestatementRef = builder.objectRef<ServedRestatement>("Restatement").implement({
   description: "The same KPI as known at two record times, and the events that changed it.",
   fields: (t) => ({
     kpiId: t.exposeString("kpi"),
     groupKey: t.string({ nullable: true, resolve: (result) => result.group?.key ?? null }),
-    before: t.field({ type: KpiValueRef, resolve: (result) => listedEvents(result.before) }),
-    after: t.field({ type: KpiValueRef, resolve: (result) => listedEvents(result.after) }),
+    before: t.field({ type: KpiValueRef, resolve: (result) => result.before }),
+    after: t.field({ type: KpiValueRef, resolve: (result) => result.after }),
     changed: t.exposeBoolean("changed"),
     addedEventIds: t.exposeStringList("addedEventIds"),
     removedEventIds: t.exposeStringList("removedEventIds"),
@@ -449,16 +461,7 @@ builder.queryFields((t) => ({
     },
     resolve: (_root, args, context) => {
       const { knownAt: _ignored, ...query } = toQuery(context, [args.kpi], { ...args, knownAt: null });
-      return answer(() =>
-        restatements(
-          context.readModel.state,
-          context.config,
-          query,
-          args.knownAtA,
-          args.knownAtB,
-          KpiService.evaluationTime(context.now),
-        ),
-      );
+      return answerLater(() => context.kpis.restatements(query, args.knownAtA, args.knownAtB, context.now));
     },
   }),
   exportDerivation: t.field({
