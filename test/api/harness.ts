@@ -14,12 +14,15 @@ export async function dealsAsTheyStand(readModel: RevenueReadModel): Promise<Ser
   return (await readModel.deals(ids)).filter((deal): deal is ServedDeal => deal !== null);
 }
 
-/** An API app over a memory store with generated history, plus tokens for every role and the ids tests need. */
-export async function apiHarness(deals = 300, given?: EventStore) {
+/**
+ * An API app over a memory store with generated history, plus tokens for every role and the ids tests need. The read
+ * model holds the org part of the graph only, as the API runs (`graph: "full"` for specs that hold answers to the engine).
+ */
+export async function apiHarness(deals = 300, given?: EventStore, graph: "org" | "full" = "org") {
   let recordClock = NOW;
   const store = given ?? createMemoryEventStore({ clock: () => recordClock });
   if ((await store.headPosition()) === 0) await seedDemoData(store, { deals, seed: 3, now: NOW });
-  const readModel = await RevenueReadModel.open({ store, config: defaultConfig, factsPath: ":memory:" });
+  const readModel = await RevenueReadModel.open({ store, config: defaultConfig, factsPath: ":memory:", graph });
   const app = createApp({ store, readModel, config: defaultConfig, jwtSecret: SECRET, clock: () => NOW, maskErrors: true });
   const state = readModel.state;
   const slice = timeSlice(state);

@@ -15,8 +15,8 @@ import {
 import type { EventStore, Subscription } from "@revgraph/event-store";
 import type { RecordedEvent } from "@revgraph/events";
 import { computeKpis, funnel, type KpiDefinition, type KpiQuery, kpiDefinitions } from "@revgraph/kpis";
-import { DEFAULT_WORKING_SET_DEALS, DealWorkingSet } from "./deal-working-set.ts";
 import { type DealListQuery, DealReads, type ServedDeal } from "./deal-reads.ts";
+import { DEFAULT_WORKING_SET_DEALS, DealWorkingSet } from "./deal-working-set.ts";
 import { FactStore } from "./facts/fact-store.ts";
 import { keepOrgGraph, keptOrgGraphPath, readKeptOrgGraph } from "./kept-org-graph.ts";
 import { computeKpisSql, isCompiled, type KpiSqlOptions } from "./kpi-sql/compile.ts";

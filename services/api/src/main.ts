@@ -170,6 +170,9 @@ const readModel = await RevenueReadModel.open({
   config: defaultConfig,
   // Each process keeps its own fact tables, caught up from the shared log (the CLI uses read-model.cli.duckdb).
   factsPath: join(dataDir, `read-model.api-${values.port}.duckdb`),
+  // Deals, risks and KPIs are read from the fact tables and the deals' own streams: the graph holds only the org part,
+  // restored on restart from the part kept beside the fact file, so a restart does not replay the log.
+  graph: "org",
   onProgress: ({ events, head }) => events > 0 && process.stdout.write(`\rread model: ${events} events applied (head ${head})`),
 });
 process.stdout.write("\n");
