@@ -228,6 +228,16 @@ describe("NDJSON imports (real CLI processes)", () => {
     expect(await events(dir)).toEqual([]);
   }, 180_000);
 
+  it("rejects an event naming a deal on another stream than the deal's (deals are read back from their own streams)", async () => {
+    const { dir, file } = workspace();
+    const lines = [account("a"), JSON.stringify({ ...stageChanged, streamId: "account-a" })];
+    const run = revgraph(dir, "--json", "import", file("elsewhere.ndjson", lines.join("\n")), "--format", "ndjson");
+    expect(run.code).toBe(3);
+    expect(run.stderr).toContain('elsewhere.ndjson row 2, column streamId: names deal "x": it belongs on stream deal-x');
+    expect(run.stderr).toContain("(stream account-a not imported)");
+    expect(await events(dir)).toEqual([]);
+  }, 180_000);
+
   it("rejects a stream whole for any bad line, keeps identical duplicates once, and derives ids from the stream, not line numbers", async () => {
     const { dir, file } = workspace();
     const withId = account("b", { id: "5b0c3c1e-4f7a-4d55-9d5e-0a8f3f2b7c11" });

@@ -59,3 +59,13 @@ export const eventStreamKinds: { readonly [T in EventType]: StreamKind } = {
 export const orgEventTypes: readonly EventType[] = (Object.keys(eventStreamKinds) as EventType[]).filter(
   (type) => eventStreamKinds[type] !== "deal" && eventStreamKinds[type] !== "log",
 );
+
+/**
+ * The stream an event naming a deal (`data.dealId`) must be on, `deal-<dealId>`; undefined for an event naming no
+ * deal. Deals are read back from their own streams (the API's graph of the org part, deal reads), so an event naming
+ * a deal on any other stream is refused where events come in from outside (NDJSON imports) and where deals are read.
+ */
+export function requiredDealStream(data: unknown): string | undefined {
+  const dealId = (data as { dealId?: unknown } | null | undefined)?.dealId;
+  return typeof dealId === "string" ? streamIds.deal(dealId) : undefined;
+}

@@ -1,15 +1,9 @@
-import { adoptDeal, applyEvent, emptyGraph, forgetDeals, type GraphState, streamIds } from "@revgraph/domain";
+import { adoptDeal, applyEvent, emptyGraph, forgetDeals, type GraphState, requiredDealStream } from "@revgraph/domain";
 import type { EventStore } from "@revgraph/event-store";
 import type { RecordedEvent } from "@revgraph/events";
 
 /** Deals a graph of the org part keeps in memory by default (see {@link DealWorkingSet}). */
 export const DEFAULT_WORKING_SET_DEALS = 2_000;
-
-/** The deal an event names, if any. */
-function dealIdOf(event: RecordedEvent): string | undefined {
-  const dealId = (event.data as { dealId?: unknown }).dealId;
-  return typeof dealId === "string" ? dealId : undefined;
-}
 
 /**
  * The deals a graph of the org part holds while deal events are projected into the fact tables: before an event of a
@@ -42,9 +36,9 @@ export class DealWorkingSet {
    * not held). Call before applying `event`.
    */
   async prepare(event: RecordedEvent): Promise<void> {
-    const dealId = dealIdOf(event);
-    if (dealId === undefined) return;
-    const stream = streamIds.deal(dealId);
+    const stream = requiredDealStream(event.data);
+    if (stream === undefined) return;
+    const dealId = (event.data as { dealId: string }).dealId;
     if (event.streamId !== stream)
       throw new Error(
         `event ${event.id} at position ${event.globalPosition} names deal ${JSON.stringify(dealId)} but is on stream ` +
@@ -64,7 +58,7 @@ export class DealWorkingSet {
 
   /** After `event` is applied (graph and fact tables): drops a logging that names no deal, and deals beyond the bound. */
   settle(event: RecordedEvent): void {
-    if (event.type === "InteractionLogged" && dealIdOf(event) === undefined)
+    if (event.type === "InteractionLogged" && requiredDealStream(event.data) === undefined)
       forgetDeals(this.#state, [], [(event.data as { interactionId: string }).interactionId]);
     if (this.#held.size > this.#bound) this.#evict(this.#held.size - this.#bound);
   }

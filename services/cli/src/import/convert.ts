@@ -1,6 +1,6 @@
 import { hash } from "node:crypto";
 import { basename } from "node:path";
-import { defaultConfig, type RevenueConfig, streamIds } from "@revgraph/domain";
+import { defaultConfig, type RevenueConfig, requiredDealStream, streamIds } from "@revgraph/domain";
 import {
   canonicalJson,
   freezeEvent,
@@ -632,6 +632,16 @@ export function convertNdjson(file: string, lines: readonly SourceLine[]): Conve
     } catch (error) {
       if (!(error instanceof InvalidEventError)) throw error;
       for (const issue of error.issues) reject(line, issue.path || "(event)", issue.reason, streamId);
+      continue;
+    }
+    const dealStream = requiredDealStream(candidate.data);
+    if (dealStream !== undefined && dealStream !== streamId) {
+      reject(
+        line,
+        "streamId",
+        `names deal ${JSON.stringify((candidate.data as { dealId: string }).dealId)}: it belongs on stream ${dealStream}`,
+        streamId,
+      );
       continue;
     }
     const { source: _source, ...content } = candidate;
