@@ -226,12 +226,25 @@ describe("a read model with the org graph", () => {
           tail: batches,
           live: batches,
           workingSetDeals: fc.integer({ min: 1, max: 4 }),
+          // While catching up more than a batch: a bound of its own, trimmed back to the live one at the end.
+          catchUpWorkingSetDeals: fc.integer({ min: 1, max: 6 }),
           // Small batches: several transactions per catch-up, in catch-up mode (a tail of more than one batch).
           factsBatch: fc.constantFrom(40, 20_000),
           // The org part kept after every write with an org event, or on close only.
           keepOrgGraphAfter: fc.constantFrom(1, 10_000),
         }),
-        async ({ deals, seed, firstFileFull, tailByFull, tail, live, workingSetDeals, factsBatch, keepOrgGraphAfter }) => {
+        async ({
+          deals,
+          seed,
+          firstFileFull,
+          tailByFull,
+          tail,
+          live,
+          workingSetDeals,
+          catchUpWorkingSetDeals,
+          factsBatch,
+          keepOrgGraphAfter,
+        }) => {
           const dir = mkdtempSync(join(tmpdir(), "revgraph-org-graph-"));
           const store = openSqliteEventStore({ path: join(dir, "revgraph.db") });
           try {
@@ -241,13 +254,13 @@ describe("a read model with the org graph", () => {
             const orgFacts = join(dir, "org.duckdb");
             const common = { store, config: defaultConfig, factsPath: orgFacts, factsBatch, keepOrgGraphAfter };
             // The first file: built from nothing by either kind of graph.
-            const first = firstFileFull ? {} : ({ graph: "org", workingSetDeals } as const);
+            const first = firstFileFull ? {} : ({ graph: "org", workingSetDeals, catchUpWorkingSetDeals } as const);
             await (await RevenueReadModel.open({ ...common, follow: false, ...first })).close();
             // A tail to catch up on restart (org and deal events), then live events after opening. A tail a full graph
             // writes leaves the org part kept in the file (by the org graph that built it) behind the file's position.
             await appendExtras(store, tail, ids, serial);
             if (tailByFull) await (await RevenueReadModel.open({ ...common, follow: false })).close();
-            const model = await RevenueReadModel.open({ ...common, graph: "org", workingSetDeals });
+            const model = await RevenueReadModel.open({ ...common, graph: "org", workingSetDeals, catchUpWorkingSetDeals });
             const last = await appendExtras(store, live, ids, serial);
             await model.waitFor(last);
             expect(model.position).toBe(last);

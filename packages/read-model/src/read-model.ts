@@ -16,7 +16,7 @@ import type { EventStore, Subscription } from "@revgraph/event-store";
 import type { RecordedEvent } from "@revgraph/events";
 import { computeKpis, funnel, type KpiDefinition, type KpiQuery, kpiDefinitions } from "@revgraph/kpis";
 import { type DealListQuery, DealReads, type ServedDeal } from "./deal-reads.ts";
-import { DEFAULT_WORKING_SET_DEALS, DealWorkingSet } from "./deal-working-set.ts";
+import { DEFAULT_CATCH_UP_WORKING_SET_DEALS, DEFAULT_WORKING_SET_DEALS, DealWorkingSet } from "./deal-working-set.ts";
 import { FactStore } from "./facts/fact-store.ts";
 import { keepOrgGraph, keptOrgGraphPath, readKeptOrgGraph } from "./kept-org-graph.ts";
 import { computeKpisSql, isCompiled, type KpiSqlOptions } from "./kpi-sql/compile.ts";
@@ -60,9 +60,9 @@ export interface ReadModelOptions {
    * filtered read), then catches up the tail. At 100k deals (2M events, `test/bench/restart.ts`, shared machine) that
    * restart takes 1.3–1.9 s at the head (0.7 GB peak RSS), 2.4–2.9 s with a tail of 2,000 deal events on as many
    * deals (0.85 GB), 3.1 s the first time, with every org event replayed (0.7 GB; the API's first start 5.3 s and
-   * 1.16 GB). On an empty fact file it builds everything with the same bounded working set: at 20k deals that is as
-   * fast as holding every deal (deals evicted and read again cost less than the larger heap); the build's peak memory
-   * is DuckDB's catching up (4.1 GB at 100k deals, 490 s).
+   * 1.16 GB). On an empty fact file, or a tail of more than a batch, it builds with a larger working set
+   * ({@link catchUpWorkingSetDeals}): 110 s at 100k deals on the quiet machine (290 s holding 2,000 deals); the
+   * build's peak memory is mostly DuckDB's catching up (4.5 GB).
    *
    * In that mode {@link RevenueReadModel.state} holds the org part; its `deals` and `interactions` are the working set
    * (internal: nobody else may read them), its record log covers only the events applied since opening (`timeSlice`
@@ -73,6 +73,11 @@ export interface ReadModelOptions {
   readonly graph?: "full" | "org";
   /** Deals the working set of an org graph holds at most (default {@link DEFAULT_WORKING_SET_DEALS}). */
   readonly workingSetDeals?: number;
+  /**
+   * Deals the working set of an org graph holds at most while catching up more than one batch of events (default
+   * {@link DEFAULT_CATCH_UP_WORKING_SET_DEALS}); back to {@link workingSetDeals} when catch-up ends.
+   */
+  readonly catchUpWorkingSetDeals?: number;
   /**
    * Org events an org graph applies before it keeps its org part beside the fact file again (default
    * {@link KEEP_ORG_GRAPH_AFTER}): after opening and after a live write. It is kept on close whatever their number.
@@ -485,11 +490,13 @@ export class RevenueReadModel {
     // The writer connection runs one statement at a time: a load under way ends before catch-up mode is set.
     if (factsBehind || !this.#preparing) await (this.#preparing ?? this.#facts?.prepare());
     if (factsBehind) await this.#facts?.beginCatchUp();
+    const workingSet = this.#workingSet;
+    const liveBound = this.#options.workingSetDeals ?? DEFAULT_WORKING_SET_DEALS;
+    if (factsBehind) workingSet?.rebound(this.#options.catchUpWorkingSetDeals ?? DEFAULT_CATCH_UP_WORKING_SET_DEALS);
     // A batch is written while the next one is applied: DuckDB's share of a write (updates, commit) runs on its own
     // threads, and the loop lets it continue every few hundred events (reading the log never waits on anything).
     let written: Promise<void> = Promise.resolve();
     try {
-      const workingSet = this.#workingSet;
       for await (const event of this.#store.readAll({ after: this.#state.position })) {
         if (workingSet) await this.#applyOrg(workingSet, event);
         else this.#apply(event);
@@ -507,9 +514,11 @@ export class RevenueReadModel {
       await written.catch(() => undefined);
       // The live checkpoint threshold comes back even when catch-up fails (the error is the one reported).
       if (factsBehind) await this.#facts?.endCatchUp().catch(() => undefined);
+      workingSet?.rebound(liveBound);
       throw error;
     }
     if (factsBehind) await this.#facts?.endCatchUp();
+    workingSet?.rebound(liveBound);
     this.#replayed = true;
     this.#options.onProgress?.({ position: this.#state.position, head, events });
   }
