@@ -91,7 +91,7 @@ if (childIndex !== -1) {
   const index = run("index");
   const raw = await rawSqliteRead(storePath, await headOf(storePath));
   const build = existsSync(factsPath) ? undefined : run("build");
-  rmSync(`${factsPath}.org.json`, { force: true });
+  rmSync(`${factsPath}.org.ndjson`, { force: true });
   const firstAtHead = run("restart");
   const atHead = run("restart");
   const store = openSqliteEventStore({ path: storePath });

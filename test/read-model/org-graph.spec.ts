@@ -309,13 +309,37 @@ describe("a read model with the org graph", () => {
       expect(() => timeSlice(model.state, { knownAt: now.toISOString() })).toThrow(/record_log/);
       expect(timeSlice(model.state).maxPosition).toBe(full.position);
       await model.close();
-      // The org part kept beside the file on close is used only when it comes from this log.
-      const sidecar = `${factsPath}.org.json`;
-      const kept = JSON.parse(readFileSync(sidecar, "utf8"));
-      writeFileSync(sidecar, JSON.stringify({ ...kept, eventId: "of-another-log", graph: { ...kept.graph, accounts: {} } }));
-      const again = await RevenueReadModel.open({ store, config: defaultConfig, follow: false, factsPath, graph: "org" });
-      expect(orgPart(again.state)).toBe(orgPart(full.state));
-      await again.close();
+      // The org part kept beside the file on close, one line per entry, is used only when it comes from this log,
+      // has this layout and reads whole; otherwise the org events are replayed.
+      const sidecar = `${factsPath}.org.ndjson`;
+      const [header, ...rest] = readFileSync(sidecar, "utf8").trimEnd().split("\n");
+      const entries = rest.slice(0, -1);
+      expect(entries.length).toBeGreaterThan(10);
+      expect(JSON.parse(rest.at(-1) as string)).toEqual({ entries: entries.length });
+      const accountsDropped = entries.filter((line) => !line.startsWith('["accounts"'));
+      const counted = (lines: readonly string[]) => [...lines, JSON.stringify({ entries: lines.length })];
+      const tampered = {
+        "of another log": [
+          JSON.stringify({ ...JSON.parse(header as string), eventId: "of-another-log" }),
+          ...counted(accountsDropped),
+        ],
+        "of another layout": [JSON.stringify({ ...JSON.parse(header as string), layout: "one JSON document" })],
+        "cut in a line": [header, ...accountsDropped, (entries.at(-1) as string).slice(0, 10)],
+        "cut at a line's end": [header, ...entries.slice(0, -3)],
+        miscounted: [header, ...entries.slice(0, -3), JSON.stringify({ entries: entries.length })],
+      };
+      // A whole file of this log is what the graph restores (here one without its accounts: none come back).
+      writeFileSync(sidecar, `${[header, ...counted(accountsDropped)].join("\n")}\n`);
+      const restored = await RevenueReadModel.open({ store, config: defaultConfig, follow: false, factsPath, graph: "org" });
+      expect(restored.state.accounts).toEqual({});
+      expect(Object.keys(restored.state.reps)).toEqual(Object.keys(full.state.reps));
+      await restored.close();
+      for (const [how, lines] of Object.entries(tampered)) {
+        writeFileSync(sidecar, `${lines.join("\n")}\n`);
+        const again = await RevenueReadModel.open({ store, config: defaultConfig, follow: false, factsPath, graph: "org" });
+        expect(orgPart(again.state), how).toBe(orgPart(full.state));
+        await again.close();
+      }
       await full.close();
       await expect(RevenueReadModel.open({ store, config: defaultConfig, graph: "org" })).rejects.toThrow(/needs factsPath/);
     } finally {
