@@ -199,26 +199,30 @@ describe("listOf", () => {
   });
 });
 
+/** A deal of 10 USD created on its own stream on 2026-01-05, in account "a", owned by rep "r". */
+function dealCreated(log: ReturnType<typeof eventLog>, dealId: string) {
+  return log.add(
+    `deal-${dealId}`,
+    "DealCreated",
+    {
+      dealId,
+      accountId: "a",
+      ownerRepId: "r",
+      name: dealId,
+      amount: 10,
+      currency: "USD",
+      stage: "discovery",
+      expectedCloseDate: "2026-06-30",
+    },
+    "2026-01-05T00:00:00Z",
+  );
+}
+
 describe("dealsChangedSince", () => {
   it("names the deals with facts added after a position, and gives up when an interaction is logged again", () => {
     const log = eventLog();
     const state = emptyGraph();
-    const created = (dealId: string) =>
-      log.add(
-        `deal-${dealId}`,
-        "DealCreated",
-        {
-          dealId,
-          accountId: "a",
-          ownerRepId: "r",
-          name: dealId,
-          amount: 10,
-          currency: "USD",
-          stage: "discovery",
-          expectedCloseDate: "2026-06-30",
-        },
-        "2026-01-05T00:00:00Z",
-      );
+    const created = (dealId: string) => dealCreated(log, dealId);
     const interaction = (interactionId: string, dealId: string) =>
       log.add(
         "account-a",
@@ -250,22 +254,7 @@ describe("dealsChangedSince", () => {
 describe("a working set of deals (adoptDeal, forgetDeals)", () => {
   it("moves a deal folded elsewhere in and drops it again, keeping lists and the latest logging of an interaction", () => {
     const log = eventLog();
-    const created = (dealId: string) =>
-      log.add(
-        `deal-${dealId}`,
-        "DealCreated",
-        {
-          dealId,
-          accountId: "a",
-          ownerRepId: "r",
-          name: dealId,
-          amount: 10,
-          currency: "USD",
-          stage: "discovery",
-          expectedCloseDate: "2026-06-30",
-        },
-        "2026-01-05T00:00:00Z",
-      );
+    const created = (dealId: string) => dealCreated(log, dealId);
     const logged = (interactionId: string, dealId: string, contactIds: string[]) =>
       log.add(
         `deal-${dealId}`,
