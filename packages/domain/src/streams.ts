@@ -61,11 +61,11 @@ export const orgEventTypes: readonly EventType[] = (Object.keys(eventStreamKinds
 );
 
 /**
- * The stream an event naming a deal (`data.dealId`) must be on, `deal-<dealId>`; undefined for an event naming no
- * deal. Deals are read back from their own streams (the API's graph of the org part, deal reads), so an event naming
- * a deal on any other stream is refused where events come in from outside (NDJSON imports) and where deals are read.
+ * The deal an event's data names (`data.dealId`), if any. Such an event must be on that deal's stream
+ * (`streamIds.deal`): deals are read back from their own streams (the API's graph of the org part, deal reads), so
+ * one on any other stream is refused where events come in from outside (NDJSON imports) and where deals are read.
  */
-export function requiredDealStream(data: unknown): string | undefined {
+export function dealIdOf(data: unknown): string | undefined {
   const dealId = (data as { dealId?: unknown } | null | undefined)?.dealId;
-  return typeof dealId === "string" ? streamIds.deal(dealId) : undefined;
+  return typeof dealId === "string" ? dealId : undefined;
 }

@@ -5,14 +5,15 @@ import {
   dealAt,
   END_OF_TIME,
   emptyGraph,
+  type GraphState,
   type InteractionFacts,
   type RevenueConfig,
-  streamIds,
   type TimeSlice,
 } from "@revgraph/domain";
 import type { EventStore } from "@revgraph/event-store";
+import { foldDealStream } from "./deal-working-set.ts";
 import { dealAmountFacts, reloggedInteractions } from "./facts/engagement.ts";
-import { epochMs, inList, sqlString } from "./kpi-sql/predicates.ts";
+import { inList, sqlString, versionAt } from "./kpi-sql/predicates.ts";
 
 /** A deal as served to readers: its snapshot in a slice, with the interactions it lists (each as last logged). */
 export type ServedDeal = DealSnapshot & {
@@ -75,13 +76,6 @@ const orderFields: Record<
 
 /** Ties in natural order (e.g. "deal-01" and "deal-1") are broken by code units, as the graph's id-sorted list did. */
 const byId = (a: string, b: string) => naturalOrder.compare(a, b) || byText(a, b);
-
-/** A version row (alias `v`) visible in a slice. */
-function versionAt(slice: TimeSlice): string {
-  const asOf = epochMs(slice.asOf);
-  const known = slice.maxPosition;
-  return `v.valid_from_ms <= ${asOf} AND (v.valid_to_ms IS NULL OR v.valid_to_ms > ${asOf}) AND v.known_from <= ${known} AND (v.known_to IS NULL OR v.known_to > ${known})`;
-}
 
 /**
  * The deals created more than once whose latest creation is not visible in a slice: the graph keeps a deal's latest
@@ -309,21 +303,14 @@ export class DealReads {
    */
   async deals(ids: readonly string[], slice: TimeSlice, position: number): Promise<(ServedDeal | null)[]> {
     const unique = [...new Set(ids)];
-    const graphs = await Promise.all(
-      unique.map(async (id) => {
-        const scratch = emptyGraph();
-        for (const event of await this.#store.readStream(streamIds.deal(id)))
-          if (event.globalPosition <= position) applyEvent(scratch, event);
-        return scratch;
-      }),
-    );
+    const graphs = await Promise.all(unique.map((id) => foldDealStream(this.#store, id, position)));
     const interactionIds = new Set<string>();
     for (const [index, id] of unique.entries())
       for (const entry of graphs[index]?.deals[id]?.interactions ?? []) interactionIds.add(entry.interactionId);
     const latest = await this.#latestLoggings(interactionIds, position);
     const served = new Map<string, ServedDeal | null>();
     for (const [index, id] of unique.entries()) {
-      const scratch = graphs[index] as ReturnType<typeof emptyGraph>;
+      const scratch = graphs[index] as GraphState;
       for (const [interactionId, logging] of latest) {
         const own = scratch.interactions[interactionId];
         if (own && own.pos < logging.pos) (scratch.interactions as Record<string, InteractionFacts>)[interactionId] = logging;

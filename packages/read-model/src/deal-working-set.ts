@@ -1,6 +1,22 @@
-import { adoptDeal, applyEvent, emptyGraph, forgetDeals, type GraphState, requiredDealStream } from "@revgraph/domain";
-import type { EventStore } from "@revgraph/event-store";
+import { adoptDeal, applyEvent, dealIdOf, emptyGraph, forgetDeals, type GraphState, streamIds } from "@revgraph/domain";
+import type { EventStore, ReadStreamOptions } from "@revgraph/event-store";
 import type { RecordedEvent } from "@revgraph/events";
+
+/**
+ * A scratch graph holding one deal as its own stream (`deal-<id>`) gives it: the stream's events up to log position
+ * `through`, folded with the domain's `applyEvent`. `read` narrows the read (e.g. to the revisions before an event).
+ */
+export async function foldDealStream(
+  store: EventStore,
+  dealId: string,
+  through: number,
+  read: ReadStreamOptions = {},
+): Promise<GraphState> {
+  const scratch = emptyGraph();
+  for (const event of await store.readStream(streamIds.deal(dealId), read))
+    if (event.globalPosition <= through) applyEvent(scratch, event);
+  return scratch;
+}
 
 /** Deals a graph of the org part keeps in memory by default (see {@link DealWorkingSet}). */
 export const DEFAULT_WORKING_SET_DEALS = 2_000;
@@ -45,9 +61,9 @@ export class DealWorkingSet {
    * not held). Call before applying `event`.
    */
   async prepare(event: RecordedEvent): Promise<void> {
-    const stream = requiredDealStream(event.data);
-    if (stream === undefined) return;
-    const dealId = (event.data as { dealId: string }).dealId;
+    const dealId = dealIdOf(event.data);
+    if (dealId === undefined) return;
+    const stream = streamIds.deal(dealId);
     if (event.streamId !== stream)
       throw new Error(
         `event ${event.id} at position ${event.globalPosition} names deal ${JSON.stringify(dealId)} but is on stream ` +
@@ -59,10 +75,8 @@ export class DealWorkingSet {
     }
     this.#held.add(dealId);
     if (this.#state.deals[dealId] || event.streamRevision === 0) return;
-    const earlier = await this.#store.readStream(stream, { maxCount: event.streamRevision });
-    const scratch = emptyGraph();
-    for (const before of earlier) applyEvent(scratch, before);
-    adoptDeal(this.#state, scratch, dealId);
+    const earlier = await foldDealStream(this.#store, dealId, event.globalPosition - 1, { maxCount: event.streamRevision });
+    adoptDeal(this.#state, earlier, dealId);
   }
 
   /** Holds at most `bound` deals from now on, dropping the least recently touched beyond it at once. */
@@ -73,7 +87,7 @@ export class DealWorkingSet {
 
   /** After `event` is applied (graph and fact tables): drops a logging that names no deal, and deals beyond the bound. */
   settle(event: RecordedEvent): void {
-    if (event.type === "InteractionLogged" && requiredDealStream(event.data) === undefined)
+    if (event.type === "InteractionLogged" && dealIdOf(event.data) === undefined)
       forgetDeals(this.#state, [], [(event.data as { interactionId: string }).interactionId]);
     if (this.#held.size > this.#bound) this.#evict(this.#held.size - this.#bound);
   }

@@ -2,6 +2,7 @@ import {
   applyEvent,
   type DealSnapshot,
   dealAt,
+  dealIdOf,
   END_OF_TIME,
   emptyGraph,
   type GraphState,
@@ -366,7 +367,7 @@ export class RevenueReadModel {
   #apply(event: RecordedEvent): void {
     applyEvent(this.#state, event);
     this.#facts?.apply(this.#state, event);
-    const dealId = (event.data as { dealId?: string }).dealId;
+    const dealId = dealIdOf(event.data);
     if (dealId !== undefined) this.#dirty.add(dealId);
   }
 

@@ -1,4 +1,4 @@
-import { type DealFacts, dealAt, END_OF_TIME, type GraphState, type RevenueConfig } from "@revgraph/domain";
+import { type DealFacts, dealAt, dealIdOf, END_OF_TIME, type GraphState, type RevenueConfig } from "@revgraph/domain";
 import type { EventType, RecordedEvent } from "@revgraph/events";
 import type { Column } from "./columns.ts";
 import { type DealRowListChanges, replaceDealRowsFrom, sharedPrefix } from "./deal-row-lists.ts";
@@ -63,8 +63,8 @@ export class DealCloseHistoryProjection {
   /** Applies one event (already applied to `state`), recording row changes in `changes`. */
   apply(state: GraphState, event: RecordedEvent, changes: DealRowListChanges): void {
     if (!closeDateEvents.has(event.type)) return;
-    const dealId = (event.data as { dealId?: unknown }).dealId;
-    if (typeof dealId !== "string") return;
+    const dealId = dealIdOf(event.data);
+    if (dealId === undefined) return;
     const facts = state.deals[dealId];
     if (!facts) return;
     const position = event.globalPosition;

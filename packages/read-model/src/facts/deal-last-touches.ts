@@ -1,4 +1,4 @@
-import type { GraphState } from "@revgraph/domain";
+import { dealIdOf, type GraphState } from "@revgraph/domain";
 import type { RecordedEvent } from "@revgraph/events";
 import type { Column, Row } from "./columns.ts";
 
@@ -53,8 +53,8 @@ export function noLastTouchChanges(): DealLastTouchChanges {
  */
 export function applyLastTouch(state: GraphState, event: RecordedEvent, changes: DealLastTouchChanges): void {
   if (event.type !== "InteractionLogged") return;
-  const dealId = (event.data as { dealId?: unknown }).dealId;
-  if (typeof dealId !== "string") return;
+  const dealId = dealIdOf(event.data);
+  if (dealId === undefined) return;
   const touches = state.deals[dealId]?.interactions;
   if (!touches) return;
   const position = event.globalPosition;

@@ -1,4 +1,12 @@
-import { type DealFacts, dealStays, END_OF_TIME, type GraphState, type RevenueConfig, type StageStay } from "@revgraph/domain";
+import {
+  type DealFacts,
+  dealIdOf,
+  dealStays,
+  END_OF_TIME,
+  type GraphState,
+  type RevenueConfig,
+  type StageStay,
+} from "@revgraph/domain";
 import type { EventType, RecordedEvent } from "@revgraph/events";
 import type { Column } from "./columns.ts";
 import { type DealRowListChanges, replaceDealRowsFrom, sharedPrefix } from "./deal-row-lists.ts";
@@ -57,8 +65,8 @@ export class DealStayProjection {
   /** Applies one event (already applied to `state`), recording row changes in `changes`. */
   apply(state: GraphState, event: RecordedEvent, changes: DealRowListChanges): void {
     if (!stepEvents.has(event.type)) return;
-    const dealId = (event.data as { dealId?: unknown }).dealId;
-    if (typeof dealId !== "string") return;
+    const dealId = dealIdOf(event.data);
+    if (dealId === undefined) return;
     const facts = state.deals[dealId];
     if (!facts) return;
     const position = event.globalPosition;

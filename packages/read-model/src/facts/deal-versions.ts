@@ -1,4 +1,4 @@
-import { type DealFacts, type DealSnapshot, dealAt, type GraphState, type RevenueConfig } from "@revgraph/domain";
+import { type DealFacts, type DealSnapshot, dealAt, dealIdOf, type GraphState, type RevenueConfig } from "@revgraph/domain";
 import type { RecordedEvent } from "@revgraph/events";
 import type { Column, Row } from "./columns.ts";
 
@@ -181,8 +181,8 @@ export class DealVersionProjection {
 
   /** Applies one event (already applied to `state`), recording row changes in `changes`. */
   apply(state: GraphState, event: RecordedEvent, changes: DealVersionChanges): void {
-    const dealId = (event.data as { dealId?: unknown }).dealId;
-    if (typeof dealId !== "string") return;
+    const dealId = dealIdOf(event.data);
+    if (dealId === undefined) return;
     const facts = state.deals[dealId];
     if (!facts || !this.#changesColumns(event)) return;
     // A new creation can move every version (the deal's start); any other fact only those from its business time on.

@@ -33,7 +33,7 @@ export const latestFirst = "valid_from || lpad(CAST(known_from AS VARCHAR), 14, 
 export const epochMs = (instant: string): number => Date.parse(instant);
 
 /** A bitemporal deal-version row (of table alias `v`) visible in a slice: valid at its business time, known at its position. */
-function versionAt(slice: TimeSlice): string {
+export function versionAt(slice: TimeSlice): string {
   const asOf = epochMs(slice.asOf);
   const known = slice.maxPosition;
   return `v.valid_from_ms <= ${asOf} AND (v.valid_to_ms IS NULL OR v.valid_to_ms > ${asOf}) AND v.known_from <= ${known} AND (v.known_to IS NULL OR v.known_to > ${known})`;

@@ -1,6 +1,6 @@
 import { hash } from "node:crypto";
 import { basename } from "node:path";
-import { defaultConfig, type RevenueConfig, requiredDealStream, streamIds } from "@revgraph/domain";
+import { dealIdOf, defaultConfig, type RevenueConfig, streamIds } from "@revgraph/domain";
 import {
   canonicalJson,
   freezeEvent,
@@ -634,14 +634,9 @@ export function convertNdjson(file: string, lines: readonly SourceLine[]): Conve
       for (const issue of error.issues) reject(line, issue.path || "(event)", issue.reason, streamId);
       continue;
     }
-    const dealStream = requiredDealStream(candidate.data);
-    if (dealStream !== undefined && dealStream !== streamId) {
-      reject(
-        line,
-        "streamId",
-        `names deal ${JSON.stringify((candidate.data as { dealId: string }).dealId)}: it belongs on stream ${dealStream}`,
-        streamId,
-      );
+    const dealId = dealIdOf(candidate.data);
+    if (dealId !== undefined && streamIds.deal(dealId) !== streamId) {
+      reject(line, "streamId", `names deal ${JSON.stringify(dealId)}: it belongs on stream ${streamIds.deal(dealId)}`, streamId);
       continue;
     }
     const { source: _source, ...content } = candidate;
