@@ -3,7 +3,7 @@ import type { Dimension, MeasureResult } from "@revgraph/kpis";
 import { factKey, interactionValues, stageProbabilitySql } from "../facts/engagement.ts";
 import type { SqlMeasure } from "./measures.ts";
 import { storedStaysInSlice } from "./measures-stages.ts";
-import { filterPredicate, inList, latestFirst, repDimension, type SqlScope, sqlString } from "./predicates.ts";
+import { filterPredicate, inList, latestFirst, repDimension, type SqlScope, sqlString, total } from "./predicates.ts";
 
 /**
  * The relations the engagement measures read, each with `group_key`: interactions in the period within the scope,
@@ -351,7 +351,7 @@ export const engagementMeasures: Readonly<Record<string, SqlMeasure>> = {
   },
   interaction_value_mean: {
     source: "eng_interaction_values",
-    aggregates: () => ({ total: "fsum(value)", n: "count(*)", ids: "list(event_id ORDER BY event_id)" }),
+    aggregates: () => ({ total: total("value"), n: "count(*)", ids: "list(event_id ORDER BY event_id)" }),
     result: (row) => {
       const interactions = count(row("n"));
       return {

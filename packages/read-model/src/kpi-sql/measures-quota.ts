@@ -1,7 +1,7 @@
 import { attainmentResult, type MeasureResult, monthsOfPeriod } from "@revgraph/kpis";
 import { listsEventIds } from "./contributing-events.ts";
-import { amountOf, closedIn, ids, numberOr, type SqlMeasure, total } from "./measures.ts";
-import { factIn, filterPredicate, latestFirst, repDimension, type SqlScope, sqlString } from "./predicates.ts";
+import { amountOf, closedIn, ids, numberOr, type SqlMeasure } from "./measures.ts";
+import { factIn, filterPredicate, latestFirst, repDimension, type SqlScope, sqlString, total } from "./predicates.ts";
 
 /**
  * The relations the quota, forecast, rep and commit measures aggregate over:
@@ -143,8 +143,8 @@ const wonAmount: SqlMeasure = { ...amountOf("won"), source: "rep_rows" };
 const quota: SqlMeasure = {
   source: "rep_rows",
   aggregates: () => ({
-    total: `${total("quota")} FILTER (WHERE ${withQuota})`,
-    unadjusted: `${total("raw_quota")} FILTER (WHERE ${withQuota})`,
+    total: total("quota", `FILTER (WHERE ${withQuota})`),
+    unadjusted: total("raw_quota", `FILTER (WHERE ${withQuota})`),
     reps: `count(*) FILTER (WHERE ${withQuota})`,
     ids: `flatten(list([quota_event_id, hire_event_id] ORDER BY rep_id) FILTER (WHERE ${withQuota}))`,
   }),
@@ -222,7 +222,7 @@ const forecastAmount: SqlMeasure = {
     submitted_at: "any_value(forecast_submitted_at) FILTER (WHERE row_kind = 'forecast')",
     scope_id: "any_value(forecast_scope_id) FILTER (WHERE row_kind = 'forecast')",
     reps: `count(*) FILTER (WHERE ${isRep} AND rep_forecast IS NOT NULL)`,
-    reps_total: `${total("rep_forecast")} FILTER (WHERE ${isRep} AND rep_forecast IS NOT NULL)`,
+    reps_total: total("rep_forecast", `FILTER (WHERE ${isRep} AND rep_forecast IS NOT NULL)`),
     rep_ids: `CASE WHEN NOT (${hasExactForecast}) THEN list(rep_forecast_event_id ORDER BY rep_id) FILTER (WHERE ${isRep} AND rep_forecast IS NOT NULL) END`,
   }),
   result: (row, scope) => {
@@ -273,7 +273,7 @@ function commitDeals(wonOnly: boolean): SqlMeasure {
   return {
     source: "commit_deals",
     aggregates: () => ({
-      total: `${total(wonOnly ? "amount" : "start_amount")} FILTER (WHERE ${counted})`,
+      total: total(wonOnly ? "amount" : "start_amount", `FILTER (WHERE ${counted})`),
       ids: wonOnly
         ? `flatten(list([category_event_id, closed_event_id] ORDER BY deal_id) FILTER (WHERE ${counted}))`
         : "list(category_event_id ORDER BY deal_id)",

@@ -2,7 +2,7 @@ import { stageIndex } from "@revgraph/domain";
 import { type DealRisk, KpiQueryError, type MeasureResult } from "@revgraph/kpis";
 import { CONTACT_SEPARATOR } from "../facts/stages.ts";
 import type { SqlMeasure } from "./measures.ts";
-import { type SqlScope, sqlString } from "./predicates.ts";
+import { type SqlScope, sqlString, total } from "./predicates.ts";
 
 /** The per-deal relations of stages, close dates and risks (see {@link stageSourcesSql}). */
 export type StageSource = "stage_time" | "stage_entries" | "forecast_deals" | "deal_risks";
@@ -103,7 +103,7 @@ stage_stays AS MATERIALIZED (
     AND (t.entered_ms >= ${fromMs} OR t.left_ms IS NULL OR t.left_ms >= ${fromMs} OR t.left_ms > ${asOfMs}
       OR (t.first_in_stage = 1 AND t.stage = ${sqlString(config.singleThread.stage)}))),
 stage_time AS (
-  SELECT group_key, deal_id, stage, 'done' AS kind, sum((left_ms - entered_ms) / 86400000.0) AS days,
+  SELECT group_key, deal_id, stage, 'done' AS kind, sum(left_ms - entered_ms) / 86400000.0 AS days,
     flatten(list([entered_event_id, left_event_id] ORDER BY ord)) AS stay_ids
   FROM stage_stays
   WHERE left_at >= ${sqlString(period.fromInstant)} AND left_at < ${sqlString(period.toInstant)} AND stage IN (${configured})
@@ -272,7 +272,7 @@ export const stageMeasures: Readonly<Record<string, SqlMeasure>> = {
   stage_time_days_mean: {
     source: "stage_time",
     aggregates: (scope) => ({
-      value: `fsum(days) FILTER (WHERE ${done}) / count(*) FILTER (WHERE ${done})`,
+      value: `(${total("days", `FILTER (WHERE ${done})`)}) / count(*) FILTER (WHERE ${done})`,
       n: `count(*) FILTER (WHERE ${done})`,
       ids: `flatten(list(stay_ids ORDER BY deal_id, stage) FILTER (WHERE ${done}))`,
       ...Object.fromEntries(
@@ -281,7 +281,7 @@ export const stageMeasures: Readonly<Record<string, SqlMeasure>> = {
           const isOpen = `FILTER (WHERE kind = 'open' AND stage = ${sqlString(stage.id)})`;
           return [
             [`completed_${index}`, `count(*) ${isDone}`],
-            [`mean_${index}`, `fsum(days) ${isDone} / count(*) ${isDone}`],
+            [`mean_${index}`, `(${total("days", isDone)}) / count(*) ${isDone}`],
             [`median_${index}`, `quantile_cont(days, 0.5) ${isDone}`],
             [`p90_${index}`, `quantile_cont(days, 0.9) ${isDone}`],
             [`open_${index}`, `count(*) ${isOpen}`],
@@ -310,7 +310,7 @@ export const stageMeasures: Readonly<Record<string, SqlMeasure>> = {
     aggregates: () => ({
       n: "count(*) FILTER (WHERE slipped)",
       ids: "list(close_date_event_id ORDER BY deal_id) FILTER (WHERE slipped)",
-      pushes: "fsum(pushes) / count(*)",
+      pushes: `(${total("pushes")}) / count(*)`,
     }),
     result: (row) => ({
       value: numberOr(row("n"), 0),

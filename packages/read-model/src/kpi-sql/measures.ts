@@ -2,7 +2,7 @@ import type { MeasureResult } from "@revgraph/kpis";
 import { type EngagementSource, engagementMeasures, engagementSourcesSql } from "./measures-engagement.ts";
 import { type QuotaSource, quotaMeasures, quotaSourcesSql } from "./measures-quota.ts";
 import { conversionMeasureNamed, type StageSource, stageMeasures, stageSourcesSql } from "./measures-stages.ts";
-import { epochMs, type SqlScope, sqlString } from "./predicates.ts";
+import { epochMs, type SqlScope, sqlString, total } from "./predicates.ts";
 
 /** The per-deal relations a measure aggregates over, each with `group_key` (see {@link measureSourcesSql}). */
 export type MeasureSource = "scoped" | "closed_deals" | "open_at_end" | QuotaSource | EngagementSource | StageSource;
@@ -78,14 +78,8 @@ export const ids = (value: unknown): string[] => (Array.isArray(value) ? (value 
 export const numberOr = (value: unknown, fallback: number | null): number | null =>
   value === null || value === undefined ? fallback : Number(value);
 
-/**
- * A floating-point sum with compensated (Kahan) summation: within rounding of the engine's loop in any order, so the
- * groups need no sort (an ordered aggregate sorts every group's rows; that sort was most of a scorecard's time).
- */
-export const total = (x: string) => `fsum(${x})`;
-
 /** The mean as the engine takes it: the sum over the count. */
-const mean = (x: string, where: string) => `${total(x)} ${where} / count(${x}) ${where}`;
+const mean = (x: string, where: string) => `(${total(x, where)}) / count(${x}) ${where}`;
 
 type Kind = "won" | "lost";
 const isKind = (kind: Kind) => `status = '${kind}'`;
@@ -112,7 +106,7 @@ export function amountOf(kind: Kind): SqlMeasure {
   return {
     source: "closed_deals",
     aggregates: () => ({
-      total: `${total("amount_base")} FILTER (WHERE ${withAmount(kind)})`,
+      total: total("amount_base", `FILTER (WHERE ${withAmount(kind)})`),
       ids: `flatten(list(${amountIds} ORDER BY deal_id) FILTER (WHERE ${withAmount(kind)}))`,
       missing: `count(*) FILTER (WHERE ${isKind(kind)} AND amount_base IS NULL)`,
       first_missing: `min(deal_id) FILTER (WHERE ${isKind(kind)} AND amount_base IS NULL)`,
@@ -170,7 +164,10 @@ function pipelineAmount(closingInPeriodOnly: boolean, weighted: boolean): SqlMea
   return {
     source: "open_at_end",
     aggregates: (scope) => ({
-      total: `${total(`amount_base * ${weighted ? "probability" : "1"}`)} FILTER (WHERE ${inScope(scope)} AND amount_base IS NOT NULL)`,
+      total: total(
+        `amount_base * ${weighted ? "probability" : "1"}`,
+        `FILTER (WHERE ${inScope(scope)} AND amount_base IS NOT NULL)`,
+      ),
       n: `count(*) FILTER (WHERE ${inScope(scope)} AND amount_base IS NOT NULL)`,
       excluded: `count(*) FILTER (WHERE ${inScope(scope)} AND amount_base IS NULL)`,
       ids: `flatten(list(list_filter([${dealIds.join(", ")}], x -> x IS NOT NULL) ORDER BY deal_id) FILTER (WHERE ${inScope(scope)} AND amount_base IS NOT NULL))`,

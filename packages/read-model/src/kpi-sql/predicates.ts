@@ -138,3 +138,19 @@ fx AS (
   GROUP BY currency, effective_date),
 group_keys AS (SELECT DISTINCT group_key FROM (SELECT group_key FROM scoped ${repKeys}) ${groupFilter})`;
 }
+
+/** Below this magnitude a value is summed exactly (as a decimal); no bounded input reaches it. */
+const exactlySummedBelow = "1e18";
+
+/**
+ * The sum of `x` over the rows `where` (an SQL `FILTER (WHERE …)` clause, or empty) as the same double in any row
+ * order. Threads, query plans and the physical order of a rebuilt table all change the order DuckDB adds rows in, and
+ * a float sum's last bits change with it, so one question could be answered with two numbers. Each value is rounded to
+ * 10⁻¹² and the decimals are added exactly (38 digits), which needs no sort (an ordered aggregate sorts every group's
+ * rows; that sort was most of a scorecard's time). Within the engine's tolerance of its own float loop. Beyond 10¹⁸
+ * (unreachable through bounded input) the compensated float sum.
+ */
+export const total = (x: string, where = "") =>
+  `CASE WHEN max(abs(${x})) ${where} < ${exactlySummedBelow} ` +
+  `THEN CAST(sum(CAST(CASE WHEN abs(${x}) < ${exactlySummedBelow} THEN ${x} END AS DECIMAL(38, 12))) ${where} AS DOUBLE) ` +
+  `ELSE fsum(${x}) ${where} END`;
