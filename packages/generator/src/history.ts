@@ -349,7 +349,9 @@ export function* generateHistory(options: HistoryOptions): Generator<GeneratedBa
         ),
       );
     }
-    accountsByArchetype.set(archetype.id, [...(accountsByArchetype.get(archetype.id) ?? []), { accountId, contacts }]);
+    const ofArchetype = accountsByArchetype.get(archetype.id) ?? [];
+    accountsByArchetype.set(archetype.id, ofArchetype);
+    ofArchetype.push({ accountId, contacts });
     yield batch(streamIds.account(accountId), events);
   }
 
