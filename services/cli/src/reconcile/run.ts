@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { basename } from "node:path";
-import { dealAt, defaultConfig, isValidTimeZone, projectGraph, type RevenueConfig, timeSlice } from "@revgraph/domain";
+import { dealAt, dealIdOf, defaultConfig, isValidTimeZone, projectGraph, type RevenueConfig, timeSlice } from "@revgraph/domain";
 import { collectEvents, type EventStore } from "@revgraph/event-store";
 import type { EventType } from "@revgraph/events";
 import { InvalidArgumentError } from "commander";
@@ -49,7 +49,7 @@ async function storeDeals(
   const changeInstants = new Map<string, Set<string>>();
   const fromFile = new Set<string>();
   for (const event of events) {
-    const dealId = (event.data as { dealId?: string }).dealId;
+    const dealId = dealIdOf(event.data);
     if (dealId === undefined) continue;
     if (event.type === "DealCreated" && event.source?.system === options.format && event.source.file === basename(options.file))
       fromFile.add(dealId);
