@@ -49,6 +49,27 @@ describe("total (the SQL sum of the measures)", () => {
     expect(await sumOf([1, 2, 3], "FILTER (WHERE x > 1)")).toBe(5);
     // Beyond the exactly summed range the float sum answers rather than an overflow.
     expect(await sumOf([1e300, 1e300])).toBe(2e300);
+    // Amounts are any finite number: values beyond 10¹⁸ among the others, in any order, give one double too (a
+    // compensated float sum of them differed in a fifth of the shuffles).
+    await fc.assert(
+      fc.asyncProperty(
+        fc
+          .array(fc.oneof(value, fc.double({ min: 1e18, max: 1e22, noNaN: true }), fc.constantFrom(1e18, 3e300)), {
+            minLength: 2,
+            maxLength: 40,
+          })
+          .chain((values) => fc.tuple(fc.constant(values), fc.shuffledSubarray(values, { minLength: values.length }))),
+        async ([values, shuffled]) => {
+          const summed = await sumOf(values, "FILTER (WHERE x > 0 OR x <= 0)");
+          expect(Object.is(summed, await sumOf(shuffled, "FILTER (WHERE x > 0 OR x <= 0)"))).toBe(true);
+          const floatSum = values.reduce((sum, x) => sum + x, 0);
+          const magnitude = values.reduce((sum, x) => sum + Math.abs(x), 0);
+          expect(Math.abs((summed ?? 0) - floatSum)).toBeLessThanOrEqual(1e-9 * Math.max(1, magnitude));
+        },
+      ),
+      { numRuns: 150 },
+    );
+    expect(await sumOf([2e18, 3, 5e17], "FILTER (WHERE x > 4)")).toBe(2.5e18);
     connection.closeSync();
     instance.closeSync();
   }, 60_000);

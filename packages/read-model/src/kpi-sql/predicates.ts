@@ -139,18 +139,29 @@ fx AS (
 group_keys AS (SELECT DISTINCT group_key FROM (SELECT group_key FROM scoped ${repKeys}) ${groupFilter})`;
 }
 
-/** Below this magnitude a value is summed exactly (as a decimal); no bounded input reaches it. */
+/** Below this magnitude a value is summed exactly (as a decimal); beyond it, in ascending order as a double. */
 const exactlySummedBelow = "1e18";
+
+/** The clause `where` (an SQL `FILTER (WHERE …)` clause, or empty) narrowed to the rows where `condition` also holds. */
+function narrowed(where: string, condition: string): string {
+  const prefix = "FILTER (WHERE ";
+  if (where === "") return `${prefix}${condition})`;
+  if (!where.startsWith(prefix) || !where.endsWith(")")) throw new Error(`not an SQL FILTER clause: ${where}`);
+  return `${prefix}${condition} AND (${where.slice(prefix.length, -1)}))`;
+}
 
 /**
  * The sum of `x` over the rows `where` (an SQL `FILTER (WHERE …)` clause, or empty) as the same double in any row
  * order. Threads, query plans and the physical order of a rebuilt table all change the order DuckDB adds rows in, and
  * a float sum's last bits change with it, so one question could be answered with two numbers. Each value is rounded to
  * 10⁻¹² and the decimals are added exactly (38 digits), which needs no sort (an ordered aggregate sorts every group's
- * rows; that sort was most of a scorecard's time). Within the engine's tolerance of its own float loop. Beyond 10¹⁸
- * (unreachable through bounded input) the compensated float sum.
+ * rows; that sort was most of a scorecard's time). Within the engine's tolerance of its own float loop. Amounts are any
+ * finite number, so values of 10¹⁸ or more (beyond the decimal's digits) occur: those few are collected, sorted and
+ * added in ascending order, then to the exact sum of the others (a compensated float sum of them all, as before,
+ * changed its last bit with the order).
  */
-export const total = (x: string, where = "") =>
-  `CASE WHEN max(abs(${x})) ${where} < ${exactlySummedBelow} ` +
-  `THEN CAST(sum(CAST(CASE WHEN abs(${x}) < ${exactlySummedBelow} THEN ${x} END AS DECIMAL(38, 12))) ${where} AS DOUBLE) ` +
-  `ELSE fsum(${x}) ${where} END`;
+export const total = (x: string, where = "") => {
+  const exactly = `CAST(sum(CAST(CASE WHEN abs(${x}) < ${exactlySummedBelow} THEN ${x} END AS DECIMAL(38, 12))) ${where} AS DOUBLE)`;
+  const beyond = `list_sum(list_sort(list(${x}) ${narrowed(where, `abs(${x}) >= ${exactlySummedBelow}`)}))`;
+  return `CASE WHEN max(abs(${x})) ${where} < ${exactlySummedBelow} THEN ${exactly} ELSE coalesce(${exactly}, 0) + ${beyond} END`;
+};
