@@ -1,5 +1,6 @@
 import type { Period, RevenueConfig, TimeSlice } from "@revgraph/domain";
 import type { Dimension, DimensionFilter } from "@revgraph/kpis";
+import { dealVersionColumns } from "../facts/deal-versions.ts";
 
 /** A SQL string literal (quotes doubled). */
 export function sqlString(value: string): string {
@@ -91,8 +92,10 @@ export function filterPredicate(filter: DimensionFilter, expressions: Partial<Re
  * - `at_end`: the versions of those deals at the end of the period;
  * - `fx`: the exchange rates visible now, one per (currency, effective date);
  * - `group_keys`: the groups, as the engine makes them (deal and rep keys; filtered by the grouped dimension).
+ *
+ * `dealColumns` (default all) are the version columns `scoped` carries ({@link dealColumnsUsedBy}).
  */
-export function scopeCtes(scope: SqlScope): string {
+export function scopeCtes(scope: SqlScope, dealColumns: readonly string[] | undefined = undefined): string {
   const { current, atPeriodEnd, filter, groupBy, config } = scope;
   const now = versionsAt(current, scope.currentIsLatest);
   const end = versionsAt(atPeriodEnd, scope.periodEndIsLatest);
@@ -115,7 +118,7 @@ account_now AS (
   SELECT account_id, arg_max_null(region, known_from) AS account_region, arg_max_null(segment, known_from) AS account_segment
   FROM accounts GROUP BY account_id),
 deal_dims AS (
-  SELECT v.*, t.team_id, m.manager_rep_id, a.account_region, a.account_segment
+  SELECT ${dealColumns ? dealColumns.map((column) => `v.${column}`).join(", ") : "v.*"}, t.team_id, m.manager_rep_id, a.account_region, a.account_segment
   FROM ${now.table}
   LEFT JOIN team_of t ON t.rep_id = v.owner_rep_id
   LEFT JOIN manager_of m ON m.team_id = coalesce(t.team_id, 'unassigned')
@@ -137,6 +140,19 @@ fx AS (
   FROM exchange_rates WHERE base_currency = ${sqlString(config.baseCurrency)} AND ${factIn(current)}
   GROUP BY currency, effective_date),
 group_keys AS (SELECT DISTINCT group_key FROM (SELECT group_key FROM scoped ${repKeys}) ${groupFilter})`;
+}
+
+/**
+ * The deal version columns a statement names anywhere (as a whole word, in any table, literal or alias: never fewer
+ * than it reads), for {@link scopeCtes}. `scoped` is materialized and read by a few dozen CTEs, some with `SELECT *`,
+ * and DuckDB read all 38 version columns for it (long strings among them) although the statement names 27, and then
+ * reads 16. The CTEs read scoped's columns by name only (no whole-row DISTINCT, row struct or deduplicating UNION over
+ * them), so a column never named cannot change an answer. Scorecard of the 25 compiled KPIs by team, values only, 100k
+ * deals, 2 threads, 2 busy cores: the scan feeding `scoped` 0.22–0.25 s → 0.10 s cpu, the CTE 0.07 s → 0.03 s; the
+ * statement 1.33–1.53 s → 1.19–1.33 s cpu, 840–930 ms → 740–800 ms.
+ */
+export function dealColumnsUsedBy(sql: string): string[] {
+  return dealVersionColumns.map((column) => column.name).filter((name) => new RegExp(`\\b${name}\\b`).test(sql));
 }
 
 /** Below this magnitude a value is summed exactly (as a decimal); beyond it, in ascending order as a double. */
