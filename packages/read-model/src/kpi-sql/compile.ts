@@ -266,6 +266,7 @@ export async function sqlScopeOf(
     atPeriodEnd,
     currentIsLatest: latest(current.asOf),
     periodEndIsLatest: latest(atPeriodEnd.asOf),
+    atHead: maxPosition >= facts.position,
     filter: query.filter ?? {},
     groupBy: query.groupBy,
     forecastKnownAt: forecastKnownAt ?? period.fromInstant,

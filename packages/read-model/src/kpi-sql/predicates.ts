@@ -19,6 +19,8 @@ export interface SqlScope {
   readonly currentIsLatest: boolean;
   /** `atPeriodEnd` sees exactly the rows of `deal_current`. */
   readonly periodEndIsLatest: boolean;
+  /** The slices are at the head of the log: they see the versions still known (`known_to` null), `deal_current`'s among them. */
+  readonly atHead: boolean;
   readonly filter: DimensionFilter;
   readonly groupBy: Dimension | undefined;
   /** When forecasts are read as known (the query's `forecastKnownAt`, default the period's start). */
@@ -40,9 +42,25 @@ export function versionAt(slice: TimeSlice): string {
   return `v.valid_from_ms <= ${asOf} AND (v.valid_to_ms IS NULL OR v.valid_to_ms > ${asOf}) AND v.known_from <= ${known} AND (v.known_to IS NULL OR v.known_to > ${known})`;
 }
 
-/** The deal versions (alias `v`) visible in a slice: `deal_current` when it holds exactly those, with a predicate to AND. */
-function versionsAt(slice: TimeSlice, latest: boolean): { table: string; where: string } {
-  return latest ? { table: "deal_current v", where: "TRUE" } : { table: "deal_versions v", where: versionAt(slice) };
+/**
+ * The deal versions (alias `v`) visible in a slice: `deal_current` when it holds exactly those, with a predicate to AND.
+ * At the head of the log (`atHead`) before the latest version time, the versions valid at `asOf` and still known are
+ * the open-ended ones that began by then — `deal_current`'s rows, which has a row per deal — and the few ended after
+ * `asOf` (`valid_to_ms` is null exactly when `valid_to` is): the same rows as {@link versionAt}'s predicate over
+ * `deal_versions`, whose scan picked one row in nine and decoded every column of the others' vectors. Grouped
+ * scorecard (25 compiled KPIs by team, values only), 100k deals, `now` 1 h 42 min before the last event, 2 threads on
+ * 2 busy cores: `scoped` and `at_end` alone 0.14–0.55 s → 0.05–0.11 s cpu, 89–150 ms → 45–68 ms.
+ */
+function versionsAt(slice: TimeSlice, latest: boolean, atHead: boolean): { table: string; where: string } {
+  if (latest) return { table: "deal_current v", where: "TRUE" };
+  if (!atHead) return { table: "deal_versions v", where: versionAt(slice) };
+  const asOf = epochMs(slice.asOf);
+  return {
+    table: `(SELECT * FROM deal_current WHERE valid_from_ms <= ${asOf}
+    UNION ALL
+    SELECT * FROM deal_versions WHERE known_to IS NULL AND valid_from_ms <= ${asOf} AND valid_to_ms > ${asOf}) v`,
+    where: "TRUE",
+  };
 }
 
 /** An event fact visible in a slice. */
@@ -97,8 +115,8 @@ export function filterPredicate(filter: DimensionFilter, expressions: Partial<Re
  */
 export function scopeCtes(scope: SqlScope, dealColumns: readonly string[] | undefined = undefined): string {
   const { current, atPeriodEnd, filter, groupBy, config } = scope;
-  const now = versionsAt(current, scope.currentIsLatest);
-  const end = versionsAt(atPeriodEnd, scope.periodEndIsLatest);
+  const now = versionsAt(current, scope.currentIsLatest, scope.atHead);
+  const end = versionsAt(atPeriodEnd, scope.periodEndIsLatest, scope.atHead);
   // A rep's latest hire starts its memberships afresh (the graph keeps that hire and the transfers recorded after it).
   const teamOf = `SELECT t.rep_id, arg_max_null(t.team_id, ${latestFirst}) AS team_id FROM rep_teams t
     JOIN (SELECT rep_id, max(known_from) AS hired_position FROM reps GROUP BY rep_id) h
