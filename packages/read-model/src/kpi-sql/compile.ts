@@ -23,7 +23,7 @@ import {
 } from "./contributing-events.ts";
 import { compiledMeasure, type MeasureSource, measureSourcesSql, type SqlMeasure } from "./measures.ts";
 import { conversionMeasureName } from "./measures-stages.ts";
-import { type SqlScope, scopeCtes, sqlString } from "./predicates.ts";
+import { dealColumnsUsedBy, type SqlScope, scopeCtes, sqlString } from "./predicates.ts";
 import { readRows } from "./read-rows.ts";
 
 /** The measures a definition reads: its formula's (a conversion is one measure) and its context's. */
@@ -214,9 +214,10 @@ export async function measureGroupsSql(
     ([source, selects]) => `agg_${source} AS (SELECT group_key, ${selects.join(", ")} FROM ${source} GROUP BY group_key)`,
   );
   const keys = groupBy ? "SELECT group_key FROM group_keys" : "SELECT '' AS group_key";
-  const sql = `WITH ${scopeCtes(scope)},${measureSourcesSql(scope, bySource.keys())}${aggregates.map((cte) => `,\n${cte}`).join("")}
+  const body = `${measureSourcesSql(scope, bySource.keys())}${aggregates.map((cte) => `,\n${cte}`).join("")}
 SELECT k.group_key, ${[...aliases.values()].join(", ") || "NULL AS nothing"}
 FROM (${keys}) k ${[...bySource.keys()].map((source) => `LEFT JOIN agg_${source} USING (group_key)`).join(" ")}`;
+  const sql = `WITH ${scopeCtes(scope, dealColumnsUsedBy(`${scopeCtes(scope)},${body}`))},${body}`;
   const rows = await readRows(connection, sql);
   const groups = rows
     .map((row) => ({ key: String(row.group_key), row }))
@@ -265,6 +266,7 @@ export async function sqlScopeOf(
     atPeriodEnd,
     currentIsLatest: latest(current.asOf),
     periodEndIsLatest: latest(atPeriodEnd.asOf),
+    atHead: maxPosition >= facts.position,
     filter: query.filter ?? {},
     groupBy: query.groupBy,
     forecastKnownAt: forecastKnownAt ?? period.fromInstant,

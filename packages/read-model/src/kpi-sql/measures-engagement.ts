@@ -77,6 +77,10 @@ export function engagementSourcesSql(scope: SqlScope): string {
   const accountCheck = (alias: string) => (byReps(scope) && accountFiltered ? `WHERE ${inGroupAccounts(alias)}` : "");
   const firstTouchOrder = byReps(scope) ? "[rep_id, lpad(CAST(first_known_from AS VARCHAR), 14, '0')]" : "first_known_from";
   const windowMs = config.meetingToOpportunityDays * DAY_MS;
+  // `eng_addressable` is one row per group: the count and sorted ids of its addressable accounts, those keyed to it plus
+  // those in every group, added once per group instead of expanding each account to every group first (all 40k
+  // accounts of the 100k-deal facts have no owner, so 5M rows, counted again per group). The 25-KPI team scorecard,
+  // values only, 2 busy cores: that relation and its aggregate 0.09–0.16 s → 0.05–0.08 s cpu, 73–139 ms → 41–54 ms.
   return `
 eng_groups AS (${groups}),
 eng_reps AS (
@@ -92,11 +96,12 @@ eng_account_latest AS (
   LEFT JOIN (SELECT account_id, arg_max(owner_rep_id, ${latestFirst}) AS owner_rep_id FROM account_owners GROUP BY account_id) o
     ON o.account_id = a.account_id
   LEFT JOIN team_of t ON t.rep_id = o.owner_rep_id),
+eng_accounts_in_scope AS (
+  SELECT *, ${accountKey} AS key FROM eng_account_latest
+  WHERE registered_position <= ${current.maxPosition} AND registered_at <= ${sqlString(current.asOf)} AND ${accountFilter(scope)}),
 eng_accounts AS (
   SELECT g.group_key, a.account_id, a.addressable, a.event_id
-  FROM (SELECT *, ${accountKey} AS key FROM eng_account_latest
-        WHERE registered_position <= ${current.maxPosition} AND registered_at <= ${sqlString(current.asOf)} AND ${accountFilter(scope)}) a
-  JOIN eng_groups g ON a.key IS NULL OR a.key = g.group_key),
+  FROM eng_accounts_in_scope a JOIN eng_groups g ON a.key IS NULL OR a.key = g.group_key),
 eng_interactions_in_period AS (
   SELECT i.*, coalesce(r.first_known_from, i.known_from) AS first_known_from
   FROM interactions i LEFT JOIN relogged_interactions r ON r.interaction_id = i.interaction_id
@@ -106,7 +111,12 @@ eng_interactions AS MATERIALIZED (SELECT * FROM (${interactionsInScope}) x ${acc
 eng_reached AS (
   SELECT group_key, account_id, count(*) AS n, list(event_id ORDER BY event_id) AS ids, arg_min(event_id, ${firstTouchOrder}) AS first_id
   FROM eng_interactions GROUP BY group_key, account_id),
-eng_addressable AS (SELECT * FROM eng_accounts WHERE addressable = 1),
+eng_addressable AS (
+  SELECT g.group_key, coalesce(k.n, 0) + every.n AS n, list_sort(list_concat(coalesce(k.ids, []), coalesce(every.ids, []))) AS ids
+  FROM eng_groups g
+  LEFT JOIN (SELECT key, count(*) AS n, list(event_id ORDER BY event_id) AS ids FROM eng_accounts_in_scope
+             WHERE addressable = 1 AND key IS NOT NULL GROUP BY key) k ON k.key = g.group_key
+  CROSS JOIN (SELECT count(*) AS n, list(event_id ORDER BY event_id) AS ids FROM eng_accounts_in_scope WHERE addressable = 1 AND key IS NULL) every),
 eng_meeting_deals AS (
   SELECT m.group_key, m.interaction_id, arg_min(d.created_event_id, d.deal_id) AS deal_event_id
   FROM eng_interactions m JOIN scoped d ON d.group_key = m.group_key AND d.account_id = m.account_id
@@ -391,7 +401,8 @@ export const engagementMeasures: Readonly<Record<string, SqlMeasure>> = {
   },
   addressable_accounts: {
     source: "eng_addressable",
-    aggregates: () => ({ n: "count(*)", ids: "list(event_id ORDER BY event_id)" }),
+    // One row per group (see `eng_addressable`).
+    aggregates: () => ({ n: "any_value(n)", ids: "any_value(ids)" }),
     result: (row) => ({ value: count(row("n")), eventIds: ids(row("ids")) }),
   },
   lead_response_hours_median: {
