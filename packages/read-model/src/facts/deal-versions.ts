@@ -141,8 +141,10 @@ export interface DealVersionChanges {
  */
 export class DealVersionProjection {
   readonly #config: RevenueConfig;
-  readonly #open = new Map<string, OpenRow[]>();
-  /** The open rows of deals restored and not named by an event since, as {@link packedOpenRowsSql} packs them. */
+  /**
+   * The open rows of every deal, as {@link packedOpenRowsSql} packs them: one string per deal rather than an object
+   * per row, since every deal's are held (a million deals' rows as objects were a large share of a JavaScript heap).
+   */
   readonly #packed = new Map<string, string>();
   /**
    * The values of each deal's last version (`valid_to` null) derived by this projection. An event at business time `t`
@@ -151,11 +153,18 @@ export class DealVersionProjection {
    * restored (they are derived).
    */
   readonly #lastValues = new Map<string, { readonly rowId: number; readonly values: Row }>();
+  /** How many deals' last values {@link #lastValues} keeps: the most recently derived (they are derived again if gone). */
+  readonly #lastValuesKept: number;
   #nextRowId: number;
 
-  constructor(config: RevenueConfig) {
+  /**
+   * `lastValuesKept` bounds the deals whose last version's values are kept (default 20,000: the deals events name
+   * again soon; at a million deals every deal's row of values took gigabytes of heap).
+   */
+  constructor(config: RevenueConfig, lastValuesKept = 20_000) {
     this.#config = config;
     this.#nextRowId = 1;
+    this.#lastValuesKept = lastValuesKept;
   }
 
   /**
@@ -171,8 +180,7 @@ export class DealVersionProjection {
   /** The open rows of a deal, in `valid_from` order. */
   #openRows(dealId: string): OpenRow[] {
     const packed = this.#packed.get(dealId);
-    if (packed === undefined) return this.#open.get(dealId) ?? [];
-    this.#packed.delete(dealId);
+    if (!packed) return [];
     return packed.split(";").map((row) => {
       const [rowId, validFrom, validTo] = row.split(",") as [string, string, string];
       return { rowId: Number(rowId), validFrom, validTo: validTo === "" ? null : validTo };
@@ -224,7 +232,7 @@ export class DealVersionProjection {
       const validTo = versions[index + 1]?.at ?? null;
       const rowId = this.#nextRowId++;
       kept.push({ rowId, validFrom: version.at, validTo });
-      if (validTo === null) this.#lastValues.set(dealId, { rowId, values: version.values });
+      if (validTo === null) this.#keepLastValues(dealId, { rowId, values: version.values });
       changes.inserted.set(rowId, [
         rowId,
         dealId,
@@ -241,7 +249,16 @@ export class DealVersionProjection {
       ]);
     });
     kept.sort((a, b) => (a.validFrom < b.validFrom ? -1 : 1));
-    this.#open.set(dealId, kept);
+    this.#packed.set(dealId, kept.map((row) => `${row.rowId},${row.validFrom},${row.validTo ?? ""}`).join(";"));
+  }
+
+  /** Keeps a deal's last values as the most recent, dropping the least recent beyond {@link #lastValuesKept}. */
+  #keepLastValues(dealId: string, last: { readonly rowId: number; readonly values: Row }): void {
+    this.#lastValues.delete(dealId);
+    this.#lastValues.set(dealId, last);
+    if (this.#lastValues.size <= this.#lastValuesKept) return;
+    const oldest = this.#lastValues.keys().next();
+    if (!oldest.done) this.#lastValues.delete(oldest.value);
   }
 
   /** Roles, interactions and gate evidence change no column of a version. */

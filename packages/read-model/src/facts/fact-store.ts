@@ -99,6 +99,11 @@ export interface FactStoreOptions {
    * {@link DEFAULT_MEMORY_LIMIT} for a file, DuckDB's own in memory).
    */
   readonly memoryLimit?: string;
+  /**
+   * How many deals' last version values the deal-version projection keeps to reuse (default 20,000, the most recently
+   * derived); a deal without them is derived again, to the same rows.
+   */
+  readonly versionValuesKept?: number;
 }
 
 /**
@@ -112,6 +117,7 @@ export class FactStore {
   readonly #writer: DuckDBConnection;
   readonly #reader: DuckDBConnection;
   readonly #config: RevenueConfig;
+  readonly #versionValuesKept: number | undefined;
   /** The open rows of each deal, loaded by {@link prepare} (at once for an empty file). */
   #versions: DealVersionProjection | undefined;
   /** {@link prepare} under way: callers while it runs wait for the same load. */
@@ -136,11 +142,18 @@ export class FactStore {
   /** The memory limit of queries and live writes, and DuckDB's own (catching up), when they differ. */
   #memoryLimits: { readonly serving: string; readonly catchingUp: string } | undefined;
 
-  private constructor(instance: DuckDBInstance, writer: DuckDBConnection, reader: DuckDBConnection, config: RevenueConfig) {
+  private constructor(
+    instance: DuckDBInstance,
+    writer: DuckDBConnection,
+    reader: DuckDBConnection,
+    config: RevenueConfig,
+    versionValuesKept: number | undefined,
+  ) {
     this.#instance = instance;
     this.#writer = writer;
     this.#reader = reader;
     this.#config = config;
+    this.#versionValuesKept = versionValuesKept;
     this.#stays = new DealStayProjection(config);
     this.#closeHistory = new DealCloseHistoryProjection(config);
     this.#pending = FactStore.#emptyBatch();
@@ -162,7 +175,7 @@ export class FactStore {
     const instance = await DuckDBInstance.create(options.path, { threads: String(options.threads ?? 2) });
     const writer = await instance.connect();
     const reader = await instance.connect();
-    const store = new FactStore(instance, writer, reader, options.config);
+    const store = new FactStore(instance, writer, reader, options.config, options.versionValuesKept);
     await store.#createTables();
     await store.#restore();
     const serving = options.memoryLimit ?? (options.path === ":memory:" ? undefined : DEFAULT_MEMORY_LIMIT);
@@ -223,7 +236,7 @@ export class FactStore {
   }
 
   async #loadVersions(): Promise<void> {
-    const versions = new DealVersionProjection(this.#config);
+    const versions = new DealVersionProjection(this.#config, this.#versionValuesKept);
     const open = await this.#writer.runAndReadAll(packedOpenRowsSql);
     const [max] = (
       await this.#writer.runAndReadAll("SELECT coalesce(max(row_id), 0) AS top FROM deal_versions")
@@ -376,7 +389,7 @@ export class FactStore {
   async reset(): Promise<void> {
     for (const table of [...factTableNames, "record_log", "read_model_position"]) await this.#writer.run(`DELETE FROM ${table}`);
     this.#pending = FactStore.#emptyBatch();
-    this.#versions = new DealVersionProjection(this.#config);
+    this.#versions = new DealVersionProjection(this.#config, this.#versionValuesKept);
     this.#unflushed = 0;
     this.#position = 0;
     this.#written = 0;
@@ -436,7 +449,7 @@ export class FactStore {
       await this.#writer.runAndReadAll("SELECT position, event_id, latest_occurred_at FROM read_model_position")
     ).getRowObjectsJS();
     if (!stored) {
-      this.#versions = new DealVersionProjection(this.#config);
+      this.#versions = new DealVersionProjection(this.#config, this.#versionValuesKept);
       return;
     }
     this.#position = Number(stored.position);
