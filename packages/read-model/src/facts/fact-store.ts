@@ -117,7 +117,8 @@ export class FactStore {
   readonly #writer: DuckDBConnection;
   readonly #reader: DuckDBConnection;
   readonly #config: RevenueConfig;
-  readonly #versionValuesKept: number | undefined;
+  /** A deal-version projection with nothing applied, keeping as many deals' last values as the options say. */
+  readonly #newVersions: () => DealVersionProjection;
   /** The open rows of each deal, loaded by {@link prepare} (at once for an empty file). */
   #versions: DealVersionProjection | undefined;
   /** {@link prepare} under way: callers while it runs wait for the same load. */
@@ -153,7 +154,7 @@ export class FactStore {
     this.#writer = writer;
     this.#reader = reader;
     this.#config = config;
-    this.#versionValuesKept = versionValuesKept;
+    this.#newVersions = () => new DealVersionProjection(config, versionValuesKept);
     this.#stays = new DealStayProjection(config);
     this.#closeHistory = new DealCloseHistoryProjection(config);
     this.#pending = FactStore.#emptyBatch();
@@ -236,7 +237,7 @@ export class FactStore {
   }
 
   async #loadVersions(): Promise<void> {
-    const versions = new DealVersionProjection(this.#config, this.#versionValuesKept);
+    const versions = this.#newVersions();
     const open = await this.#writer.runAndReadAll(packedOpenRowsSql);
     const [max] = (
       await this.#writer.runAndReadAll("SELECT coalesce(max(row_id), 0) AS top FROM deal_versions")
@@ -389,7 +390,7 @@ export class FactStore {
   async reset(): Promise<void> {
     for (const table of [...factTableNames, "record_log", "read_model_position"]) await this.#writer.run(`DELETE FROM ${table}`);
     this.#pending = FactStore.#emptyBatch();
-    this.#versions = new DealVersionProjection(this.#config, this.#versionValuesKept);
+    this.#versions = this.#newVersions();
     this.#unflushed = 0;
     this.#position = 0;
     this.#written = 0;
@@ -449,7 +450,7 @@ export class FactStore {
       await this.#writer.runAndReadAll("SELECT position, event_id, latest_occurred_at FROM read_model_position")
     ).getRowObjectsJS();
     if (!stored) {
-      this.#versions = new DealVersionProjection(this.#config, this.#versionValuesKept);
+      this.#versions = this.#newVersions();
       return;
     }
     this.#position = Number(stored.position);
