@@ -60,11 +60,6 @@ const KNOWN_TO_AT = 7;
 const VALID_FROM = 2;
 const VALID_TO = 3;
 
-/** True for a row open in both times (the deal's latest version as known now): a row of `deal_current`. */
-export function isLatestVersion(row: Row): boolean {
-  return row[VALID_TO] === null && row[KNOWN_TO] === null;
-}
-
 /** The latest business time a version row names: its end, or its start when it is open-ended. */
 export function lastTimeOf(row: Row): string {
   return String(row[VALID_TO] ?? row[VALID_FROM]);
