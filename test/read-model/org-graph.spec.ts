@@ -228,6 +228,8 @@ describe("a read model with the org graph", () => {
           workingSetDeals: fc.integer({ min: 1, max: 4 }),
           // While catching up more than a batch: a bound of its own, trimmed back to the live one at the end.
           catchUpWorkingSetDeals: fc.integer({ min: 1, max: 6 }),
+          // …which doubles while dropped deals are read again often, up to this ceiling.
+          maxCatchUpWorkingSetDeals: fc.integer({ min: 1, max: 24 }),
           // Small batches: several transactions per catch-up, in catch-up mode (a tail of more than one batch).
           factsBatch: fc.constantFrom(40, 20_000),
           // The org part kept after every write with an org event, or on close only.
@@ -242,6 +244,7 @@ describe("a read model with the org graph", () => {
           live,
           workingSetDeals,
           catchUpWorkingSetDeals,
+          maxCatchUpWorkingSetDeals,
           factsBatch,
           keepOrgGraphAfter,
         }) => {
@@ -254,13 +257,14 @@ describe("a read model with the org graph", () => {
             const orgFacts = join(dir, "org.duckdb");
             const common = { store, config: defaultConfig, factsPath: orgFacts, factsBatch, keepOrgGraphAfter };
             // The first file: built from nothing by either kind of graph.
-            const first = firstFileFull ? {} : ({ graph: "org", workingSetDeals, catchUpWorkingSetDeals } as const);
+            const bounds = { workingSetDeals, catchUpWorkingSetDeals, maxCatchUpWorkingSetDeals };
+            const first = firstFileFull ? {} : ({ graph: "org", ...bounds } as const);
             await (await RevenueReadModel.open({ ...common, follow: false, ...first })).close();
             // A tail to catch up on restart (org and deal events), then live events after opening. A tail a full graph
             // writes leaves the org part kept in the file (by the org graph that built it) behind the file's position.
             await appendExtras(store, tail, ids, serial);
             if (tailByFull) await (await RevenueReadModel.open({ ...common, follow: false })).close();
-            const model = await RevenueReadModel.open({ ...common, graph: "org", workingSetDeals, catchUpWorkingSetDeals });
+            const model = await RevenueReadModel.open({ ...common, graph: "org", ...bounds });
             const last = await appendExtras(store, live, ids, serial);
             await model.waitFor(last);
             expect(model.position).toBe(last);

@@ -31,6 +31,14 @@ export const DEFAULT_WORKING_SET_DEALS = 2_000;
 export const DEFAULT_CATCH_UP_WORKING_SET_DEALS = 25_000;
 
 /**
+ * The most deals the working set grows to while catching up (see {@link DealWorkingSet.rebound}). A log holds as many
+ * deals active at once as its organisation works: about 9,700 at most in the seeded 100k-deal log, ten times that at a
+ * million deals, where 25,000 held made half of all deal events read their deal's stream again (a million stream
+ * reads in the first 2M deal events, and the catch-up rate fell from 10k to 3k events/s).
+ */
+export const MAX_CATCH_UP_WORKING_SET_DEALS = 400_000;
+
+/**
  * The deals a graph of the org part holds while deal events are projected into the fact tables: before an event of a
  * deal not held is applied, the deal's earlier events are read from its stream (`deal-<id>`, the revisions before the
  * event's) and folded into a scratch graph whose deal and interactions move over, so the deal's facts are those the
@@ -48,12 +56,22 @@ export class DealWorkingSet {
   /** Deals held, least recently touched first. */
   readonly #held = new Set<string>();
   #bound: number;
+  #growUpTo: number;
+  /** Deal events prepared, and stream reads among them, since the bound last had a chance to grow. */
+  #windowEvents = 0;
+  #windowReads = 0;
 
   /** A working set of at most `bound` deals in `state`. */
   constructor(store: EventStore, state: GraphState, bound: number) {
     this.#store = store;
     this.#state = state;
     this.#bound = bound;
+    this.#growUpTo = bound;
+  }
+
+  /** The most deals held now. */
+  get bound(): number {
+    return this.#bound;
   }
 
   /**
@@ -69,20 +87,37 @@ export class DealWorkingSet {
         `event ${event.id} at position ${event.globalPosition} names deal ${JSON.stringify(dealId)} but is on stream ` +
           `${JSON.stringify(event.streamId)}: a graph of the org part reads each deal from its own stream (${stream}); open the read model with graph "full"`,
       );
+    if (++this.#windowEvents >= 4 * this.#bound) this.#considerGrowing();
     if (this.#held.delete(dealId)) {
       this.#held.add(dealId);
       return;
     }
     this.#held.add(dealId);
     if (this.#state.deals[dealId] || event.streamRevision === 0) return;
+    this.#windowReads++;
     const earlier = await foldDealStream(this.#store, dealId, event.globalPosition - 1, { maxCount: event.streamRevision });
     adoptDeal(this.#state, earlier, dealId);
   }
 
-  /** Holds at most `bound` deals from now on, dropping the least recently touched beyond it at once. */
-  rebound(bound: number): void {
+  /**
+   * Holds at most `bound` deals from now on, dropping the least recently touched beyond it at once. With `growUpTo`
+   * above `bound` (while catching up), the bound doubles, up to `growUpTo`, whenever more than one deal event in ten
+   * of the last four times the bound read a dropped deal's stream again: the set grows to about the deals the log
+   * keeps active at once, and no further.
+   */
+  rebound(bound: number, growUpTo = bound): void {
     this.#bound = bound;
+    this.#growUpTo = Math.max(bound, growUpTo);
+    this.#windowEvents = 0;
+    this.#windowReads = 0;
     if (this.#held.size > bound) this.#evict(this.#held.size - bound);
+  }
+
+  #considerGrowing(): void {
+    if (this.#windowReads * 10 > this.#windowEvents && this.#bound < this.#growUpTo)
+      this.#bound = Math.min(this.#growUpTo, this.#bound * 2);
+    this.#windowEvents = 0;
+    this.#windowReads = 0;
   }
 
   /** After `event` is applied (graph and fact tables): drops a logging that names no deal, and deals beyond the bound. */

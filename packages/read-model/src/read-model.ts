@@ -17,7 +17,12 @@ import type { EventStore, Subscription } from "@revgraph/event-store";
 import type { RecordedEvent } from "@revgraph/events";
 import { computeKpis, funnel, type KpiDefinition, type KpiQuery, kpiDefinitions } from "@revgraph/kpis";
 import { type DealListQuery, DealReads, type ServedDeal } from "./deal-reads.ts";
-import { DEFAULT_CATCH_UP_WORKING_SET_DEALS, DEFAULT_WORKING_SET_DEALS, DealWorkingSet } from "./deal-working-set.ts";
+import {
+  DEFAULT_CATCH_UP_WORKING_SET_DEALS,
+  DEFAULT_WORKING_SET_DEALS,
+  DealWorkingSet,
+  MAX_CATCH_UP_WORKING_SET_DEALS,
+} from "./deal-working-set.ts";
 import { FactStore } from "./facts/fact-store.ts";
 import { keepOrgGraph, keptOrgGraphPath, readKeptOrgGraph } from "./kept-org-graph.ts";
 import { computeKpisSql, isCompiled, type KpiSqlOptions } from "./kpi-sql/compile.ts";
@@ -79,6 +84,11 @@ export interface ReadModelOptions {
    * {@link DEFAULT_CATCH_UP_WORKING_SET_DEALS}); back to {@link workingSetDeals} when catch-up ends.
    */
   readonly catchUpWorkingSetDeals?: number;
+  /**
+   * The most deals that working set grows to while catching up when deals read again are frequent (default
+   * {@link MAX_CATCH_UP_WORKING_SET_DEALS}; see `DealWorkingSet.rebound`).
+   */
+  readonly maxCatchUpWorkingSetDeals?: number;
   /**
    * Org events an org graph applies before it keeps its org part beside the fact file again (default
    * {@link KEEP_ORG_GRAPH_AFTER}): after opening and after a live write. It is kept on close whatever their number.
@@ -498,7 +508,11 @@ export class RevenueReadModel {
     if (factsBehind) await this.#facts?.beginCatchUp();
     const workingSet = this.#workingSet;
     const liveBound = this.#options.workingSetDeals ?? DEFAULT_WORKING_SET_DEALS;
-    if (factsBehind) workingSet?.rebound(this.#options.catchUpWorkingSetDeals ?? DEFAULT_CATCH_UP_WORKING_SET_DEALS);
+    if (factsBehind)
+      workingSet?.rebound(
+        this.#options.catchUpWorkingSetDeals ?? DEFAULT_CATCH_UP_WORKING_SET_DEALS,
+        this.#options.maxCatchUpWorkingSetDeals ?? MAX_CATCH_UP_WORKING_SET_DEALS,
+      );
     // A batch is written while the next one is applied: DuckDB's share of a write (updates, commit) runs on its own
     // threads, and the loop lets it continue every few hundred events (reading the log never waits on anything).
     let written: Promise<void> = Promise.resolve();
