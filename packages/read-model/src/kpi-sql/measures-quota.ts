@@ -143,8 +143,8 @@ const wonAmount: SqlMeasure = { ...amountOf("won"), source: "rep_rows" };
 const quota: SqlMeasure = {
   source: "rep_rows",
   aggregates: () => ({
-    total: total("quota", `FILTER (WHERE ${withQuota})`),
-    unadjusted: total("raw_quota", `FILTER (WHERE ${withQuota})`),
+    total: total("quota", withQuota),
+    unadjusted: total("raw_quota", withQuota),
     reps: `count(*) FILTER (WHERE ${withQuota})`,
     ids: `flatten(list([quota_event_id, hire_event_id] ORDER BY rep_id) FILTER (WHERE ${withQuota}))`,
   }),
@@ -222,7 +222,7 @@ const forecastAmount: SqlMeasure = {
     submitted_at: "any_value(forecast_submitted_at) FILTER (WHERE row_kind = 'forecast')",
     scope_id: "any_value(forecast_scope_id) FILTER (WHERE row_kind = 'forecast')",
     reps: `count(*) FILTER (WHERE ${isRep} AND rep_forecast IS NOT NULL)`,
-    reps_total: total("rep_forecast", `FILTER (WHERE ${isRep} AND rep_forecast IS NOT NULL)`),
+    reps_total: total("rep_forecast", `${isRep} AND rep_forecast IS NOT NULL`),
     rep_ids: `CASE WHEN NOT (${hasExactForecast}) THEN list(rep_forecast_event_id ORDER BY rep_id) FILTER (WHERE ${isRep} AND rep_forecast IS NOT NULL) END`,
   }),
   result: (row, scope) => {
@@ -273,7 +273,7 @@ function commitDeals(wonOnly: boolean): SqlMeasure {
   return {
     source: "commit_deals",
     aggregates: () => ({
-      total: total(wonOnly ? "amount" : "start_amount", `FILTER (WHERE ${counted})`),
+      total: total(wonOnly ? "amount" : "start_amount", counted),
       ids: wonOnly
         ? `flatten(list([category_event_id, closed_event_id] ORDER BY deal_id) FILTER (WHERE ${counted}))`
         : "list(category_event_id ORDER BY deal_id)",

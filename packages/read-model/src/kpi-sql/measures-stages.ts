@@ -272,16 +272,17 @@ export const stageMeasures: Readonly<Record<string, SqlMeasure>> = {
   stage_time_days_mean: {
     source: "stage_time",
     aggregates: (scope) => ({
-      value: `(${total("days", `FILTER (WHERE ${done})`)}) / count(*) FILTER (WHERE ${done})`,
+      value: `(${total("days", done)}) / count(*) FILTER (WHERE ${done})`,
       n: `count(*) FILTER (WHERE ${done})`,
       ids: `flatten(list(stay_ids ORDER BY deal_id, stage) FILTER (WHERE ${done}))`,
       ...Object.fromEntries(
         scope.config.stages.flatMap((stage, index) => {
-          const isDone = `FILTER (WHERE ${done} AND stage = ${sqlString(stage.id)})`;
+          const doneInStage = `${done} AND stage = ${sqlString(stage.id)}`;
+          const isDone = `FILTER (WHERE ${doneInStage})`;
           const isOpen = `FILTER (WHERE kind = 'open' AND stage = ${sqlString(stage.id)})`;
           return [
             [`completed_${index}`, `count(*) ${isDone}`],
-            [`mean_${index}`, `(${total("days", isDone)}) / count(*) ${isDone}`],
+            [`mean_${index}`, `(${total("days", doneInStage)}) / count(*) ${isDone}`],
             [`median_${index}`, `quantile_cont(days, 0.5) ${isDone}`],
             [`p90_${index}`, `quantile_cont(days, 0.9) ${isDone}`],
             [`open_${index}`, `count(*) ${isOpen}`],

@@ -78,8 +78,8 @@ export const ids = (value: unknown): string[] => (Array.isArray(value) ? (value 
 export const numberOr = (value: unknown, fallback: number | null): number | null =>
   value === null || value === undefined ? fallback : Number(value);
 
-/** The mean as the engine takes it: the sum over the count. */
-const mean = (x: string, where: string) => `(${total(x, where)}) / count(${x}) ${where}`;
+/** The mean of `x` over the rows where `condition` holds, as the engine takes it: the sum over the count. */
+const mean = (x: string, condition: string) => `(${total(x, condition)}) / count(${x}) FILTER (WHERE ${condition})`;
 
 type Kind = "won" | "lost";
 const isKind = (kind: Kind) => `status = '${kind}'`;
@@ -106,7 +106,7 @@ export function amountOf(kind: Kind): SqlMeasure {
   return {
     source: "closed_deals",
     aggregates: () => ({
-      total: total("amount_base", `FILTER (WHERE ${withAmount(kind)})`),
+      total: total("amount_base", withAmount(kind)),
       ids: `flatten(list(${amountIds} ORDER BY deal_id) FILTER (WHERE ${withAmount(kind)}))`,
       missing: `count(*) FILTER (WHERE ${isKind(kind)} AND amount_base IS NULL)`,
       first_missing: `min(deal_id) FILTER (WHERE ${isKind(kind)} AND amount_base IS NULL)`,
@@ -128,12 +128,12 @@ function missingRateWarnings(kind: Kind, row: (name: string) => unknown, scope: 
     : [];
 }
 
-/** Days from creation to close of the deals closed with `kind`, as `statistic` (SQL of a value and a filter). */
-function cycleDays(kind: Kind, statistic: (x: string, where: string) => string): SqlMeasure {
+/** Days from creation to close of the deals closed with `kind`, as `statistic` (SQL of a value and a condition). */
+function cycleDays(kind: Kind, statistic: (x: string, condition: string) => string): SqlMeasure {
   return {
     source: "closed_deals",
     aggregates: () => ({
-      value: statistic("(closed_ms - created_ms) / 86400000.0", `FILTER (WHERE ${isKind(kind)})`),
+      value: statistic("(closed_ms - created_ms) / 86400000.0", isKind(kind)),
       n: `count(*) FILTER (WHERE ${isKind(kind)})`,
       ids: `flatten(list([created_event_id, closed_event_id] ORDER BY deal_id) FILTER (WHERE ${isKind(kind)}))`,
     }),
@@ -164,10 +164,7 @@ function pipelineAmount(closingInPeriodOnly: boolean, weighted: boolean): SqlMea
   return {
     source: "open_at_end",
     aggregates: (scope) => ({
-      total: total(
-        `amount_base * ${weighted ? "probability" : "1"}`,
-        `FILTER (WHERE ${inScope(scope)} AND amount_base IS NOT NULL)`,
-      ),
+      total: total(`amount_base * ${weighted ? "probability" : "1"}`, `${inScope(scope)} AND amount_base IS NOT NULL`),
       n: `count(*) FILTER (WHERE ${inScope(scope)} AND amount_base IS NOT NULL)`,
       excluded: `count(*) FILTER (WHERE ${inScope(scope)} AND amount_base IS NULL)`,
       ids: `flatten(list(list_filter([${dealIds.join(", ")}], x -> x IS NOT NULL) ORDER BY deal_id) FILTER (WHERE ${inScope(scope)} AND amount_base IS NOT NULL))`,
@@ -217,7 +214,7 @@ export const sqlMeasures: Readonly<Record<string, SqlMeasure>> = {
     source: "closed_deals",
     aggregates: (scope) => ({
       ...amountOf("won").aggregates(scope),
-      mean: mean("amount_base", `FILTER (WHERE ${withAmount("won")})`),
+      mean: mean("amount_base", withAmount("won")),
       median: `quantile_cont(amount_base, 0.5) FILTER (WHERE ${withAmount("won")})`,
       n: `count(*) FILTER (WHERE ${withAmount("won")})`,
     }),
@@ -241,7 +238,7 @@ export const sqlMeasures: Readonly<Record<string, SqlMeasure>> = {
     result: (row) => ({ value: numberOr(row("median"), null), eventIds: ids(row("ids")) }),
   },
   cycle_days_won_mean: cycleDays("won", mean),
-  cycle_days_won_median: cycleDays("won", (x, where) => `quantile_cont(${x}, 0.5) ${where}`),
+  cycle_days_won_median: cycleDays("won", (x, condition) => `quantile_cont(${x}, 0.5) FILTER (WHERE ${condition})`),
   cycle_days_lost_mean: cycleDays("lost", mean),
   open_deal_count: {
     source: "open_at_end",

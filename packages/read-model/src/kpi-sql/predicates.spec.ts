@@ -14,7 +14,7 @@ describe("total (the SQL sum of the measures)", () => {
   it("is the same double in any row order and on any number of threads, and within 10⁻⁹ of the float sum", async () => {
     const instance = await DuckDBInstance.create(":memory:", { threads: "4" });
     const connection = await instance.connect();
-    const sumOf = async (values: readonly number[], where = "") => {
+    const sumOf = async (values: readonly number[], condition?: string) => {
       await connection.run("CREATE OR REPLACE TABLE summed (x DOUBLE)");
       const appender = await connection.createAppender("summed");
       for (const x of values) {
@@ -22,7 +22,7 @@ describe("total (the SQL sum of the measures)", () => {
         appender.endRow();
       }
       appender.closeSync();
-      const [row] = (await connection.runAndReadAll(`SELECT ${total("x", where)} AS total FROM summed`)).getRowObjectsJS();
+      const [row] = (await connection.runAndReadAll(`SELECT ${total("x", condition)} AS total FROM summed`)).getRowObjectsJS();
       return row?.total as number | null;
     };
     await fc.assert(
@@ -46,7 +46,7 @@ describe("total (the SQL sum of the measures)", () => {
     for (let run = 0; run < 5; run++) answers.add(await sumOf(run % 2 ? [...many].reverse() : many));
     expect(answers.size).toBe(1);
     expect(await sumOf([])).toBeNull();
-    expect(await sumOf([1, 2, 3], "FILTER (WHERE x > 1)")).toBe(5);
+    expect(await sumOf([1, 2, 3], "x > 1")).toBe(5);
     // Beyond the exactly summed range the float sum answers rather than an overflow.
     expect(await sumOf([1e300, 1e300])).toBe(2e300);
     // Amounts are any finite number: values beyond 10¹⁸ among the others, in any order, give one double too (a
@@ -60,8 +60,8 @@ describe("total (the SQL sum of the measures)", () => {
           })
           .chain((values) => fc.tuple(fc.constant(values), fc.shuffledSubarray(values, { minLength: values.length }))),
         async ([values, shuffled]) => {
-          const summed = await sumOf(values, "FILTER (WHERE x > 0 OR x <= 0)");
-          expect(Object.is(summed, await sumOf(shuffled, "FILTER (WHERE x > 0 OR x <= 0)"))).toBe(true);
+          const summed = await sumOf(values, "x > 0 OR x <= 0");
+          expect(Object.is(summed, await sumOf(shuffled, "x > 0 OR x <= 0"))).toBe(true);
           const floatSum = values.reduce((sum, x) => sum + x, 0);
           const magnitude = values.reduce((sum, x) => sum + Math.abs(x), 0);
           expect(Math.abs((summed ?? 0) - floatSum)).toBeLessThanOrEqual(1e-9 * Math.max(1, magnitude));
@@ -69,7 +69,7 @@ describe("total (the SQL sum of the measures)", () => {
       ),
       { numRuns: 150 },
     );
-    expect(await sumOf([2e18, 3, 5e17], "FILTER (WHERE x > 4)")).toBe(2.5e18);
+    expect(await sumOf([2e18, 3, 5e17], "x > 4")).toBe(2.5e18);
     connection.closeSync();
     instance.closeSync();
   }, 60_000);

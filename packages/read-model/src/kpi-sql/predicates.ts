@@ -176,16 +176,8 @@ export function dealColumnsUsedBy(sql: string): string[] {
 /** Below this magnitude a value is summed exactly (as a decimal); beyond it, in ascending order as a double. */
 const exactlySummedBelow = "1e18";
 
-/** The clause `where` (an SQL `FILTER (WHERE …)` clause, or empty) narrowed to the rows where `condition` also holds. */
-function narrowed(where: string, condition: string): string {
-  const prefix = "FILTER (WHERE ";
-  if (where === "") return `${prefix}${condition})`;
-  if (!where.startsWith(prefix) || !where.endsWith(")")) throw new Error(`not an SQL FILTER clause: ${where}`);
-  return `${prefix}${condition} AND (${where.slice(prefix.length, -1)}))`;
-}
-
 /**
- * The sum of `x` over the rows `where` (an SQL `FILTER (WHERE …)` clause, or empty) as the same double in any row
+ * The sum of `x` over the rows where `condition` holds (every row without one) as the same double in any row
  * order. Threads, query plans and the physical order of a rebuilt table all change the order DuckDB adds rows in, and
  * a float sum's last bits change with it, so one question could be answered with two numbers. Each value is rounded to
  * 10⁻¹² and the decimals are added exactly (38 digits), which needs no sort (an ordered aggregate sorts every group's
@@ -194,8 +186,10 @@ function narrowed(where: string, condition: string): string {
  * added in ascending order, then to the exact sum of the others (a compensated float sum of them all, as before,
  * changed its last bit with the order).
  */
-export const total = (x: string, where = "") => {
+export const total = (x: string, condition?: string) => {
+  const where = condition === undefined ? "" : `FILTER (WHERE ${condition})`;
+  const beyondWhere = `FILTER (WHERE abs(${x}) >= ${exactlySummedBelow}${condition === undefined ? "" : ` AND (${condition})`})`;
   const exactly = `CAST(sum(CAST(CASE WHEN abs(${x}) < ${exactlySummedBelow} THEN ${x} END AS DECIMAL(38, 12))) ${where} AS DOUBLE)`;
-  const beyond = `list_sum(list_sort(list(${x}) ${narrowed(where, `abs(${x}) >= ${exactlySummedBelow}`)}))`;
+  const beyond = `list_sum(list_sort(list(${x}) ${beyondWhere}))`;
   return `CASE WHEN max(abs(${x})) ${where} < ${exactlySummedBelow} THEN ${exactly} ELSE coalesce(${exactly}, 0) + ${beyond} END`;
 };
