@@ -31,12 +31,31 @@ export const DEFAULT_WORKING_SET_DEALS = 2_000;
 export const DEFAULT_CATCH_UP_WORKING_SET_DEALS = 25_000;
 
 /**
- * The most deals the working set grows to while catching up (see {@link DealWorkingSet.rebound}). A log holds as many
- * deals active at once as its organisation works: about 9,700 at most in the seeded 100k-deal log, ten times that at a
- * million deals, where 25,000 held made half of all deal events read their deal's stream again (a million stream
- * reads in the first 2M deal events, and the catch-up rate fell from 10k to 3k events/s).
+ * The most deals the working set grows to while catching up, in any heap (see {@link DealWorkingSet.rebound} and
+ * {@link catchUpWorkingSetCeiling}). A log holds as many deals active at once as its organisation works: about 9,700 at
+ * most in the seeded 100k-deal log, ten times that at a million deals, where 25,000 held made half of all deal events
+ * read their deal's stream again (a million stream reads in the first 2M deal events, and the catch-up rate fell from
+ * 10k to 3k events/s).
  */
 export const MAX_CATCH_UP_WORKING_SET_DEALS = 400_000;
+
+/**
+ * The heap a held deal takes with its interactions, rounded up: at 100k deals, 1.5M events into a catch-up, 75,000
+ * deals held took 368 MB more than 25,000 (after a full collection), 7.4 KB each.
+ */
+const HELD_DEAL_BYTES = 8_192;
+
+/**
+ * The most deals a catch-up working set grows to in a JavaScript heap limited to `heapLimit` bytes: a fifth of the heap
+ * at {@link HELD_DEAL_BYTES} a deal (110,000 in Node's default 4.5 GB heap on this machine), between
+ * {@link DEFAULT_CATCH_UP_WORKING_SET_DEALS} and {@link MAX_CATCH_UP_WORKING_SET_DEALS}. The org part of the graph
+ * and the batch being written share the rest: at a million deals a set grown to 400,000 ran the heap out (the org part
+ * alone holds 1.3 GB there).
+ */
+export function catchUpWorkingSetCeiling(heapLimit: number): number {
+  const fifth = Math.floor(heapLimit / 5 / HELD_DEAL_BYTES);
+  return Math.max(DEFAULT_CATCH_UP_WORKING_SET_DEALS, Math.min(MAX_CATCH_UP_WORKING_SET_DEALS, fifth));
+}
 
 /**
  * The deals a graph of the org part holds while deal events are projected into the fact tables: before an event of a

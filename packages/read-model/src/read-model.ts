@@ -1,3 +1,4 @@
+import { getHeapStatistics } from "node:v8";
 import {
   applyEvent,
   type DealSnapshot,
@@ -18,10 +19,10 @@ import type { RecordedEvent } from "@revgraph/events";
 import { computeKpis, funnel, type KpiDefinition, type KpiQuery, kpiDefinitions } from "@revgraph/kpis";
 import { type DealListQuery, DealReads, type ServedDeal } from "./deal-reads.ts";
 import {
+  catchUpWorkingSetCeiling,
   DEFAULT_CATCH_UP_WORKING_SET_DEALS,
   DEFAULT_WORKING_SET_DEALS,
   DealWorkingSet,
-  MAX_CATCH_UP_WORKING_SET_DEALS,
 } from "./deal-working-set.ts";
 import { FactStore } from "./facts/fact-store.ts";
 import { keepOrgGraph, keptOrgGraphPath, readKeptOrgGraph } from "./kept-org-graph.ts";
@@ -86,7 +87,7 @@ export interface ReadModelOptions {
   readonly catchUpWorkingSetDeals?: number;
   /**
    * The most deals that working set grows to while catching up when deals read again are frequent (default
-   * {@link MAX_CATCH_UP_WORKING_SET_DEALS}; see `DealWorkingSet.rebound`).
+   * `catchUpWorkingSetCeiling` of the process's heap limit; see `DealWorkingSet.rebound`).
    */
   readonly maxCatchUpWorkingSetDeals?: number;
   /**
@@ -511,7 +512,7 @@ export class RevenueReadModel {
     if (factsBehind)
       workingSet?.rebound(
         this.#options.catchUpWorkingSetDeals ?? DEFAULT_CATCH_UP_WORKING_SET_DEALS,
-        this.#options.maxCatchUpWorkingSetDeals ?? MAX_CATCH_UP_WORKING_SET_DEALS,
+        this.#options.maxCatchUpWorkingSetDeals ?? catchUpWorkingSetCeiling(getHeapStatistics().heap_size_limit),
       );
     // A batch is written while the next one is applied: DuckDB's share of a write (updates, commit) runs on its own
     // threads, and the loop lets it continue every few hundred events (reading the log never waits on anything).
