@@ -72,8 +72,8 @@ export interface ReadModelOptions {
    * build's peak memory is mostly DuckDB's catching up (4.5 GB).
    *
    * In that mode {@link RevenueReadModel.state} holds the org part; its `deals` and `interactions` are the working set
-   * (internal: nobody else may read them), its record log covers only the events applied since opening (`timeSlice`
-   * refuses `knownAt` on it: take those slices from the fact tables' `record_log`), and its `latestOccurredAt` is the
+   * (internal: nobody else may read them), its record log is kept empty (`timeSlice` refuses `knownAt` on it: take
+   * those slices from the fact tables' `record_log`), and its `latestOccurredAt` is the
    * fact tables' (which counts the times of the log's checkpoint digests). {@link RevenueReadModel.currentDeals} and
    * the engine's paths ({@link RevenueReadModel.replayedState}) throw.
    */
@@ -150,8 +150,11 @@ export class RevenueReadModel {
     this.#store = options.store;
     this.config = options.config;
     this.#state = state;
-    if (options.graph === "org")
+    if (options.graph === "org") {
       this.#workingSet = new DealWorkingSet(options.store, state, options.workingSetDeals ?? DEFAULT_WORKING_SET_DEALS);
+      // Its knownAt slices come from the fact tables' record_log: the graph keeps none (see #applyOrg).
+      markPartialRecordLog(state);
+    }
     this.#dealReads =
       facts && new DealReads(options.store, facts.reader, options.config, () => ({ latestVersionTime: facts.latestVersionTime }));
     this.#factsWritten = facts?.position ?? 0;
@@ -390,6 +393,9 @@ export class RevenueReadModel {
     await this.#preparing;
     await workingSet.prepare(event);
     applyEvent(this.#state, event);
+    // The graph's record log gains an entry per record time: 13M entries and over a gigabyte of heap a million deals
+    // into a catch-up, which ran the heap out. An org graph answers no knownAt slice (the fact tables' record_log does).
+    this.#state.recordLog.length = 0;
     this.#facts?.apply(this.#state, event);
     workingSet.settle(event);
     if (orgTypes.has(event.type)) this.#orgEventsSinceKept++;
@@ -417,12 +423,11 @@ export class RevenueReadModel {
       for await (const event of this.#store.readAll({ types: orgEventTypes, after })) {
         if (event.globalPosition > facts.position) break;
         applyEvent(state, event);
+        state.recordLog.length = 0;
         this.#orgEventsSinceKept++;
       }
       state.position = facts.position;
       state.latestOccurredAt = facts.latestOccurredAt;
-      state.recordLog.length = 0;
-      markPartialRecordLog(state);
     }
     await this.#catchUp();
     // Kept once the model serves (a 61 MB JSON at 100k deals takes 0.5 s), in turn with the live writes.
