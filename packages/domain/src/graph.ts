@@ -394,6 +394,24 @@ const handlers: { [T in EventType]: (state: GraphState, data: EventData<T>, stam
   LogCheckpointed: () => {},
 };
 
+/** Graphs that keep no record log (see {@link dropRecordLog}). */
+const withoutRecordLog = new WeakSet<GraphState>();
+
+/**
+ * Makes a graph keep no record log from now on (its entries so far are dropped): a graph of the org part, whose
+ * `knownAt` slices come from elsewhere (the fact tables' `record_log`). The log gains an entry per record time, which
+ * a million deals into a catch-up was over a gigabyte of heap. `timeSlice` refuses `knownAt` on such a graph.
+ */
+export function dropRecordLog(state: GraphState): void {
+  withoutRecordLog.add(state);
+  state.recordLog.length = 0;
+}
+
+/** False for a graph that keeps no record log ({@link dropRecordLog}). */
+export function keepsRecordLog(state: GraphState): boolean {
+  return !withoutRecordLog.has(state);
+}
+
 /**
  * Applies one event to the graph, in place. Histories stay sorted by business time, so the result
  * does not depend on the order in which back-dated events arrive, and a rebuild equals the
@@ -408,6 +426,7 @@ export function applyEvent(state: GraphState, event: RecordedEvent): void {
   state.position = event.globalPosition;
   // A checkpoint digest is the store's record, not a business fact: it must not move business time.
   if (event.type !== "LogCheckpointed" && event.occurredAt > state.latestOccurredAt) state.latestOccurredAt = event.occurredAt;
+  if (!keepsRecordLog(state)) return;
   const lastRecord = state.recordLog.at(-1);
   if (lastRecord && lastRecord[0] === event.recordedAt) lastRecord[1] = event.globalPosition;
   else state.recordLog.push([event.recordedAt, event.globalPosition]);

@@ -1,5 +1,5 @@
 import { type RevenueConfig, segmentOf, stageProbability } from "./config.ts";
-import type { DealFacts, GraphState, Stamp } from "./graph.ts";
+import { type DealFacts, type GraphState, keepsRecordLog, type Stamp } from "./graph.ts";
 
 /** Which facts a question may see: business time up to `asOf`, log positions up to `maxPosition` (from knownAt). */
 export interface TimeSlice {
@@ -10,20 +10,9 @@ export interface TimeSlice {
 /** The end of time, for "as of whatever is recorded". */
 export const END_OF_TIME = "9999-12-31T23:59:59.999Z";
 
-/** Graphs whose record log starts part-way through the log: {@link timeSlice} refuses `knownAt` on them. */
-const partialRecordLogs = new WeakSet<GraphState>();
-
-/**
- * Marks a graph whose record log does not cover the log from its start (a graph of the org part, restored from the
- * fact tables' position): {@link timeSlice} throws when asked for a `knownAt` slice of it instead of answering wrongly.
- */
-export function markPartialRecordLog(state: GraphState): void {
-  partialRecordLogs.add(state);
-}
-
 /**
  * Builds a slice: `asOf` filters by occurredAt, `knownAt` by recordedAt (through the graph's record log; a graph
- * marked by {@link markPartialRecordLog} has no complete one, and asking it for `knownAt` throws).
+ * that keeps none, see `dropRecordLog`, throws when asked for `knownAt`).
  */
 export function timeSlice(
   state: GraphState,
@@ -31,10 +20,8 @@ export function timeSlice(
 ): TimeSlice {
   let maxPosition = state.position;
   if (options.knownAt !== undefined) {
-    if (partialRecordLogs.has(state))
-      throw new Error(
-        "this graph's record log is not complete (org graph): take knownAt slices from the fact tables' record_log",
-      );
+    if (!keepsRecordLog(state))
+      throw new Error("this graph keeps no record log (org graph): take knownAt slices from the fact tables' record_log");
     const knownAt = new Date(options.knownAt).toISOString();
     const log = state.recordLog;
     let low = 0;

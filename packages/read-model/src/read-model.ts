@@ -4,10 +4,10 @@ import {
   type DealSnapshot,
   dealAt,
   dealIdOf,
+  dropRecordLog,
   END_OF_TIME,
   emptyGraph,
   type GraphState,
-  markPartialRecordLog,
   orgEventTypes,
   type RevenueConfig,
   restoreOrgPart,
@@ -152,8 +152,8 @@ export class RevenueReadModel {
     this.#state = state;
     if (options.graph === "org") {
       this.#workingSet = new DealWorkingSet(options.store, state, options.workingSetDeals ?? DEFAULT_WORKING_SET_DEALS);
-      // Its knownAt slices come from the fact tables' record_log: the graph keeps none (see #applyOrg).
-      markPartialRecordLog(state);
+      // Its knownAt slices come from the fact tables' record_log.
+      dropRecordLog(state);
     }
     this.#dealReads =
       facts && new DealReads(options.store, facts.reader, options.config, () => ({ latestVersionTime: facts.latestVersionTime }));
@@ -393,9 +393,6 @@ export class RevenueReadModel {
     await this.#preparing;
     await workingSet.prepare(event);
     applyEvent(this.#state, event);
-    // The graph's record log gains an entry per record time: 13M entries and over a gigabyte of heap a million deals
-    // into a catch-up, which ran the heap out. An org graph answers no knownAt slice (the fact tables' record_log does).
-    this.#state.recordLog.length = 0;
     this.#facts?.apply(this.#state, event);
     workingSet.settle(event);
     if (orgTypes.has(event.type)) this.#orgEventsSinceKept++;
@@ -423,7 +420,6 @@ export class RevenueReadModel {
       for await (const event of this.#store.readAll({ types: orgEventTypes, after })) {
         if (event.globalPosition > facts.position) break;
         applyEvent(state, event);
-        state.recordLog.length = 0;
         this.#orgEventsSinceKept++;
       }
       state.position = facts.position;
@@ -578,9 +574,9 @@ export const MAX_CATCH_UP_BATCH = 250_000;
  * between {@link MIN_CATCH_UP_BATCH} and {@link MAX_CATCH_UP_BATCH}. Part of each write costs in proportion to the
  * tables (the updates that end intervals and the derived interaction tables scan them), so a fixed batch made a
  * catch-up quadratic: at 100k deals (2.0M events, 103 transactions of 20,000) the writes took 60 s of a 107 s build,
- * and at a million deals the rate fell from 6.7k to 1.8k events/s. Growing batches write the 100k-deal log in 9
- * transactions (83 s, writes 38 s); beyond 250,000 events one transaction's derived-table statements got slower
- * than the batches they replace (the whole 100k log in one took 395 s).
+ * and at a million deals the rate fell from 6.7k to 1.8k events/s. Growing batches write the 100k-deal log in 28
+ * transactions (82 s; 250,000 each throughout: 9 transactions, 83 s, writes 38 s); much larger ones got slower than
+ * the batches they replace (the whole 100k log in one transaction: writes 395 s).
  */
 export function catchUpBatchAt(position: number): number {
   return Math.min(MAX_CATCH_UP_BATCH, Math.max(MIN_CATCH_UP_BATCH, Math.floor(position / 8)));
