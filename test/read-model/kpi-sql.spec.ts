@@ -59,8 +59,9 @@ const stageCoverage = {
   expectExercised() {
     const shares = Object.fromEntries(Object.keys(this.cases).map((name) => [name, (this.hits[name] ?? 0) / this.runs]));
     console.log(`stage KPIs exercised (share of ${this.runs} runs): ${JSON.stringify(shares)}`);
-    // Measured over 200 runs: 10–50% each (slippage the rarest); 4% leaves room for the random seed.
-    for (const share of Object.values(shares)) expect(share).toBeGreaterThanOrEqual(0.04);
+    // Measured over 200 runs: 10–50% each (slippage the rarest). At 2% (4 of 200 runs) the seed alone fails one CI run
+    // in 680,000 (binomial tail at 10%).
+    for (const share of Object.values(shares)) expect(share).toBeGreaterThanOrEqual(0.02);
   },
 };
 
@@ -159,9 +160,11 @@ describe("KPIs compiled to SQL over the DuckDB fact tables", () => {
     stageCoverage.expectExercised();
   }, 1_800_000);
 
-  it("equal the engine for the quota, forecast, rep and commit KPIs over periods with quotas and forecasts, each with a value in at least a tenth of the runs", async () => {
+  it("equal the engine for the quota, forecast, rep and commit KPIs over periods with quotas and forecasts, each with a value in at least a twentieth of the runs", async () => {
     // The query above mostly filters everything out or asks for periods without quotas; a KPI that is null in every
     // run proves nothing. Here: the periods quotas and forecasts are set for, at most one team filter.
+    // Over 3,000 generated runs the rarest, forecast accuracy and bias, had a value in 23.8% of them. A twentieth of 60
+    // runs (3) then fails by chance with probability 1.6e-5 (binomial tail); a tenth (6) failed one CI run in ~550.
     const rosterQuery = fc.record(
       {
         period: fc.constantFrom("2026-Q2", "2026-Q3", "2026-Q4", "2026-H1", "2026-08", "2025-Q4"),
@@ -205,7 +208,7 @@ describe("KPIs compiled to SQL over the DuckDB fact tables", () => {
       { numRuns: 60 },
     );
     for (const id of rosterKpis)
-      expect((runsWithValue.get(id) ?? 0) / runs, `share of runs with a ${id} value`).toBeGreaterThanOrEqual(0.1);
+      expect((runsWithValue.get(id) ?? 0) / runs, `share of runs with a ${id} value`).toBeGreaterThanOrEqual(1 / 20);
   }, 600_000);
 
   it("page contributing events by the same predicates: counts equal the engine's, any slice equals that slice of the listed events, which are the engine's set", async () => {

@@ -146,8 +146,9 @@ describe("deal risks and restatements from the fact tables", () => {
     );
     const shares = Object.fromEntries(riskKinds.map((kind) => [kind, (found.hits[kind] ?? 0) / found.runs]));
     console.log(`risk kinds found (share of ${found.runs} runs): ${JSON.stringify(shares)}`);
-    // Measured over 600 runs: 15–62% each (slipped the rarest); 8% leaves room for the random seed.
-    for (const kind of riskKinds) expect(shares[kind], `share of runs with a ${kind} risk`).toBeGreaterThanOrEqual(0.08);
+    // Measured over 600 runs: 15–62% each (slipped the rarest). At 8% (9 of 101 runs) the seed alone would fail one CI
+    // run in 40 (binomial tail); at 2% (3 runs) one in 76,000.
+    for (const kind of riskKinds) expect(shares[kind], `share of runs with a ${kind} risk`).toBeGreaterThanOrEqual(0.02);
   }, 300_000);
 
   it("an unknown risk kind is a query error naming the kinds", async () => {
