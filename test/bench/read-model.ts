@@ -6,7 +6,8 @@
  *     file present (the graph still replays the log; the fact tables resume from their position);
  *   - the grouped scorecard of every KPI compiled to SQL by team, uncached, one connection: p50/p99, with the same
  *     kind of question as plain DuckDB SQL over an exported deals table (the anchor) and the in-memory engine;
- *   - random asOf/knownAt queries; an append → visible in the SQL answer, and the scorecard right after it;
+ *   - the scorecard at random asOf dates (knownAt now; `random-slices.ts` times single KPI questions at random asOf
+ *     and knownAt); an append → visible in the SQL answer, and the scorecard right after it;
  *   - peak RSS;
  *   - without the graph: a fresh process opening the fact file at the head (`graphWhenNeeded`) and answering the
  *     scorecard (open time, peak RSS), and `revgraph kpi win_rate average_deal_size sales_cycle_length --period 2026-Q3
@@ -187,7 +188,7 @@ ratio(
   1,
   false,
 );
-ceiling("random asOf/knownAt p99", figures.randomAsOfKnownAtMs.p99, 300);
+ceiling("scorecard at a random asOf p99", figures.randomAsOfKnownAtMs.p99, 300);
 ceiling("append → visible p99", figures.appendToVisibleMs.p99, 100);
 ceiling("scorecard right after an event p50", figures.scorecardAfterEventMs.p50, 100);
 ceiling("restart with the fact file present (graph replayed)", warm.seconds * 1000, 5_000);
