@@ -28,24 +28,20 @@ import { defaultConfig } from "@revgraph/domain";
 import { openSqliteEventStore } from "@revgraph/event-store/sqlite";
 import { type KpiQuery, kpiDefinitions } from "@revgraph/kpis";
 import { computeKpisSql, DEFAULT_MEMORY_LIMIT, FactStore, isCompiled, RevenueReadModel } from "@revgraph/read-model";
-import { engagementKpis, measure, option, percentile, saveResults, stageKpis } from "./support.ts";
+import { engagementKpis, measure, option, percentile, saveResults, stageKpis, textOption } from "./support.ts";
 
 const dataIndex = process.argv.indexOf("--data");
 const data = dataIndex === -1 ? undefined : process.argv[dataIndex + 1];
 if (!data) throw new Error("usage: kpi-sql-overhead.ts --data <copy of a seeded store> [--rounds 10]");
 const rounds = option("rounds", 10);
-const named = (name: string) => {
-  const index = process.argv.indexOf(`--${name}`);
-  return index === -1 ? undefined : process.argv[index + 1];
-};
-const memoryLimit = named("memory-limit");
-const threadCounts = named("threads") ? [Number(named("threads"))] : [1, 2];
+const memoryLimit = textOption("memory-limit");
+const threadCounts = textOption("threads") ? [Number(textOption("threads"))] : [1, 2];
 const now = new Date();
 const active = [...new Set(kpiDefinitions.filter((d) => d.status === "active" && isCompiled(d)).map((d) => d.id))];
 /** The core scorecard: every active KPI but the stage and engagement ones (14 KPIs). */
 const core = active.filter((id) => !stageKpis.includes(id) && !engagementKpis.includes(id));
 const everyQuestion: Record<string, readonly string[]> = { winRate: ["win_rate"], pipeline: ["pipeline"], core, all: active };
-const asked = named("kpis")?.split(",");
+const asked = textOption("kpis")?.split(",");
 const questions = Object.fromEntries(Object.entries(everyQuestion).filter(([name]) => !asked || asked.includes(name)));
 const scorecard = (kpis: readonly string[]): KpiQuery => ({ kpis, period: "2026-Q3", groupBy: "team" });
 

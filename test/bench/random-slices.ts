@@ -16,15 +16,11 @@ import { openSqliteEventStore } from "@revgraph/event-store/sqlite";
 import { type KpiQuery, kpiDefinitions } from "@revgraph/kpis";
 import { isCompiled, RevenueReadModel } from "@revgraph/read-model";
 import fc from "fast-check";
-import { ceiling, option, percentile, ratio, saveResults } from "./support.ts";
+import { ceiling, option, percentile, ratio, saveResults, textOption } from "./support.ts";
 
-const named = (name: string) => {
-  const index = process.argv.indexOf(`--${name}`);
-  return index === -1 ? undefined : process.argv[index + 1];
-};
-const data = named("data");
+const data = textOption("data");
 if (!data) throw new Error("usage: random-slices.ts --data <dir of a seeded store> [--facts <file in it>]");
-const factsPath = join(data, named("facts") ?? "read-model.restart.duckdb");
+const factsPath = join(data, textOption("facts") ?? "read-model.restart.duckdb");
 const queries = option("queries", 200);
 const scorecards = option("scorecards", 10);
 

@@ -19,6 +19,12 @@ export function option(name: string, fallback: number): number {
   return index === -1 ? fallback : Number(process.argv[index + 1]);
 }
 
+/** Reads `--name value` from the command line as text (undefined without it). */
+export function textOption(name: string): string | undefined {
+  const index = process.argv.indexOf(`--${name}`);
+  return index === -1 ? undefined : process.argv[index + 1];
+}
+
 /** Generated stream batches adding up to at least `targetEvents` events (deterministic, seed 42). */
 export function generatedBatches(targetEvents: number): { batches: GeneratedBatch[]; events: number } {
   const deals = Math.ceil(targetEvents / 18);

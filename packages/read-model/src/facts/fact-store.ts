@@ -79,6 +79,11 @@ export const DEFAULT_MEMORY_LIMIT = "1GB";
  */
 export const DEFAULT_CATCH_UP_MEMORY_LIMIT = "2GB";
 
+/** Sets DuckDB's memory limit (a size as DuckDB writes it: "512MB", "2GB") for the connection's database. */
+export async function setMemoryLimit(connection: DuckDBConnection, limit: string): Promise<void> {
+  await connection.run(`SET memory_limit = '${limit.replaceAll("'", "''")}'`);
+}
+
 /** The smallest row id of a batch's inserted deal versions (ids are given in increasing order), if any. */
 const firstRowId = (inserted: ReadonlyMap<number, Row>): number | undefined => inserted.keys().next().value;
 
@@ -197,7 +202,7 @@ export class FactStore {
     if (options.path !== ":memory:") {
       const serving = options.memoryLimit ?? DEFAULT_MEMORY_LIMIT;
       store.#memoryLimits = { serving, catchingUp: options.catchUpMemoryLimit ?? DEFAULT_CATCH_UP_MEMORY_LIMIT };
-      await store.#setMemoryLimit(serving);
+      await setMemoryLimit(writer, serving);
     }
     return store;
   }
@@ -384,7 +389,7 @@ export class FactStore {
    */
   async beginCatchUp(): Promise<void> {
     await this.#writer.run(`SET checkpoint_threshold = '${CATCH_UP_CHECKPOINT_THRESHOLD}'`);
-    if (this.#memoryLimits) await this.#setMemoryLimit(this.#memoryLimits.catchingUp);
+    if (this.#memoryLimits) await setMemoryLimit(this.#writer, this.#memoryLimits.catchingUp);
   }
 
   /**
@@ -394,11 +399,7 @@ export class FactStore {
   async endCatchUp(): Promise<void> {
     await this.#writer.run("CHECKPOINT");
     await this.#writer.run("RESET checkpoint_threshold");
-    if (this.#memoryLimits) await this.#setMemoryLimit(this.#memoryLimits.serving);
-  }
-
-  async #setMemoryLimit(limit: string): Promise<void> {
-    await this.#writer.run(`SET memory_limit = '${limit.replaceAll("'", "''")}'`);
+    if (this.#memoryLimits) await setMemoryLimit(this.#writer, this.#memoryLimits.serving);
   }
 
   /** The position the file holds (the last flush's). */

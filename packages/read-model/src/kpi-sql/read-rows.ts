@@ -1,4 +1,5 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
+import { setMemoryLimit } from "../facts/fact-store.ts";
 
 /** Rows of a query as plain objects. */
 export type QueryRows = Record<string, unknown>[];
@@ -33,8 +34,4 @@ export async function readRows(connection: DuckDBConnection, sql: string): Promi
 async function memoryLimit(connection: DuckDBConnection): Promise<string> {
   const [row] = (await connection.runAndReadAll("SELECT current_setting('memory_limit') AS setting")).getRowObjectsJS();
   return String(row?.setting);
-}
-
-async function setMemoryLimit(connection: DuckDBConnection, limit: string): Promise<void> {
-  await connection.run(`SET memory_limit = '${limit.replaceAll("'", "''")}'`);
 }
