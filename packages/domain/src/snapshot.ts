@@ -163,8 +163,21 @@ export function dealStays(facts: DealFacts, slice: TimeSlice, config: RevenueCon
   return staysOf(created, stageTimeline(facts, created, slice, config));
 }
 
-/** Derives a deal's state in a slice; null when the deal did not exist in it. */
-export function dealAt(state: GraphState, facts: DealFacts, slice: TimeSlice, config: RevenueConfig): DealSnapshot | null {
+/**
+ * The parts of a deal's snapshot its own stage, amount, close-date, probability, category and owner facts make:
+ * everything but its contacts, interactions, gates and facts.
+ */
+export type DealCore = Omit<
+  DealSnapshot,
+  "roles" | "engagedContactIds" | "interactionIds" | "lastInteractionAt" | "gates" | "facts"
+>;
+
+/**
+ * A deal's {@link DealCore} in a slice, as {@link dealAt} derives it; null when the deal did not exist in it. For
+ * readers of those fields alone (the fact tables' deal versions and close-date histories, derived at every breakpoint
+ * of a deal), which then skip the deal's roles and interactions.
+ */
+export function dealCoreAt(facts: DealFacts, slice: TimeSlice, config: RevenueConfig): DealCore | null {
   const created = facts.created;
   if (!created || !visible(created, slice)) return null;
   const amountFact = lastVisible(facts.amounts, slice);
@@ -187,28 +200,6 @@ export function dealAt(state: GraphState, facts: DealFacts, slice: TimeSlice, co
   const stays = staysOf(created, timeline);
   const current = stays.at(-1) as StageStay;
   const { closeDates, pushes } = closeDateHistory(created, facts.closeDates, timeline, slice);
-
-  const roleState = new Map<string, Set<string>>();
-  for (const change of facts.roles) {
-    if (!visible(change, slice)) continue;
-    const roles = roleState.get(change.contactId) ?? new Set<string>();
-    if (change.assigned) roles.add(change.role);
-    else roles.delete(change.role);
-    roleState.set(change.contactId, roles);
-  }
-  const roles = new Map<string, string[]>();
-  for (const [contactId, set] of roleState) if (set.size > 0) roles.set(contactId, [...set].sort());
-  const engaged = new Set<string>(roles.keys());
-  const interactionIds: string[] = [];
-  let lastInteractionAt: string | null = null;
-  for (const entry of facts.interactions) {
-    if (!visible(entry, slice)) continue;
-    interactionIds.push(entry.interactionId);
-    lastInteractionAt = entry.at;
-    for (const contactId of state.interactions[entry.interactionId]?.contactIds ?? []) engaged.add(contactId);
-  }
-  const gates = new Map<string, string>();
-  for (const entry of facts.evidence) if (visible(entry, slice)) gates.set(entry.gate, entry.eventId);
   const probabilityFact = lastVisible(facts.probabilities, slice);
   const explicitProbability = probabilityFact && probabilityFact.at >= current.enteredAt ? probabilityFact : undefined;
   // A closed deal keeps the amount of its close (a win's amount is the amount at the moment of winning).
@@ -237,13 +228,35 @@ export function dealAt(state: GraphState, facts: DealFacts, slice: TimeSlice, co
     leadSource: created.leadSource,
     segment: segmentOf(config, amount),
     stays,
-    roles,
-    engagedContactIds: [...engaged].sort(),
-    interactionIds,
-    lastInteractionAt,
-    gates,
-    facts,
   };
+}
+
+/** Derives a deal's state in a slice; null when the deal did not exist in it. */
+export function dealAt(state: GraphState, facts: DealFacts, slice: TimeSlice, config: RevenueConfig): DealSnapshot | null {
+  const core = dealCoreAt(facts, slice, config);
+  if (!core) return null;
+  const roleState = new Map<string, Set<string>>();
+  for (const change of facts.roles) {
+    if (!visible(change, slice)) continue;
+    const roles = roleState.get(change.contactId) ?? new Set<string>();
+    if (change.assigned) roles.add(change.role);
+    else roles.delete(change.role);
+    roleState.set(change.contactId, roles);
+  }
+  const roles = new Map<string, string[]>();
+  for (const [contactId, set] of roleState) if (set.size > 0) roles.set(contactId, [...set].sort());
+  const engaged = new Set<string>(roles.keys());
+  const interactionIds: string[] = [];
+  let lastInteractionAt: string | null = null;
+  for (const entry of facts.interactions) {
+    if (!visible(entry, slice)) continue;
+    interactionIds.push(entry.interactionId);
+    lastInteractionAt = entry.at;
+    for (const contactId of state.interactions[entry.interactionId]?.contactIds ?? []) engaged.add(contactId);
+  }
+  const gates = new Map<string, string>();
+  for (const entry of facts.evidence) if (visible(entry, slice)) gates.set(entry.gate, entry.eventId);
+  return { ...core, roles, engagedContactIds: [...engaged].sort(), interactionIds, lastInteractionAt, gates, facts };
 }
 
 /** True when stamp `a` comes before stamp `b` in (business time, log position) order. */

@@ -1,4 +1,4 @@
-import { type DealFacts, dealAt, dealIdOf, END_OF_TIME, type GraphState, type RevenueConfig } from "@revgraph/domain";
+import { type DealFacts, dealCoreAt, dealIdOf, END_OF_TIME, type GraphState, type RevenueConfig } from "@revgraph/domain";
 import type { EventType, RecordedEvent } from "@revgraph/events";
 import type { Column } from "./columns.ts";
 import { type DealRowListChanges, replaceDealRowsFrom, sharedPrefix } from "./deal-row-lists.ts";
@@ -50,7 +50,7 @@ const sameRow = (a: CloseDateRow, b: CloseDateRow) =>
 /**
  * Keeps the close-date table in step with the graph, event by event, as {@link DealStayProjection} keeps the stays:
  * for an event that changes a deal's close-date history at position p, the history known before it and after it are
- * derived with the graph's `dealAt` and compared, and the rows from the first that differs end at p and are added
+ * derived with the graph's `dealCoreAt` and compared, and the rows from the first that differs end at p and are added
  * again as derived at p. It holds nothing between events.
  */
 export class DealCloseHistoryProjection {
@@ -68,8 +68,8 @@ export class DealCloseHistoryProjection {
     const facts = state.deals[dealId];
     if (!facts) return;
     const position = event.globalPosition;
-    const before = this.#historyAt(state, facts, position - 1);
-    const after = this.#historyAt(state, facts, position);
+    const before = this.#historyAt(facts, position - 1);
+    const after = this.#historyAt(facts, position);
     const from = sharedPrefix(before, after, sameRow);
     if (from === before.length && from === after.length) return;
     const rows = after
@@ -92,8 +92,8 @@ export class DealCloseHistoryProjection {
    * held while open: found by asking the graph as of the entry's own time (or the creation's, when later) and then as
    * of each later reopening, the only times at which the answer can change (it never changes back).
    */
-  #historyAt(state: GraphState, facts: DealFacts, maxPosition: number): CloseDateRow[] {
-    const snapshot = dealAt(state, facts, { asOf: END_OF_TIME, maxPosition }, this.#config);
+  #historyAt(facts: DealFacts, maxPosition: number): CloseDateRow[] {
+    const snapshot = dealCoreAt(facts, { asOf: END_OF_TIME, maxPosition }, this.#config);
     if (!snapshot) return [];
     const createdAt = snapshot.createdAt;
     const reopenings = facts.outcomes
@@ -105,7 +105,7 @@ export class DealCloseHistoryProjection {
         // ISO instants compare as strings: the later of the entry's time and the creation's.
         const first = [entry.at, createdAt].sort()[1] as string;
         for (const asOf of [first, ...reopenings.filter((at) => at > first)]) {
-          const held = dealAt(state, facts, { asOf, maxPosition }, this.#config)?.closeDateHistory[index]?.whileOpen;
+          const held = dealCoreAt(facts, { asOf, maxPosition }, this.#config)?.closeDateHistory[index]?.whileOpen;
           if (held) {
             whileOpenFrom = asOf;
             break;

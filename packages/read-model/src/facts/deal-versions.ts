@@ -1,4 +1,4 @@
-import { type DealFacts, type DealSnapshot, dealAt, dealIdOf, type GraphState, type RevenueConfig } from "@revgraph/domain";
+import { type DealCore, type DealFacts, dealCoreAt, dealIdOf, type GraphState, type RevenueConfig } from "@revgraph/domain";
 import type { RecordedEvent } from "@revgraph/events";
 import type { Column, Row } from "./columns.ts";
 
@@ -82,7 +82,7 @@ function breakpoints(facts: DealFacts): string[] {
   return [...times].sort();
 }
 
-function versionValues(deal: DealSnapshot): Row {
+function versionValues(deal: DealCore): Row {
   const stay = deal.stays.at(-1);
   return [
     deal.accountId,
@@ -220,7 +220,7 @@ export class DealVersionProjection {
         versions.push({ at, values: last.values });
         continue;
       }
-      const deal = dealAt(state, facts, { ...slice, asOf: at }, this.#config);
+      const deal = dealCoreAt(facts, { ...slice, asOf: at }, this.#config);
       if (deal) versions.push({ at, values: versionValues(deal) });
     }
     versions.forEach((version, index) => {
