@@ -12,11 +12,9 @@ import { createApp, signToken } from "@revgraph/api";
 import { defaultConfig } from "@revgraph/domain";
 import { openSqliteEventStore } from "@revgraph/event-store/sqlite";
 import { RevenueReadModel } from "@revgraph/read-model";
-import { option, percentile } from "./support.ts";
+import { dataOption, option, percentile } from "./support.ts";
 
-const dataIndex = process.argv.indexOf("--data");
-const data = dataIndex === -1 ? undefined : process.argv[dataIndex + 1];
-if (!data) throw new Error("usage: deal-reads.ts --data <copy of a seeded store> [--rounds 20]");
+const data = dataOption("deal-reads.ts --data <copy of a seeded store> [--rounds 20]");
 const rounds = option("rounds", 20);
 const SECRET = "bench-secret-bench-secret-bench-secret-00";
 const rssMb = () => Math.round(process.resourceUsage().maxRSS / 1024);

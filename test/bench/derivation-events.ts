@@ -14,11 +14,9 @@ import { defaultConfig } from "@revgraph/domain";
 import { openSqliteEventStore } from "@revgraph/event-store/sqlite";
 import { type KpiQuery, kpiDefinitions } from "@revgraph/kpis";
 import { isCompiled, RevenueReadModel } from "@revgraph/read-model";
-import { measure, option, saveResults } from "./support.ts";
+import { dataOption, measure, option, saveResults } from "./support.ts";
 
-const dataIndex = process.argv.indexOf("--data");
-const data = dataIndex === -1 ? undefined : process.argv[dataIndex + 1];
-if (!data) throw new Error("usage: derivation-events.ts --data <dir of a seeded store> [--rounds 5]");
+const data = dataOption("derivation-events.ts --data <dir of a seeded store> [--rounds 5]");
 const rounds = option("rounds", 5);
 const dir = mkdtempSync(join(tmpdir(), "revgraph-bench-derivation-"));
 const now = new Date();

@@ -13,11 +13,9 @@ import { defaultConfig } from "@revgraph/domain";
 import { openSqliteEventStore } from "@revgraph/event-store/sqlite";
 import { computeKpis, type KpiQuery, kpiDefinitions } from "@revgraph/kpis";
 import { computeKpisSql, FactStore, isCompiled, RevenueReadModel } from "@revgraph/read-model";
-import { engagementKpis, measure, option, percentile, saveResults, stageKpis } from "./support.ts";
+import { dataOption, engagementKpis, measure, option, percentile, saveResults, stageKpis } from "./support.ts";
 
-const dataIndex = process.argv.indexOf("--data");
-const data = dataIndex === -1 ? undefined : process.argv[dataIndex + 1];
-if (!data) throw new Error("usage: engagement-kpis.ts --data <copy of a seeded store> [--rounds 10]");
+const data = dataOption("engagement-kpis.ts --data <copy of a seeded store> [--rounds 10]");
 const rounds = option("rounds", 10);
 const now = new Date();
 const others = [

@@ -27,12 +27,10 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import { defaultConfig } from "@revgraph/domain";
 import { openSqliteEventStore } from "@revgraph/event-store/sqlite";
 import { type KpiQuery, kpiDefinitions } from "@revgraph/kpis";
-import { computeKpisSql, DEFAULT_MEMORY_LIMIT, FactStore, isCompiled, RevenueReadModel } from "@revgraph/read-model";
-import { engagementKpis, measure, option, percentile, saveResults, stageKpis, textOption } from "./support.ts";
+import { computeKpisSql, DEFAULT_MEMORY_LIMIT, FactStore, isCompiled } from "@revgraph/read-model";
+import { catchUpFacts, dataOption, engagementKpis, option, percentile, saveResults, stageKpis, textOption } from "./support.ts";
 
-const dataIndex = process.argv.indexOf("--data");
-const data = dataIndex === -1 ? undefined : process.argv[dataIndex + 1];
-if (!data) throw new Error("usage: kpi-sql-overhead.ts --data <copy of a seeded store> [--rounds 10]");
+const data = dataOption("kpi-sql-overhead.ts --data <copy of a seeded store> [--rounds 10]");
 const rounds = option("rounds", 10);
 const memoryLimit = textOption("memory-limit");
 const threadCounts = textOption("threads") ? [Number(textOption("threads"))] : [1, 2];
@@ -49,10 +47,7 @@ console.log(`compiled KPI SQL overhead over ${data} (figures taken on a shared, 
 const store = openSqliteEventStore({ path: join(data, "revgraph.db") });
 const head = await store.headPosition();
 const factsPath = join(data, "read-model.overhead-bench.duckdb");
-const catchUp = await measure("fact tables caught up", head, async () => {
-  const building = await RevenueReadModel.open({ store, config: defaultConfig, follow: false, factsPath, graphWhenNeeded: true });
-  await building.close();
-});
+const catchUp = await catchUpFacts(store, factsPath, head);
 await store.close();
 
 /** The process's CPU time so far (every thread's, DuckDB's included), in ms. */

@@ -16,10 +16,9 @@ import { openSqliteEventStore } from "@revgraph/event-store/sqlite";
 import { type KpiQuery, kpiDefinitions } from "@revgraph/kpis";
 import { isCompiled, RevenueReadModel } from "@revgraph/read-model";
 import fc from "fast-check";
-import { ceiling, option, percentile, ratio, saveResults, textOption } from "./support.ts";
+import { ceiling, dataOption, option, percentile, ratio, saveResults, textOption } from "./support.ts";
 
-const data = textOption("data");
-if (!data) throw new Error("usage: random-slices.ts --data <dir of a seeded store> [--facts <file in it>]");
+const data = dataOption("random-slices.ts --data <dir of a seeded store> [--facts <file in it>]");
 const factsPath = join(data, textOption("facts") ?? "read-model.restart.duckdb");
 const queries = option("queries", 200);
 const scorecards = option("scorecards", 10);

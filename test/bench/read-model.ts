@@ -24,11 +24,9 @@ import { defaultConfig, repTeamAt, timeSlice } from "@revgraph/domain";
 import { openSqliteEventStore } from "@revgraph/event-store/sqlite";
 import { computeKpis, kpiDefinitions } from "@revgraph/kpis";
 import { isCompiled, RevenueReadModel } from "@revgraph/read-model";
-import { ceiling, measure, option, percentile, ratio, rawSqliteRead, saveResults } from "./support.ts";
+import { ceiling, dataOption, measure, option, percentile, ratio, rawSqliteRead, saveResults } from "./support.ts";
 
-const dataIndex = process.argv.indexOf("--data");
-const data = dataIndex === -1 ? undefined : process.argv[dataIndex + 1];
-if (!data) throw new Error("usage: read-model.ts --data <dir of a seeded store> [--rounds 30]");
+const data = dataOption("read-model.ts --data <dir of a seeded store> [--rounds 30]");
 const rounds = option("rounds", 30);
 const storePath = join(data, "revgraph.db");
 const dir = mkdtempSync(join(tmpdir(), "revgraph-bench-rm-"));

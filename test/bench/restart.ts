@@ -19,7 +19,7 @@ import { defaultConfig } from "@revgraph/domain";
 import { openSqliteEventStore } from "@revgraph/event-store/sqlite";
 import type { NewEvent } from "@revgraph/events";
 import { RevenueReadModel } from "@revgraph/read-model";
-import { ceiling, option, ratio, rawSqliteRead, saveResults } from "./support.ts";
+import { ceiling, dataOption, option, ratio, rawSqliteRead, saveResults } from "./support.ts";
 
 /** What a child step reports. */
 interface Step {
@@ -66,9 +66,7 @@ if (childIndex !== -1) {
   const [step, storePath, factsPath, workingSet] = process.argv.slice(childIndex + 1);
   await child(step as string, storePath as string, factsPath as string, Number(workingSet));
 } else {
-  const dataIndex = process.argv.indexOf("--data");
-  const data = dataIndex === -1 ? undefined : process.argv[dataIndex + 1];
-  if (!data) throw new Error("usage: restart.ts --data <copy of a seeded store> [--tail 2000] [--working-set 2000] [--full]");
+  const data = dataOption("restart.ts --data <copy of a seeded store> [--tail 2000] [--working-set 2000] [--full]");
   const tail = option("tail", 2_000);
   const workingSetDeals = option("working-set", 2_000);
   const storePath = join(data, "revgraph.db");

@@ -21,11 +21,9 @@ import {
   restatements,
 } from "@revgraph/kpis";
 import { RevenueReadModel } from "@revgraph/read-model";
-import { measure, option, percentile, saveResults } from "./support.ts";
+import { catchUpFacts, dataOption, measure, option, percentile, saveResults } from "./support.ts";
 
-const dataIndex = process.argv.indexOf("--data");
-const data = dataIndex === -1 ? undefined : process.argv[dataIndex + 1];
-if (!data) throw new Error("usage: risks.ts --data <copy of a seeded store> [--rounds 10]");
+const data = dataOption("risks.ts --data <copy of a seeded store> [--rounds 10]");
 const rounds = option("rounds", 10);
 const now = new Date(Math.floor(Date.now() / 60_000) * 60_000);
 const riskPeriod = { period: "trailing-90d", timeZone: "UTC" };
@@ -38,10 +36,7 @@ console.log(`deal risks and restatements over ${data} (figures taken on a shared
 const store = openSqliteEventStore({ path: join(data, "revgraph.db") });
 const head = await store.headPosition();
 const factsPath = join(data, "read-model.risks-bench.duckdb");
-const catchUp = await measure("fact tables caught up", head, async () => {
-  const building = await RevenueReadModel.open({ store, config: defaultConfig, follow: false, factsPath, graphWhenNeeded: true });
-  await building.close();
-});
+const catchUp = await catchUpFacts(store, factsPath, head);
 const model = await RevenueReadModel.open({ store, config: defaultConfig, follow: false, factsPath, graphWhenNeeded: true });
 
 /** p50 and p99 of `rounds` runs of `run`, and its last answer. */

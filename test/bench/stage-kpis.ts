@@ -16,11 +16,9 @@ import { defaultConfig } from "@revgraph/domain";
 import { openSqliteEventStore } from "@revgraph/event-store/sqlite";
 import { computeKpis, funnel, type KpiQuery, kpiDefinitions } from "@revgraph/kpis";
 import { isCompiled, RevenueReadModel } from "@revgraph/read-model";
-import { measure, option, percentile, saveResults, stageKpis } from "./support.ts";
+import { catchUpFacts, dataOption, option, percentile, saveResults, stageKpis } from "./support.ts";
 
-const dataIndex = process.argv.indexOf("--data");
-const data = dataIndex === -1 ? undefined : process.argv[dataIndex + 1];
-if (!data) throw new Error("usage: stage-kpis.ts --data <copy of a seeded store> [--rounds 20]");
+const data = dataOption("stage-kpis.ts --data <copy of a seeded store> [--rounds 20]");
 const rounds = option("rounds", 20);
 const now = new Date();
 const others = [
@@ -35,10 +33,7 @@ console.log(`stage KPIs over ${data} (figures taken on a shared, contended 2-cor
 const store = openSqliteEventStore({ path: join(data, "revgraph.db") });
 const head = await store.headPosition();
 const factsPath = join(data, "read-model.stage-bench.duckdb");
-const catchUp = await measure("fact tables caught up", head, async () => {
-  const building = await RevenueReadModel.open({ store, config: defaultConfig, follow: false, factsPath, graphWhenNeeded: true });
-  await building.close();
-});
+const catchUp = await catchUpFacts(store, factsPath, head);
 // Opened at the head without the graph, the read model answers every compiled KPI from SQL (as the CLI does); the
 // graph is replayed only for the engine's figure, after the SQL ones.
 const model = await RevenueReadModel.open({ store, config: defaultConfig, follow: false, factsPath, graphWhenNeeded: true });

@@ -1,8 +1,11 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
+import { defaultConfig } from "@revgraph/domain";
+import type { EventStore } from "@revgraph/event-store";
 import type { NewEvent } from "@revgraph/events";
 import { type GeneratedBatch, generateHistory } from "@revgraph/generator";
+import { RevenueReadModel } from "@revgraph/read-model";
 
 /** The reference "now" every benchmark generates history against. */
 export const BENCH_NOW = new Date("2026-11-15T00:00:00Z");
@@ -117,3 +120,24 @@ export const engagementKpis: readonly string[] = [
   "meeting_to_opportunity_rate",
   "activity_to_opportunity_ratio",
 ];
+
+/** The `--data` directory of a seeded store; without it, an error with the benchmark's usage. */
+export function dataOption(usage: string): string {
+  const data = textOption("data");
+  if (!data) throw new Error(`usage: ${usage}`);
+  return data;
+}
+
+/** Catches the fact file `factsPath` of `store` up to `head`, without the graph (as the CLI opens it), timed. */
+export function catchUpFacts(store: EventStore, factsPath: string, head: number): Promise<Measurement> {
+  return measure("fact tables caught up", head, async () => {
+    const building = await RevenueReadModel.open({
+      store,
+      config: defaultConfig,
+      follow: false,
+      factsPath,
+      graphWhenNeeded: true,
+    });
+    await building.close();
+  });
+}
