@@ -110,6 +110,10 @@ if (childIndex !== -1) {
     restartFullGraph: full,
   };
   console.log(JSON.stringify(figures, null, 2));
+  if (build) {
+    ratio("build from nothing vs raw read (raw s ÷ build s)", raw.seconds / (build.ms / 1000), 0.5);
+    ceiling("peak RSS of the build from nothing", build.peakRssMb, 1_000, "MB");
+  }
   ratio("restart at the head vs raw read (raw s ÷ restart s)", raw.seconds / (atHead.ms / 1000), 1);
   ceiling("first restart at the head (org events replayed), org graph", firstAtHead.ms, 5_000);
   ceiling("restart at the head, org graph", atHead.ms, 5_000);
