@@ -54,4 +54,40 @@ describe("the working set of deals while catching up", () => {
     expect(roomy.bound).toBe(500);
     expect(roomy.streamReads).toBe(0);
   });
+
+  it("drops the deal not touched for longest beyond its bound: one touched again since it came is kept", async () => {
+    const deals = createMemoryEventStore();
+    for (const dealId of ["a", "b", "c"])
+      await deals.append(`deal-${dealId}`, [
+        {
+          type: "DealCreated",
+          occurredAt: now.toISOString(),
+          data: {
+            dealId,
+            accountId: "acct-1",
+            ownerRepId: "rep-1",
+            name: dealId,
+            amount: 1,
+            stage: "discovery",
+            expectedCloseDate: "2026-12-31",
+          },
+        },
+      ]);
+    await deals.append("deal-a", [
+      { type: "DealAmountChanged", occurredAt: now.toISOString(), data: { dealId: "a", amount: 2 } },
+    ]);
+    const events = [];
+    for await (const event of deals.readAll({ after: 0 })) events.push(event);
+    const [createdA, createdB, createdC, changedA] = events;
+    const state = emptyGraph();
+    const workingSet = new DealWorkingSet(deals, state, 2);
+    // a and b come; a is touched again; c comes: b, untouched since it came, goes rather than a, the first to come.
+    for (const event of [createdA, createdB, changedA, createdC]) {
+      if (!event) throw new Error("the store holds four events");
+      await workingSet.prepare(event);
+      applyEvent(state, event);
+      workingSet.settle(event);
+    }
+    expect(Object.keys(state.deals).sort()).toEqual(["a", "c"]);
+  });
 });

@@ -27,6 +27,7 @@ import {
   updateInteractionDerivedTables,
   updateInteractionValues,
 } from "./engagement.ts";
+import { BatchRecordTimes } from "./record-times.ts";
 import { type EventFactTable, eventFactRows, eventFactTables, stampColumns } from "./simple-facts.ts";
 
 /** Bumped when a table's shape or meaning changes: a file of another format is rebuilt from the log. */
@@ -151,7 +152,7 @@ export class FactStore {
     closeHistory: DealRowListChanges;
     lastTouches: DealLastTouchChanges;
     facts: Map<EventFactTable, Row[]>;
-    records: Map<string, number>;
+    records: BatchRecordTimes;
   };
   #position = 0;
   /** The position the file holds (the last flush's): interactions logged after it are new to the next flush. */
@@ -187,7 +188,7 @@ export class FactStore {
       closeHistory: noDealRowListChanges(),
       lastTouches: noLastTouchChanges(),
       facts: new Map<EventFactTable, Row[]>(),
-      records: new Map(),
+      records: new BatchRecordTimes(),
     };
   }
 
@@ -287,7 +288,7 @@ export class FactStore {
       if (list) list.push(...rows);
       else this.#pending.facts.set(table, [...rows]);
     }
-    this.#pending.records.set(event.recordedAt, event.globalPosition);
+    this.#pending.records.add(event.recordedAt, event.globalPosition);
     this.#position = event.globalPosition;
     this.#eventId = event.id;
     if (event.occurredAt > this.#latestOccurredAt) this.#latestOccurredAt = event.occurredAt;
@@ -339,11 +340,7 @@ export class FactStore {
       await this.#append("deal_last_touches", dealLastTouchColumns, batch.lastTouches.inserted);
       for (const [table, rows] of batch.facts) await this.#append(table.table, tableColumns(table), rows);
       if (batch.facts.has(interactions)) await updateInteractionDerivedTables(connection, this.#written);
-      await this.#append(
-        "record_log",
-        recordLogColumns,
-        [...batch.records].map(([at, position]) => [at, position]),
-      );
+      await this.#append("record_log", recordLogColumns, batch.records.rows());
       if (batch.changes.ended.length > 0) {
         await this.#append(
           "ended_rows",
