@@ -57,37 +57,34 @@ describe("the working set of deals while catching up", () => {
 
   it("drops the deal not touched for longest beyond its bound: one touched again since it came is kept", async () => {
     const deals = createMemoryEventStore();
-    for (const dealId of ["a", "b", "c"])
-      await deals.append(`deal-${dealId}`, [
-        {
-          type: "DealCreated",
-          occurredAt: now.toISOString(),
-          data: {
-            dealId,
-            accountId: "acct-1",
-            ownerRepId: "rep-1",
-            name: dealId,
-            amount: 1,
-            stage: "discovery",
-            expectedCloseDate: "2026-12-31",
-          },
-        },
-      ]);
+    const created = (dealId: string) => ({
+      type: "DealCreated" as const,
+      occurredAt: now.toISOString(),
+      data: {
+        dealId,
+        accountId: "acct-1",
+        ownerRepId: "rep-1",
+        name: dealId,
+        amount: 1,
+        stage: "discovery",
+        expectedCloseDate: "2026-12-31",
+      },
+    });
+    // In log order: a and b come; a is touched again; c comes, and one deal must go.
+    await deals.append("deal-a", [created("a")]);
+    await deals.append("deal-b", [created("b")]);
     await deals.append("deal-a", [
       { type: "DealAmountChanged", occurredAt: now.toISOString(), data: { dealId: "a", amount: 2 } },
     ]);
-    const events = [];
-    for await (const event of deals.readAll({ after: 0 })) events.push(event);
-    const [createdA, createdB, createdC, changedA] = events;
+    await deals.append("deal-c", [created("c")]);
     const state = emptyGraph();
     const workingSet = new DealWorkingSet(deals, state, 2);
-    // a and b come; a is touched again; c comes: b, untouched since it came, goes rather than a, the first to come.
-    for (const event of [createdA, createdB, changedA, createdC]) {
-      if (!event) throw new Error("the store holds four events");
+    for await (const event of deals.readAll({ after: 0 })) {
       await workingSet.prepare(event);
       applyEvent(state, event);
       workingSet.settle(event);
     }
+    // b, untouched since it came, goes rather than a, the first to come.
     expect(Object.keys(state.deals).sort()).toEqual(["a", "c"]);
   });
 });

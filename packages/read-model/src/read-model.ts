@@ -69,7 +69,8 @@ export interface ReadModelOptions {
    * deals (0.85 GB), 3.1 s the first time, with every org event replayed (0.7 GB; the API's first start 5.3 s and
    * 1.16 GB). On an empty fact file, or a tail of more than a batch, it builds with a larger working set
    * ({@link catchUpWorkingSetDeals}): 68–73 s at 100k deals on the quiet machine (`test/bench/restart.ts`), peak RSS
-   * 3.8–4.0 GB, mostly JavaScript heap not yet collected (DuckDB catches up under its own limit, 2 GB by default).
+   * 3.8–4.0 GB, mostly JavaScript heap not yet collected (DuckDB catches up under `DEFAULT_CATCH_UP_MEMORY_LIMIT`,
+   * 2 GB).
    *
    * In that mode {@link RevenueReadModel.state} holds the org part; its `deals` and `interactions` are the working set
    * (internal: nobody else may read them), its record log is kept empty (`timeSlice` refuses `knownAt` on it: take
