@@ -18,8 +18,8 @@ export function percentile(values: readonly number[], p: number): number {
 
 /** Reads `--name value` from the command line, with a default. */
 export function option(name: string, fallback: number): number {
-  const index = process.argv.indexOf(`--${name}`);
-  return index === -1 ? fallback : Number(process.argv[index + 1]);
+  const text = textOption(name);
+  return text === undefined ? fallback : Number(text);
 }
 
 /** Reads `--name value` from the command line as text (undefined without it). */

@@ -3,27 +3,30 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { defaultConfig } from "@revgraph/domain";
-import { DEFAULT_CATCH_UP_MEMORY_LIMIT, DEFAULT_MEMORY_LIMIT, FactStore } from "@revgraph/read-model";
+import {
+  DEFAULT_CATCH_UP_MEMORY_LIMIT,
+  DEFAULT_MEMORY_LIMIT,
+  FactStore,
+  memoryLimit,
+  setMemoryLimit,
+} from "@revgraph/read-model";
 import { afterAll, describe, expect, it } from "vitest";
 
 const dir = mkdtempSync(join(tmpdir(), "revgraph-fact-memory-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** DuckDB's memory limit as the store's connections see it. */
-async function limitOf(facts: FactStore): Promise<string> {
-  const [row] = (await facts.reader.runAndReadAll("SELECT current_setting('memory_limit') AS limit")).getRowObjectsJS();
-  return String(row?.limit);
-}
+const limitOf = (facts: FactStore) => memoryLimit(facts.reader);
 
 /** A size as DuckDB prints it back once set ("2GB" reads "1.8 GiB"); without one, DuckDB's own limit. */
 async function printed(size?: string): Promise<string> {
   const instance = await DuckDBInstance.create(":memory:");
   const connection = await instance.connect();
-  if (size) await connection.run(`SET memory_limit = '${size}'`);
-  const [row] = (await connection.runAndReadAll("SELECT current_setting('memory_limit') AS limit")).getRowObjectsJS();
+  if (size) await setMemoryLimit(connection, size);
+  const limit = await memoryLimit(connection);
   connection.closeSync();
   instance.closeSync();
-  return String(row?.limit);
+  return limit;
 }
 
 describe("a fact store's DuckDB memory limits", () => {

@@ -85,6 +85,12 @@ export async function setMemoryLimit(connection: DuckDBConnection, limit: string
   await connection.run(`SET memory_limit = '${limit.replaceAll("'", "''")}'`);
 }
 
+/** DuckDB's memory limit for the connection's database, as DuckDB prints it ("1.8 GiB" once "2GB" was set). */
+export async function memoryLimit(connection: DuckDBConnection): Promise<string> {
+  const [row] = (await connection.runAndReadAll("SELECT current_setting('memory_limit') AS setting")).getRowObjectsJS();
+  return String(row?.setting);
+}
+
 /** The smallest row id of a batch's inserted deal versions (ids are given in increasing order), if any. */
 const firstRowId = (inserted: ReadonlyMap<number, Row>): number | undefined => inserted.keys().next().value;
 

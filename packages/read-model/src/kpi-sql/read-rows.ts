@@ -1,5 +1,5 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { setMemoryLimit } from "../facts/fact-store.ts";
+import { memoryLimit, setMemoryLimit } from "../facts/fact-store.ts";
 
 /** Rows of a query as plain objects. */
 export type QueryRows = Record<string, unknown>[];
@@ -29,9 +29,4 @@ export async function readRows(connection: DuckDBConnection, sql: string): Promi
       await setMemoryLimit(connection, serving);
     }
   }
-}
-
-async function memoryLimit(connection: DuckDBConnection): Promise<string> {
-  const [row] = (await connection.runAndReadAll("SELECT current_setting('memory_limit') AS setting")).getRowObjectsJS();
-  return String(row?.setting);
 }
